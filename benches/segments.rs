@@ -1,0 +1,245 @@
+//! Benchmark of seeding and segment queries on DuckDB.
+//!
+//! Workload: `cdp demo seed --users N --days 90` (N = 1,000,000 by default, about 20 events per
+//! user; set `CDP_BENCH_USERS`), then the repository's segments. Reports, each measured in this run:
+//! - seed time, users and events;
+//! - a segment with five event conditions: the compiled SQL against the fastest hand-written
+//!   DuckDB query for the same members (checked equal), and against a naive compilation with one
+//!   subquery per condition (ratios of medians of 3 runs);
+//! - peak memory (VmHWM) of `cdp segments preview --count` for every demo segment and of a csv
+//!   preview of the largest segment piped to a file.
+//!
+//! Without `--bench` (as `cargo test --all-targets` runs it) it does the same on 5,000 users.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const FIVE: &str = "name: five_events\nrules:\n  all:\n    - { event: session_start, within: 30d, count: { gte: 5 } }\n    - { event: purchase, within: 90d }\n    - { event: purchase, sum: amount, gte: 20, within: 90d }\n    - not: { event: support_ticket, within: 30d }\n    - { event: add_to_cart, within: 14d, count: { gte: 1 } }\n";
+
+fn main() {
+    let bench = std::env::args().any(|a| a == "--bench");
+    let users: u64 = std::env::var("CDP_BENCH_USERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(if bench { 1_000_000 } else { 5_000 });
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    std::fs::copy(root.join("cdp.yaml"), dir.path().join("cdp.yaml")).unwrap();
+    std::fs::create_dir_all(dir.path().join("segments")).unwrap();
+    for e in std::fs::read_dir(root.join("segments")).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, dir.path().join("segments").join(p.file_name().unwrap())).unwrap();
+    }
+    std::fs::write(dir.path().join("segments/five_events.yaml"), FIVE).unwrap();
+    let now = "2026-06-15T00:00:00Z";
+
+    let t = Instant::now();
+    let (_, peak_seed) = run(
+        dir.path(),
+        now,
+        &[
+            "demo",
+            "seed",
+            "--users",
+            &users.to_string(),
+            "--days",
+            "90",
+        ],
+        None,
+    );
+    let seed_time = t.elapsed();
+    let wh = duckdb::Connection::open(dir.path().join(".cdp/warehouse.duckdb")).unwrap();
+    let events: i64 = wh
+        .query_row("select count(*) from events", [], |r| r.get(0))
+        .unwrap();
+    println!(
+        "workload: {users} users, {events} events ({:.1} per user)",
+        events as f64 / users as f64
+    );
+    println!(
+        "seed: {:.1}s, peak memory {} MB",
+        seed_time.as_secs_f64(),
+        peak_seed / 1024
+    );
+
+    let (compiled, _) = run(dir.path(), now, &["compile", "five_events"], None);
+    let compiled = String::from_utf8(compiled).unwrap();
+    let cutoff = |days: i64| format!("timestamp '2026-06-15 00:00:00' - interval '{days} days'");
+    let hand = format!(
+        "select user_id from events
+         where event in ('session_start', 'purchase', 'support_ticket', 'add_to_cart') and ts > {d90} and ts <= timestamp '2026-06-15 00:00:00'
+         group by user_id
+         having count(*) filter (where event = 'session_start' and ts > {d30}) >= 5
+            and count(*) filter (where event = 'purchase') >= 1
+            and coalesce(sum(case when json_type(properties, '$.amount') in ('BIGINT', 'UBIGINT', 'DOUBLE') then cast(properties->>'amount' as double) end) filter (where event = 'purchase'), 0) >= 20
+            and count(*) filter (where event = 'support_ticket' and ts > {d30}) = 0
+            and count(*) filter (where event = 'add_to_cart' and ts > {d14}) >= 1",
+        d90 = cutoff(90), d30 = cutoff(30), d14 = cutoff(14)
+    );
+    let w = |cond: &str| {
+        format!("select user_id from events where {cond} and ts <= timestamp '2026-06-15 00:00:00'")
+    };
+    let naive = format!(
+        "select user_id from users u where
+           u.user_id in ({s} group by user_id having count(*) >= 5)
+           and u.user_id in ({p})
+           and coalesce((select sum(cast(e.properties->>'amount' as double)) from events e where e.user_id = u.user_id and e.event = 'purchase' and e.ts > {d90} and e.ts <= timestamp '2026-06-15 00:00:00'), 0) >= 20
+           and u.user_id not in ({t})
+           and u.user_id in ({c})",
+        s = w(&format!("event = 'session_start' and ts > {}", cutoff(30))),
+        p = w(&format!("event = 'purchase' and ts > {}", cutoff(90))),
+        t = w(&format!("event = 'support_ticket' and ts > {}", cutoff(30))),
+        c = w(&format!("event = 'add_to_cart' and ts > {}", cutoff(14))),
+        d90 = cutoff(90)
+    );
+    let members = |sql: &str| -> Vec<String> {
+        let mut stmt = wh
+            .prepare(&format!(
+                "select user_id from ({}) order by 1",
+                sql.trim_end_matches(';')
+            ))
+            .unwrap();
+        stmt.query_map([], |r| r.get::<_, String>(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    let m = members(&compiled);
+    assert_eq!(
+        m,
+        members(&hand),
+        "the hand-written query must give the same members"
+    );
+    assert_eq!(
+        m,
+        members(&naive),
+        "the naive query must give the same members"
+    );
+    let time = |sql: &str| -> Duration {
+        let mut times: Vec<Duration> = (0..3)
+            .map(|_| {
+                let t = Instant::now();
+                let n: i64 = wh
+                    .query_row(
+                        &format!("select count(*) from ({})", sql.trim_end_matches(';')),
+                        [],
+                        |r| r.get(0),
+                    )
+                    .unwrap();
+                std::hint::black_box(n);
+                t.elapsed()
+            })
+            .collect();
+        times.sort();
+        times[1]
+    };
+    let (tc, th, tn) = (time(&compiled), time(&hand), time(&naive));
+    println!(
+        "five event conditions ({} members): compiled {:.0} ms, hand-written {:.0} ms, naive {:.0} ms",
+        m.len(),
+        ms(tc),
+        ms(th),
+        ms(tn)
+    );
+    println!(
+        "  compiled / hand-written = {:.2}x (target <= 1.5x)",
+        tc.as_secs_f64() / th.as_secs_f64()
+    );
+    println!(
+        "  naive / compiled = {:.2}x",
+        tn.as_secs_f64() / tc.as_secs_f64()
+    );
+    drop(wh);
+
+    let mut largest = (String::new(), 0i64);
+    let mut peak_count = 0;
+    for e in std::fs::read_dir(dir.path().join("segments")).unwrap() {
+        let name = e
+            .unwrap()
+            .path()
+            .file_stem()
+            .unwrap()
+            .to_string_lossy()
+            .to_string();
+        let (out, peak) = run(
+            dir.path(),
+            now,
+            &["segments", "preview", &name, "--count", "--format", "csv"],
+            None,
+        );
+        let n: i64 = String::from_utf8(out)
+            .unwrap()
+            .lines()
+            .nth(1)
+            .unwrap()
+            .split(',')
+            .nth(1)
+            .unwrap()
+            .parse()
+            .unwrap();
+        if n > largest.1 {
+            largest = (name, n);
+        }
+        peak_count = peak_count.max(peak);
+    }
+    let file = dir.path().join("largest.csv");
+    let (_, peak_csv) = run(
+        dir.path(),
+        now,
+        &["segments", "preview", &largest.0, "--format", "csv"],
+        Some(&file),
+    );
+    let rows = std::fs::read_to_string(&file).unwrap().lines().count() - 1;
+    assert_eq!(rows as i64, largest.1);
+    println!(
+        "peak memory: preview --count of every segment {} MB; csv preview of {} ({} members) {} MB (target < 300 MB)",
+        peak_count / 1024,
+        largest.0,
+        largest.1,
+        peak_csv / 1024
+    );
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// Runs the cdp binary; returns its stdout and peak resident memory in KiB.
+fn run(dir: &Path, now: &str, args: &[&str], stdout_file: Option<&Path>) -> (Vec<u8>, u64) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cdp"));
+    cmd.arg("--project-dir")
+        .arg(dir)
+        .arg("--no-progress")
+        .args(args)
+        .env("CDP_NOW", now)
+        .stderr(Stdio::inherit());
+    match stdout_file {
+        Some(f) => cmd.stdout(std::fs::File::create(f).unwrap()),
+        None => cmd.stdout(Stdio::piped()),
+    };
+    let mut child = cmd.spawn().expect("cdp runs");
+    let pid = child.id();
+    let mut out = Vec::new();
+    let reader = child.stdout.take().map(|mut s| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            std::io::Read::read_to_end(&mut s, &mut buf).unwrap();
+            buf
+        })
+    });
+    // wait4 reports the child's peak resident set size, which polling /proc could miss.
+    let mut status = 0;
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let rc = unsafe { libc::wait4(pid as libc::pid_t, &mut status, 0, &mut usage) };
+    assert_eq!(rc, pid as libc::pid_t);
+    assert!(
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        "cdp {args:?} failed"
+    );
+    let peak = usage.ru_maxrss as u64;
+    if let Some(r) = reader {
+        out = r.join().unwrap();
+    }
+    (out, peak)
+}

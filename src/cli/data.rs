@@ -1,0 +1,99 @@
+//! `cdp query`, `cdp demo seed`, `cdp quickstart`.
+
+use chrono::{Duration, DurationRound};
+
+use super::Context;
+use super::segments::stream;
+use crate::demo::{self, Seeded, Spec};
+use crate::error::{Error, Result};
+use crate::output::Format;
+use crate::preview;
+use crate::scaffold;
+use crate::segment::compile::Compiler;
+use crate::warehouse::{self, Cell};
+
+pub async fn query(ctx: &Context, sql: &str) -> Result<()> {
+    let project = ctx.load()?;
+    let mut wh = warehouse::open(&project).await?;
+    stream(ctx, wh.as_mut(), sql, None).await
+}
+
+pub async fn seed(ctx: &Context, users: u64, days: u32, seed: u64) -> Result<Seeded> {
+    let project = ctx.load()?;
+    let mut wh = warehouse::open(&project).await?;
+    // Data ends at the start of the current day, so a seed is the same all day long.
+    let end = ctx.now.duration_trunc(Duration::days(1)).unwrap_or(ctx.now);
+    let spec = Spec {
+        users,
+        days,
+        seed,
+        end,
+    };
+    let started = std::time::Instant::now();
+    let bar = ctx.printer.bar();
+    let seeded = demo::seed(wh.as_mut(), project.tables(), spec, &bar).await?;
+    ctx.printer.note(&format!(
+        "seeded {} users and {} events ending {} in {:.1}s",
+        seeded.users,
+        seeded.events,
+        end.format("%Y-%m-%d"),
+        started.elapsed().as_secs_f64()
+    ));
+    Ok(seeded)
+}
+
+pub async fn quickstart(ctx: &Context, users: u64) -> Result<()> {
+    if !scaffold::has_project(&ctx.dir) {
+        let written = scaffold::write_demo(&ctx.dir)?;
+        ctx.printer.note(&format!(
+            "wrote the demo project ({} files) into {}",
+            written.len(),
+            ctx.dir.display()
+        ));
+    }
+    let project = ctx.load()?;
+    ctx.printer.note(&format!(
+        "project is valid: {} segments",
+        project.segments.len()
+    ));
+    seed(ctx, users, 90, 42).await?;
+    let mut wh = warehouse::open(&project).await?;
+    let compiler = Compiler {
+        dialect: wh.dialect(),
+        tables: project.tables(),
+        now: ctx.now,
+    };
+    let mut rows = Vec::new();
+    for s in &project.segments {
+        let members = compiler
+            .segment(&project.segments, &s.name)
+            .expect("validated segments compile");
+        let sql = preview::count_sql(&members);
+        let n = wh
+            .count(&sql)
+            .await
+            .map_err(|source| Error::Query { sql, source })?;
+        rows.push(vec![
+            Cell::Text(s.name.clone()),
+            Cell::Int(n),
+            Cell::Text(s.description.clone().unwrap_or_default()),
+        ]);
+    }
+    ctx.printer
+        .rows(&["segment", "members", "description"], &rows)
+        .map_err(Error::Output)?;
+    if ctx.printer.format == Format::Table {
+        let largest = rows
+            .iter()
+            .max_by_key(|r| match r[1] {
+                Cell::Int(n) => n,
+                _ => 0,
+            })
+            .map(|r| r[0].to_text())
+            .unwrap_or_default();
+        ctx.printer.note(&format!(
+            "\nnext:\n  cdp segments list                         what each segment says\n  cdp segments preview {largest:<20} who is in it\n  cdp compile {largest:<29} the SQL it runs\n  cdp test                                  run the segments' fixture tests\n  cdp validate                              check the YAML after you edit it"
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,62 @@
+//! `cdp init`, `cdp schema`, `cdp completions`.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::CommandFactory;
+
+use super::{Cli, Context};
+use crate::error::{Error, Result};
+use crate::scaffold;
+use crate::schema;
+
+pub fn init(ctx: &Context) -> Result<()> {
+    let written = scaffold::write_demo(&ctx.dir)?;
+    let mut out = std::io::stdout().lock();
+    for file in &written {
+        writeln!(out, "{file}").map_err(Error::Output)?;
+    }
+    ctx.printer.note(&format!(
+        "wrote {} files; try `cdp quickstart`",
+        written.len()
+    ));
+    Ok(())
+}
+
+pub fn schema(ctx: &Context, kind: Option<&str>, out: Option<PathBuf>) -> Result<()> {
+    if let Some(dir) = out {
+        std::fs::create_dir_all(&dir).map_err(|source| Error::Write {
+            path: dir.clone(),
+            source,
+        })?;
+        for (kind, file) in schema::KINDS {
+            let path = dir.join(file);
+            let text = serde_json::to_string_pretty(&schema::schema(kind).expect("known kind"))
+                .expect("json")
+                + "\n";
+            std::fs::write(&path, text).map_err(|source| Error::Write { path, source })?;
+        }
+        ctx.printer.note(&format!(
+            "wrote {} schemas into {}",
+            schema::KINDS.len(),
+            dir.display()
+        ));
+        return Ok(());
+    }
+    let value = match kind {
+        Some(k) => schema::schema(k).ok_or_else(|| Error::UnknownSchema(k.to_string()))?,
+        None => serde_json::Value::Object(
+            schema::KINDS
+                .iter()
+                .map(|(k, _)| (k.to_string(), schema::schema(k).expect("known kind")))
+                .collect(),
+        ),
+    };
+    ctx.printer.json(&value).map_err(Error::Output)
+}
+
+pub fn completions(shell: clap_complete::Shell) -> Result<()> {
+    let mut cmd = Cli::command();
+    clap_complete::generate(shell, &mut cmd, "cdp", &mut std::io::stdout());
+    Ok(())
+}

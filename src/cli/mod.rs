@@ -1,0 +1,174 @@
+//! Command-line definitions (clap) and dispatch; each command's work lives in the library.
+
+mod check;
+mod data;
+mod meta;
+mod segments;
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, SubsecRound, Utc};
+use clap::{Parser, Subcommand};
+
+use crate::error::{Error, Result};
+use crate::output::{Format, Printer};
+use crate::project::{self, Project};
+use crate::segment::sql::dialect::DialectKind;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "cdp",
+    version,
+    about = "Customer data platform as code: segments in YAML, compiled to warehouse SQL"
+)]
+pub struct Cli {
+    /// The project folder (holding cdp.yaml and segments/)
+    #[arg(long, global = true, default_value = ".", value_name = "DIR")]
+    pub project_dir: PathBuf,
+    /// The environment of cdp.yaml to use (default: its `default_env`)
+    #[arg(long, global = true, env = "CDP_ENV")]
+    pub env: Option<String>,
+    /// How to print data on stdout
+    #[arg(long, global = true, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Print only data and errors
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+    /// Show more detail, such as the SQL of a failed query
+    #[arg(long, short, global = true)]
+    pub verbose: bool,
+    /// Hide progress bars
+    #[arg(long, global = true)]
+    pub no_progress: bool,
+    /// Evaluate time windows as of this instant instead of now (RFC 3339 or a date)
+    #[arg(long, global = true, env = "CDP_NOW", value_name = "INSTANT")]
+    pub now: Option<String>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Write the demo project into the project folder (never overwrites)
+    Init,
+    /// Set up the demo project if needed, seed demo data, validate, and show every segment's size
+    Quickstart {
+        /// Demo users to generate
+        #[arg(long, default_value_t = 10_000)]
+        users: u64,
+    },
+    /// Check every file of the project and report all problems at once
+    Validate,
+    /// Run the `tests:` fixtures of every segment on an in-memory DuckDB
+    Test,
+    /// Print the SQL a segment compiles to
+    Compile {
+        segment: String,
+        /// SQL dialect (default: the environment's warehouse)
+        #[arg(long, value_enum)]
+        dialect: Option<DialectKind>,
+    },
+    /// List and preview segments
+    #[command(subcommand)]
+    Segments(SegmentsCommand),
+    /// Run SQL in the warehouse and print the result
+    Query { sql: String },
+    /// Demo data
+    #[command(subcommand)]
+    Demo(DemoCommand),
+    /// Print the JSON Schema of a file kind (`cdp` or `segment`), or write all of them to a folder
+    Schema {
+        kind: Option<String>,
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
+    /// Print a shell completion script
+    Completions { shell: clap_complete::Shell },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SegmentsCommand {
+    /// Name, description, destinations and a one-line summary of each segment
+    List,
+    /// Members of a segment with their traits, or just how many there are
+    Preview {
+        name: String,
+        /// At most this many members (default: 20 in a table; all in csv and json)
+        #[arg(long)]
+        limit: Option<u64>,
+        /// Print only the number of members
+        #[arg(long)]
+        count: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DemoCommand {
+    /// Replace the users and events tables with generated demo data
+    Seed {
+        #[arg(long, default_value_t = 10_000)]
+        users: u64,
+        #[arg(long, default_value_t = 90)]
+        days: u32,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
+}
+
+/// Options every command resolves once.
+pub struct Context {
+    pub dir: PathBuf,
+    pub env: Option<String>,
+    pub printer: Printer,
+    pub now: DateTime<Utc>,
+    pub verbose: bool,
+}
+
+impl Context {
+    pub fn load(&self) -> Result<Project> {
+        Ok(project::load(&self.dir, self.env.as_deref())?)
+    }
+}
+
+pub async fn run(cli: Cli) -> Result<()> {
+    let now = match &cli.now {
+        Some(text) => crate::segment::parse::instant_from_str(text)
+            .ok_or_else(|| Error::BadNow(text.clone()))?,
+        None => Utc::now().trunc_subsecs(0),
+    };
+    let ctx = Context {
+        dir: cli.project_dir.clone(),
+        env: cli.env.clone(),
+        printer: Printer::new(cli.format, cli.quiet, cli.no_progress),
+        now,
+        verbose: cli.verbose,
+    };
+    match cli.command {
+        Command::Init => meta::init(&ctx),
+        Command::Quickstart { users } => data::quickstart(&ctx, users).await,
+        Command::Validate => check::validate(&ctx),
+        Command::Test => check::test(&ctx).await,
+        Command::Compile { segment, dialect } => check::compile(&ctx, &segment, dialect),
+        Command::Segments(SegmentsCommand::List) => segments::list(&ctx),
+        Command::Segments(SegmentsCommand::Preview { name, limit, count }) => {
+            segments::preview(&ctx, &name, limit, count).await
+        }
+        Command::Query { sql } => data::query(&ctx, &sql).await,
+        Command::Demo(DemoCommand::Seed { users, days, seed }) => {
+            data::seed(&ctx, users, days, seed).await.map(|_| ())
+        }
+        Command::Schema { kind, out } => meta::schema(&ctx, kind.as_deref(), out),
+        Command::Completions { shell } => meta::completions(shell),
+    }
+}
+
+/// Looks a segment up, or says which names exist.
+pub fn find_segment<'p>(
+    project: &'p Project,
+    name: &str,
+) -> Result<&'p crate::project::segment_file::SegmentDef> {
+    project.segment(name).ok_or_else(|| Error::UnknownSegment {
+        name: name.to_string(),
+        known: project.segments.iter().map(|s| s.name.clone()).collect(),
+    })
+}

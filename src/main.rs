@@ -1,0 +1,53 @@
+//! The `cdp` binary: parse arguments, run, print an error once, and exit with its code.
+
+use std::io::{ErrorKind, Write};
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use cdp::cli::{Cli, run};
+use cdp::error::Error;
+use cdp::project::LoadError;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let verbose = cli.verbose;
+    let result = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(Error::Runtime)
+        .and_then(|rt| rt.block_on(run(cli)));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Error::Output(e)) if e.kind() == ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(err) => {
+            report(&err, verbose);
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn report(err: &Error, verbose: bool) {
+    let mut out = std::io::stderr().lock();
+    if let Error::Load(LoadError::Invalid { invalid }) = err {
+        for d in &invalid.diagnostics {
+            let _ = writeln!(
+                out,
+                "{}",
+                d.render(invalid.sources.get(&d.file).map(String::as_str))
+            );
+        }
+    }
+    let _ = writeln!(out, "error: {err}");
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        let _ = writeln!(out, "  Caused by: {}", cause.to_string().trim());
+        source = cause.source();
+    }
+    if let (true, Some(sql)) = (verbose, err.sql()) {
+        let _ = writeln!(out, "\nthe SQL was:\n{sql}");
+    }
+    if let Some(hint) = err.hint() {
+        let _ = writeln!(out, "\nhint: {hint}");
+    }
+}

@@ -1,0 +1,228 @@
+//! Printing: tables for people, JSON and CSV for machines on stdout; progress on stderr.
+
+use std::io::{IsTerminal, Write};
+use std::sync::Mutex;
+
+use comfy_table::{Table, presets};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::demo::Progress;
+use crate::warehouse::{Cell, RowSink, WarehouseError};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Default)]
+pub enum Format {
+    #[default]
+    Table,
+    Json,
+    Csv,
+}
+
+/// Decided once from the flags and the terminal: where data, messages and progress go.
+#[derive(Clone, Copy, Debug)]
+pub struct Printer {
+    pub format: Format,
+    pub quiet: bool,
+    pub progress: bool,
+    pub color: bool,
+}
+
+impl Printer {
+    pub fn new(format: Format, quiet: bool, no_progress: bool) -> Self {
+        let tty = std::io::stderr().is_terminal();
+        let color = tty && std::env::var_os("NO_COLOR").is_none();
+        Printer {
+            format,
+            quiet,
+            progress: tty && !quiet && !no_progress,
+            color,
+        }
+    }
+
+    /// A message for people, on stderr; silent with `--quiet`.
+    pub fn note(&self, text: &str) {
+        if !self.quiet {
+            let _ = writeln!(std::io::stderr(), "{text}");
+        }
+    }
+
+    pub fn bar(&self) -> Bar {
+        Bar {
+            enabled: self.progress,
+            bar: Mutex::new(None),
+        }
+    }
+
+    /// Prints rows in the chosen format.
+    pub fn rows(&self, columns: &[&str], rows: &[Vec<Cell>]) -> std::io::Result<()> {
+        let mut sink = RowWriter::new(*self, std::io::BufWriter::new(std::io::stdout()));
+        let names: Vec<String> = columns.iter().map(|s| s.to_string()).collect();
+        sink.columns(&names).map_err(std::io::Error::other)?;
+        for r in rows {
+            sink.row(r).map_err(std::io::Error::other)?;
+        }
+        sink.finish()
+    }
+
+    /// Prints a JSON value, pretty, on stdout.
+    pub fn json(&self, value: &serde_json::Value) -> std::io::Result<()> {
+        let mut out = std::io::stdout().lock();
+        serde_json::to_writer_pretty(&mut out, value)?;
+        writeln!(out)
+    }
+}
+
+/// Streams a result to stdout: CSV and JSON row by row, tables once complete.
+pub struct RowWriter<W: Write + Send> {
+    printer: Printer,
+    /// Taken by the CSV writer while it writes.
+    out: Option<W>,
+    columns: Vec<String>,
+    /// Only tables are held, and only for what fits on a screen (callers limit them).
+    table: Option<Table>,
+    csv: Option<csv::Writer<W>>,
+    first_json: bool,
+    pub count: u64,
+    /// A column left out (the users table's id, which repeats `user_id`).
+    pub skip: Option<usize>,
+}
+
+impl<W: Write + Send> RowWriter<W> {
+    pub fn new(printer: Printer, out: W) -> Self {
+        RowWriter {
+            printer,
+            out: Some(out),
+            columns: vec![],
+            table: None,
+            csv: None,
+            first_json: true,
+            count: 0,
+            skip: None,
+        }
+    }
+
+    pub fn finish(mut self) -> std::io::Result<()> {
+        if let Some(w) = self.csv.take() {
+            self.out = Some(w.into_inner().map_err(|e| e.into_error())?);
+        }
+        let Some(mut out) = self.out.take() else {
+            return Ok(());
+        };
+        match self.printer.format {
+            Format::Table => {
+                if let Some(t) = self.table.take() {
+                    writeln!(out, "{t}")?;
+                }
+            }
+            Format::Json => {
+                if self.first_json {
+                    write!(out, "[")?;
+                }
+                writeln!(out, "]")?;
+            }
+            Format::Csv => {}
+        }
+        out.flush()
+    }
+
+    fn keep<'a, T>(&self, items: &'a [T]) -> impl Iterator<Item = &'a T> {
+        let skip = self.skip;
+        items
+            .iter()
+            .enumerate()
+            .filter(move |(i, _)| Some(*i) != skip)
+            .map(|(_, x)| x)
+    }
+}
+
+fn io(e: std::io::Error) -> WarehouseError {
+    WarehouseError::Sink(Box::new(e))
+}
+
+impl<W: Write + Send> RowSink for RowWriter<W> {
+    fn columns(&mut self, names: &[String]) -> Result<(), WarehouseError> {
+        self.columns = self.keep(names).cloned().collect();
+        match self.printer.format {
+            Format::Table => {
+                let mut t = Table::new();
+                t.load_style(presets::UTF8_FULL_CONDENSED);
+                t.set_header(self.columns.clone());
+                self.table = Some(t);
+            }
+            Format::Csv => {
+                if let Some(out) = self.out.take() {
+                    let mut w = csv::Writer::from_writer(out);
+                    w.write_record(&self.columns).map_err(|e| io(e.into()))?;
+                    self.csv = Some(w);
+                }
+            }
+            Format::Json => {}
+        }
+        Ok(())
+    }
+
+    fn row(&mut self, row: &[Cell]) -> Result<(), WarehouseError> {
+        self.count += 1;
+        let kept: Vec<&Cell> = self.keep(row).collect();
+        match self.printer.format {
+            Format::Table => {
+                if let Some(t) = self.table.as_mut() {
+                    t.add_row(kept.iter().map(|c| c.to_text()));
+                }
+            }
+            Format::Csv => {
+                if let Some(w) = self.csv.as_mut() {
+                    w.write_record(kept.iter().map(|c| c.to_text()))
+                        .map_err(|e| io(e.into()))?;
+                }
+            }
+            Format::Json => {
+                let obj: serde_json::Map<String, serde_json::Value> = self
+                    .columns
+                    .iter()
+                    .cloned()
+                    .zip(kept.iter().map(|c| c.to_json()))
+                    .collect();
+                let sep = if self.first_json { "[\n  " } else { ",\n  " };
+                self.first_json = false;
+                if let Some(out) = self.out.as_mut() {
+                    write!(out, "{sep}{}", serde_json::Value::Object(obj)).map_err(io)?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A progress bar on stderr that draws only when enabled.
+pub struct Bar {
+    enabled: bool,
+    bar: Mutex<Option<ProgressBar>>,
+}
+
+impl Progress for Bar {
+    fn start(&self, what: &str, total: u64) {
+        if !self.enabled {
+            return;
+        }
+        let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} {msg:>8} [{bar:30}] {pos}/{len} ({eta})")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+        bar.set_message(what.to_string());
+        *self.bar.lock().unwrap() = Some(bar);
+    }
+
+    fn advance(&self, n: u64) {
+        if let Some(b) = self.bar.lock().unwrap().as_ref() {
+            b.inc(n);
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(b) = self.bar.lock().unwrap().take() {
+            b.finish_and_clear();
+        }
+    }
+}

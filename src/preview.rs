@@ -1,0 +1,22 @@
+//! Queries that look at a segment's members: count, and members with their traits.
+
+use crate::project::config::Tables;
+use crate::segment::sql::dialect::Dialect;
+use crate::segment::sql::render::MEMBER_COLUMN;
+
+/// `select count(*)` over a members query.
+pub fn count_sql(members: &str) -> String {
+    format!("select count(*) as members from (\n{members}\n) as m")
+}
+
+/// Members with every trait of the users table, ordered by id.
+pub fn members_sql(d: &dyn Dialect, tables: &Tables, members: &str, limit: Option<u64>) -> String {
+    let limit = limit
+        .map(|n| format!("\n{}", d.limit(n)))
+        .unwrap_or_default();
+    format!(
+        "select m.{MEMBER_COLUMN}, u.*\nfrom (\n{members}\n) as m\njoin {} as u on u.{} = m.{MEMBER_COLUMN}\norder by m.{MEMBER_COLUMN}{limit}",
+        d.ident(&tables.users.table),
+        d.ident(&tables.users.id),
+    )
+}

@@ -1,0 +1,465 @@
+//! `cdp.yaml`: environments, the warehouse of each, and where users and events live.
+
+use std::collections::BTreeMap;
+
+use super::decode::{Decoder, Fields, join};
+use super::diagnostic::did_you_mean;
+use super::interpolate::{self, InterpolateError};
+use super::secret::Secret;
+use super::yaml::{Node, Pos, Value};
+
+pub const DEFAULT_ENV: &str = "dev";
+pub const DEFAULT_CDP_SCHEMA: &str = "cdp";
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub name: Option<String>,
+    pub default_env: String,
+    /// Declared environments in file order; `dev` exists even when not declared.
+    pub environments: Vec<(String, EnvSpec)>,
+    pub tables: Tables,
+}
+
+/// One environment as written, before `${ENV}` references are resolved.
+#[derive(Clone, Debug, Default)]
+pub struct EnvSpec {
+    pub warehouse: Option<Node>,
+    pub destinations: BTreeMap<String, DestinationSpec>,
+    pub pos: Pos,
+}
+
+#[derive(Clone, Debug)]
+pub struct DestinationSpec {
+    pub kind: String,
+}
+
+/// The warehouse of the selected environment, with secrets resolved.
+#[derive(Clone, Debug, PartialEq)]
+pub enum WarehouseConfig {
+    DuckDb {
+        path: Option<String>,
+        cdp_schema: String,
+    },
+    Postgres {
+        url: Secret,
+        cdp_schema: String,
+    },
+    Snowflake {
+        account: String,
+        cdp_schema: String,
+    },
+}
+
+impl WarehouseConfig {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            WarehouseConfig::DuckDb { .. } => "duckdb",
+            WarehouseConfig::Postgres { .. } => "postgres",
+            WarehouseConfig::Snowflake { .. } => "snowflake",
+        }
+    }
+}
+
+/// Where users and events live in the warehouse and what their columns are called.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Tables {
+    pub users: UsersTable,
+    pub events: EventsTable,
+}
+
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct UsersTable {
+    pub table: String,
+    pub id: String,
+}
+
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct EventsTable {
+    pub table: String,
+    pub user_id: String,
+    pub name: String,
+    pub timestamp: String,
+    pub properties: String,
+}
+
+impl Default for Tables {
+    fn default() -> Self {
+        Tables {
+            users: UsersTable {
+                table: "users".into(),
+                id: "user_id".into(),
+            },
+            events: EventsTable {
+                table: "events".into(),
+                user_id: "user_id".into(),
+                name: "event".into(),
+                timestamp: "ts".into(),
+                properties: "properties".into(),
+            },
+        }
+    }
+}
+
+const TOP_KEYS: &[&str] = &["name", "default_env", "environments", "tables"];
+const ENV_KEYS: &[&str] = &["warehouse", "state", "queue", "assets", "destinations"];
+const DESTINATION_KINDS: &[&str] = &["braze", "amplitude"];
+
+pub fn parse_config(d: &mut Decoder, root: &Node) -> Config {
+    let mut config = Config {
+        name: None,
+        default_env: DEFAULT_ENV.into(),
+        environments: Vec::new(),
+        tables: Tables::default(),
+    };
+    if root.value == Value::Null {
+        return config;
+    }
+    let Some(f) = d.fields(root, "", "`cdp.yaml`", TOP_KEYS) else {
+        return config;
+    };
+    config.name = d.opt_string(&f, "name");
+    if let Some(env) = d.opt_string(&f, "default_env") {
+        config.default_env = env;
+    }
+    if let Some(node) = f.get("environments") {
+        config.environments = parse_environments(d, node);
+    }
+    if let Some(node) = f.get("tables") {
+        config.tables = parse_tables(d, node);
+    }
+    let declared = config
+        .environments
+        .iter()
+        .any(|(n, _)| *n == config.default_env);
+    if !declared && config.default_env != DEFAULT_ENV {
+        let node = f.get("default_env").expect("set when not the default");
+        let names: Vec<&str> = config
+            .environments
+            .iter()
+            .map(|(n, _)| n.as_str())
+            .collect();
+        let diag = d.report(
+            node.pos,
+            "default_env",
+            format!(
+                "`default_env` names `{}`, which is not under `environments`",
+                config.default_env
+            ),
+        );
+        diag.hint = did_you_mean(&config.default_env, names.iter().copied()).or_else(|| {
+            Some(format!(
+                "declare it under `environments:` or use one of: {}",
+                names.join(", ")
+            ))
+        });
+    }
+    config
+}
+
+fn parse_environments(d: &mut Decoder, node: &Node) -> Vec<(String, EnvSpec)> {
+    let Value::Map(entries) = &node.value else {
+        d.wrong_type(node, "environments", "a mapping of environment names");
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (key, value) in entries {
+        let path = join("environments", &key.name);
+        let mut spec = EnvSpec {
+            pos: key.pos,
+            ..EnvSpec::default()
+        };
+        if value.value != Value::Null
+            && let Some(f) = d.fields(value, &path, "an environment", ENV_KEYS)
+        {
+            spec.warehouse = f.get("warehouse").cloned();
+            if let Some(w) = &spec.warehouse {
+                // Shape errors are reported for every environment, secrets only for the chosen one.
+                parse_warehouse(d, w, &f.at("warehouse"), false);
+            }
+            check_optional_sections(d, &f);
+            if let Some(dests) = f.get("destinations") {
+                spec.destinations = parse_destinations(d, dests, &f.at("destinations"));
+            }
+        }
+        out.push((key.name.clone(), spec));
+    }
+    out
+}
+
+fn check_optional_sections(d: &mut Decoder, f: &Fields) {
+    if let Some(n) = f.get("state")
+        && let Some(sf) = d.fields(n, &f.at("state"), "`state`", &["url"])
+    {
+        check_env_refs(d, &sf, "url");
+    }
+    if let Some(n) = f.get("queue")
+        && let Some(qf) = d.fields(n, &f.at("queue"), "`queue`", &["redis_url"])
+    {
+        check_env_refs(d, &qf, "redis_url");
+    }
+    if let Some(n) = f.get("assets")
+        && let Some(af) = d.fields(n, &f.at("assets"), "`assets`", &["path", "s3"])
+        && let Some(s3) = af.get("s3")
+    {
+        d.fields(
+            s3,
+            &af.at("s3"),
+            "`s3`",
+            &["bucket", "region", "prefix", "endpoint"],
+        );
+    }
+}
+
+fn check_env_refs(d: &mut Decoder, f: &Fields, name: &str) {
+    if let Some(node) = f.get(name)
+        && let Some(text) = d.string(node, &f.at(name))
+        && let Err(InterpolateError::Malformed(part)) = interpolate::references(&text)
+    {
+        d.report(
+            node.pos,
+            &f.at(name),
+            format!("malformed environment reference `{part}`"),
+        )
+        .hint = Some("write `${NAME}` with letters, digits and `_`".into());
+    }
+}
+
+fn parse_destinations(
+    d: &mut Decoder,
+    node: &Node,
+    path: &str,
+) -> BTreeMap<String, DestinationSpec> {
+    let mut out = BTreeMap::new();
+    let Value::Map(entries) = &node.value else {
+        d.wrong_type(node, path, "a mapping of destination names");
+        return out;
+    };
+    for (key, value) in entries {
+        let p = join(path, &key.name);
+        let Some(f) = d.fields(
+            value,
+            &p,
+            "a destination",
+            &[
+                "type",
+                "endpoint",
+                "ingest_endpoint",
+                "api_key",
+                "secret_key",
+                "app_id",
+                "owner",
+                "region",
+                "attribute",
+            ],
+        ) else {
+            continue;
+        };
+        let Some(kind) = d.req_string(&f, "type", Some("`braze` or `amplitude`")) else {
+            continue;
+        };
+        if !DESTINATION_KINDS.contains(&kind.as_str()) {
+            let n = f.get("type").unwrap();
+            d.report(
+                n.pos,
+                &f.at("type"),
+                format!("unknown destination type `{kind}`"),
+            )
+            .hint = did_you_mean(&kind, DESTINATION_KINDS.iter().copied())
+                .or_else(|| Some("supported: `braze`, `amplitude`".into()));
+            continue;
+        }
+        for secret in ["api_key", "secret_key"] {
+            check_env_refs(d, &f, secret);
+        }
+        out.insert(key.name.clone(), DestinationSpec { kind });
+    }
+    out
+}
+
+fn parse_tables(d: &mut Decoder, node: &Node) -> Tables {
+    let mut t = Tables::default();
+    let Some(f) = d.fields(node, "tables", "`tables`", &["users", "events"]) else {
+        return t;
+    };
+    if let Some(u) = f.get("users")
+        && let Some(uf) = d.fields(u, "tables.users", "`tables.users`", &["table", "id"])
+    {
+        set(d, &uf, "table", &mut t.users.table);
+        set(d, &uf, "id", &mut t.users.id);
+    }
+    if let Some(e) = f.get("events")
+        && let Some(ef) = d.fields(
+            e,
+            "tables.events",
+            "`tables.events`",
+            &["table", "user_id", "name", "timestamp", "properties"],
+        )
+    {
+        set(d, &ef, "table", &mut t.events.table);
+        set(d, &ef, "user_id", &mut t.events.user_id);
+        set(d, &ef, "name", &mut t.events.name);
+        set(d, &ef, "timestamp", &mut t.events.timestamp);
+        set(d, &ef, "properties", &mut t.events.properties);
+    }
+    t
+}
+
+fn set(d: &mut Decoder, f: &Fields, name: &str, target: &mut String) {
+    if let Some(v) = d.opt_string(f, name) {
+        if v.trim().is_empty() {
+            let n = f.get(name).unwrap();
+            d.report(n.pos, &f.at(name), format!("`{name}` is empty"));
+        } else {
+            *target = v;
+        }
+    }
+}
+
+const WAREHOUSE_KINDS: &[&str] = &["duckdb", "postgres", "snowflake"];
+
+/// Checks a `warehouse:` block; with `resolve`, also reads its `${ENV}` references.
+pub fn parse_warehouse(
+    d: &mut Decoder,
+    node: &Node,
+    path: &str,
+    resolve: bool,
+) -> Option<WarehouseConfig> {
+    let kind_of = match &node.value {
+        Value::Map(entries) => entries
+            .iter()
+            .find(|(k, _)| k.name == "type")
+            .and_then(|(_, v)| match &v.value {
+                Value::Str(s) => Some(s.clone()),
+                _ => None,
+            }),
+        _ => None,
+    };
+    let allowed: &[&str] = match kind_of.as_deref() {
+        Some("duckdb") | None => &["type", "path", "cdp_schema"],
+        Some("postgres") => &["type", "url", "cdp_schema"],
+        Some("snowflake") => &[
+            "type",
+            "account",
+            "user",
+            "private_key_path",
+            "private_key",
+            "private_key_passphrase",
+            "token",
+            "authenticator",
+            "warehouse",
+            "database",
+            "schema",
+            "role",
+            "cdp_schema",
+            "endpoint",
+            "statement_timeout",
+        ],
+        Some(_) => &["type"],
+    };
+    let f = d.fields(node, path, "`warehouse`", allowed)?;
+    let kind = d.req_string(&f, "type", Some("one of `duckdb`, `postgres`, `snowflake`"))?;
+    let cdp_schema = d
+        .opt_string(&f, "cdp_schema")
+        .unwrap_or_else(|| DEFAULT_CDP_SCHEMA.into());
+    match kind.as_str() {
+        "duckdb" => {
+            let p = env_value(d, &f, "path", resolve);
+            Some(WarehouseConfig::DuckDb {
+                path: p.map(|s| s.expose().to_string()),
+                cdp_schema,
+            })
+        }
+        "postgres" => {
+            if !f.has("url") {
+                d.missing(
+                    &f,
+                    "url",
+                    "a connection URL",
+                    Some("write `url: \"${PG_URL}\"` and export PG_URL"),
+                );
+                return None;
+            }
+            let url = env_value(d, &f, "url", resolve);
+            resolve.then_some(())?;
+            Some(WarehouseConfig::Postgres {
+                url: url?,
+                cdp_schema,
+            })
+        }
+        "snowflake" => {
+            if !f.has("account") && !f.has("endpoint") {
+                d.missing(
+                    &f,
+                    "account",
+                    "your Snowflake account identifier",
+                    Some("e.g. `account: xy12345.us-east-1`"),
+                );
+                return None;
+            }
+            for key in [
+                "user",
+                "private_key_path",
+                "private_key",
+                "private_key_passphrase",
+                "token",
+                "endpoint",
+            ] {
+                env_value(d, &f, key, resolve);
+            }
+            let account = env_value(d, &f, "account", resolve)
+                .map(|s| s.expose().to_string())
+                .unwrap_or_default();
+            Some(WarehouseConfig::Snowflake {
+                account,
+                cdp_schema,
+            })
+        }
+        other => {
+            let n = f.get("type").unwrap();
+            d.report(
+                n.pos,
+                &f.at("type"),
+                format!("unknown warehouse type `{other}`"),
+            )
+            .hint = did_you_mean(other, WAREHOUSE_KINDS.iter().copied())
+                .or_else(|| Some("supported: `duckdb`, `postgres`, `snowflake`".into()));
+            None
+        }
+    }
+}
+
+/// Reads a string that may hold `${ENV}` references; resolves them when asked.
+fn env_value(d: &mut Decoder, f: &Fields, name: &str, resolve: bool) -> Option<Secret> {
+    let node = f.get(name)?;
+    let path = f.at(name);
+    let text = d.text(node, &path)?;
+    match interpolate::references(&text) {
+        Err(InterpolateError::Malformed(part)) => {
+            d.report(
+                node.pos,
+                &path,
+                format!("malformed environment reference `{part}`"),
+            )
+            .hint = Some("write `${NAME}` with letters, digits and `_`".into());
+            return None;
+        }
+        Err(InterpolateError::Missing(_)) => unreachable!("references only checks syntax"),
+        Ok(_) if !resolve => return Some(Secret::new(text)),
+        Ok(_) => {}
+    }
+    match interpolate::interpolate(&text, interpolate::from_env) {
+        Ok(v) => Some(Secret::new(v)),
+        Err(InterpolateError::Missing(var)) => {
+            d.report(
+                node.pos,
+                &path,
+                format!("environment variable `{var}` is not set"),
+            )
+            .hint = Some(format!(
+                "export {var}=... before running cdp, or pick another environment with `--env`"
+            ));
+            None
+        }
+        Err(InterpolateError::Malformed(_)) => None,
+    }
+}

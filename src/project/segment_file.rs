@@ -1,0 +1,331 @@
+//! `segments/<name>.yaml`: one segment's description, schedule, rules, destinations and tests.
+
+use super::decode::{Decoder, index};
+use super::yaml::{Node, Pos, Value};
+use crate::segment::parse::{parse_rule, parse_span};
+use crate::segment::rule::{Lit, Rule, Span};
+
+#[derive(Clone, Debug)]
+pub struct SegmentDef {
+    pub name: String,
+    pub description: Option<String>,
+    pub schedule: Option<String>,
+    pub rules: Rule,
+    pub destinations: Vec<DestinationRef>,
+    pub tests: Vec<Fixture>,
+    /// File path relative to the project, and where the name and each reference are.
+    pub file: String,
+    pub name_pos: Pos,
+    pub reference_pos: Vec<(String, Pos, String)>,
+}
+
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct DestinationRef {
+    pub to: String,
+    #[serde(rename = "as")]
+    pub mode: String,
+    #[serde(skip)]
+    pub pos: Pos,
+}
+
+/// A user for `cdp test`, with events given relative to now and the expected membership.
+#[derive(Clone, Debug)]
+pub struct Fixture {
+    pub user: String,
+    pub traits: Vec<(String, Lit)>,
+    pub events: Vec<FixtureEvent>,
+    pub member: bool,
+    pub pos: Pos,
+}
+
+#[derive(Clone, Debug)]
+pub struct FixtureEvent {
+    pub event: String,
+    pub ago: Span,
+    pub properties: serde_json::Map<String, serde_json::Value>,
+}
+
+const KEYS: &[&str] = &[
+    "name",
+    "description",
+    "schedule",
+    "rules",
+    "destinations",
+    "tests",
+];
+
+pub fn parse_segment(d: &mut Decoder, root: &Node) -> Option<SegmentDef> {
+    let f = d.fields(root, "", "a segment file", KEYS)?;
+    let name = d.req_string(
+        &f,
+        "name",
+        Some("every segment has a `name:`, e.g. `name: lapsed_payers`"),
+    );
+    if let (Some(n), Some(node)) = (&name, f.get("name"))
+        && !valid_name(n)
+    {
+        d.report(
+            node.pos,
+            "name",
+            format!("`{n}` is not a valid segment name"),
+        )
+        .hint = Some("use lowercase letters, digits and `_`, starting with a letter".into());
+    }
+    let description = d.opt_string(&f, "description");
+    let schedule = f.get("schedule").and_then(|n| parse_schedule(d, n));
+    let rules = match f.get("rules") {
+        Some(node) => parse_rule(d, node, "rules"),
+        None => {
+            d.missing(
+                &f,
+                "rules",
+                "a rule",
+                Some("say who belongs, e.g. `rules: { trait: plan, eq: pro }`"),
+            );
+            None
+        }
+    };
+    let destinations = f
+        .get("destinations")
+        .map(|n| parse_destinations(d, n))
+        .unwrap_or_default();
+    let tests = f
+        .get("tests")
+        .map(|n| parse_tests(d, n))
+        .unwrap_or_default();
+    let mut reference_pos = Vec::new();
+    if let Some(node) = f.get("rules") {
+        collect_reference_positions(node, "rules", &mut reference_pos);
+    }
+    Some(SegmentDef {
+        name: name?,
+        description,
+        schedule,
+        rules: rules?,
+        destinations,
+        tests,
+        file: d.file.to_string(),
+        name_pos: f.get("name").map(|n| n.pos).unwrap_or_default(),
+        reference_pos,
+    })
+}
+
+pub fn valid_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_lowercase())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && name.len() <= 63
+}
+
+fn parse_schedule(d: &mut Decoder, node: &Node) -> Option<String> {
+    let text = d.string(node, "schedule")?;
+    match croner::parser::CronParser::builder()
+        .seconds(croner::parser::Seconds::Disallowed)
+        .build()
+        .parse(&text)
+    {
+        Ok(_) => Some(text),
+        Err(e) => {
+            let diag = d.report(
+                node.pos,
+                "schedule",
+                format!("`{text}` is not a valid cron expression"),
+            );
+            diag.expected =
+                Some("five fields: minute hour day-of-month month day-of-week (UTC)".into());
+            diag.hint = Some(format!("{e}; e.g. `0 */6 * * *` runs every six hours"));
+            None
+        }
+    }
+}
+
+fn parse_destinations(d: &mut Decoder, node: &Node) -> Vec<DestinationRef> {
+    let Some(items) = d.list(node, "destinations", "a list of `{ to, as }`") else {
+        return vec![];
+    };
+    let mut out = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let p = index("destinations", i);
+        let Some(f) = d.fields(item, &p, "a destination", &["to", "as"]) else {
+            continue;
+        };
+        let to = d.req_string(
+            &f,
+            "to",
+            Some("name a destination declared under an environment's `destinations:`"),
+        );
+        let mode = d.req_string(&f, "as", Some("braze: `attribute` or `subscription_group`; amplitude: `cohort` or `user_property`"));
+        if let (Some(to), Some(mode)) = (to, mode) {
+            out.push(DestinationRef {
+                to,
+                mode,
+                pos: item.pos,
+            });
+        }
+    }
+    out
+}
+
+fn parse_tests(d: &mut Decoder, node: &Node) -> Vec<Fixture> {
+    let Some(items) = d.list(node, "tests", "a list of fixture users") else {
+        return vec![];
+    };
+    let mut out = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let p = index("tests", i);
+        let Some(f) = d.fields(
+            item,
+            &p,
+            "a test fixture",
+            &["user", "traits", "events", "member"],
+        ) else {
+            continue;
+        };
+        let user = f
+            .get("user")
+            .and_then(|n| d.text(n, &f.at("user")))
+            .unwrap_or_else(|| format!("fixture_{}", i + 1));
+        let member = match f.get("member") {
+            Some(n) => d.bool(n, &f.at("member")),
+            None => {
+                d.missing(
+                    &f,
+                    "member",
+                    "`true` or `false`",
+                    Some("say whether this user must be in the segment"),
+                );
+                None
+            }
+        };
+        let mut traits = Vec::new();
+        if let Some(t) = f.get("traits") {
+            match &t.value {
+                Value::Map(entries) => {
+                    for (k, v) in entries {
+                        if let Some(l) =
+                            fixture_lit(d, v, &format!("{}.{}", f.at("traits"), k.name))
+                        {
+                            traits.push((k.name.clone(), l));
+                        }
+                    }
+                }
+                _ => d.wrong_type(t, &f.at("traits"), "a mapping of trait values"),
+            }
+        }
+        let events = f
+            .get("events")
+            .map(|n| parse_fixture_events(d, n, &f.at("events")))
+            .unwrap_or_default();
+        if let Some(member) = member {
+            out.push(Fixture {
+                user,
+                traits,
+                events,
+                member,
+                pos: item.pos,
+            });
+        }
+    }
+    out
+}
+
+fn fixture_lit(d: &mut Decoder, node: &Node, path: &str) -> Option<Lit> {
+    match &node.value {
+        Value::Bool(b) => Some(Lit::Bool(*b)),
+        Value::Int(i) => Some(Lit::Int(*i)),
+        Value::Float(f) => Some(Lit::Float(*f)),
+        Value::Str(s) => Some(Lit::Text(s.clone())),
+        _ => {
+            d.wrong_type(node, path, "a single value");
+            None
+        }
+    }
+}
+
+fn parse_fixture_events(d: &mut Decoder, node: &Node, path: &str) -> Vec<FixtureEvent> {
+    let Some(items) = d.list(node, path, "a list of events") else {
+        return vec![];
+    };
+    let mut out = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let p = index(path, i);
+        let Some(f) = d.fields(item, &p, "a fixture event", &["event", "ago", "properties"]) else {
+            continue;
+        };
+        let event = d.req_string(&f, "event", None);
+        let ago = match f.get("ago") {
+            Some(n) => parse_span(d, n, &f.at("ago")),
+            None => {
+                d.missing(
+                    &f,
+                    "ago",
+                    "how long before now it happened, e.g. `3d`",
+                    None,
+                );
+                None
+            }
+        };
+        let properties = match f.get("properties") {
+            Some(n) => match to_json(n) {
+                serde_json::Value::Object(m) => Some(m),
+                _ => {
+                    d.wrong_type(n, &f.at("properties"), "a mapping");
+                    None
+                }
+            },
+            None => Some(serde_json::Map::new()),
+        };
+        if let (Some(event), Some(ago), Some(properties)) = (event, ago, properties) {
+            out.push(FixtureEvent {
+                event,
+                ago,
+                properties,
+            });
+        }
+    }
+    out
+}
+
+pub fn to_json(node: &Node) -> serde_json::Value {
+    use serde_json::Value as J;
+    match &node.value {
+        Value::Null => J::Null,
+        Value::Bool(b) => J::Bool(*b),
+        Value::Int(i) => J::from(*i),
+        Value::Float(f) => serde_json::Number::from_f64(*f)
+            .map(J::Number)
+            .unwrap_or(J::Null),
+        Value::Str(s) => J::String(s.clone()),
+        Value::Seq(items) => J::Array(items.iter().map(to_json).collect()),
+        Value::Map(entries) => J::Object(
+            entries
+                .iter()
+                .map(|(k, v)| (k.name.clone(), to_json(v)))
+                .collect(),
+        ),
+    }
+}
+
+/// Finds each `segment:` key under `rules`, for messages about references.
+fn collect_reference_positions(node: &Node, path: &str, out: &mut Vec<(String, Pos, String)>) {
+    match &node.value {
+        Value::Map(entries) => {
+            for (k, v) in entries {
+                let p = format!("{path}.{}", k.name);
+                if k.name == "segment" {
+                    if let Value::Str(s) = &v.value {
+                        out.push((s.clone(), v.pos, p));
+                    }
+                } else {
+                    collect_reference_positions(v, &p, out);
+                }
+            }
+        }
+        Value::Seq(items) => {
+            for (i, item) in items.iter().enumerate() {
+                collect_reference_positions(item, &index(path, i), out);
+            }
+        }
+        _ => {}
+    }
+}

@@ -1,0 +1,52 @@
+//! Entry point of the compiler: a segment (and the segments it refers to) to one SQL query.
+
+use chrono::{DateTime, Utc};
+
+use super::graph;
+use super::lower::lower;
+use super::rule::Rule;
+use super::sql::dialect::Dialect;
+use super::sql::render::Renderer;
+use crate::project::config::Tables;
+use crate::project::segment_file::SegmentDef;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CompileError {
+    #[error("unknown segment `{0}`")]
+    UnknownSegment(String),
+}
+
+/// Compiles with one dialect, one `tables:` mapping and one `now` for every window.
+pub struct Compiler<'a> {
+    pub dialect: &'a dyn Dialect,
+    pub tables: &'a Tables,
+    pub now: DateTime<Utc>,
+}
+
+impl Compiler<'_> {
+    /// The members query of segment `name`: one `user_id` column, one row per member.
+    pub fn segment(&self, segments: &[SegmentDef], name: &str) -> Result<String, CompileError> {
+        let lookup = |n: &str| segments.iter().find(|s| s.name == n);
+        let def = lookup(name).ok_or_else(|| CompileError::UnknownSegment(name.to_string()))?;
+        let order = graph::dependency_order(&def.name, &lookup);
+        let mut deps = Vec::new();
+        for dep in &order[..order.len() - 1] {
+            let d = lookup(dep).ok_or_else(|| CompileError::UnknownSegment(dep.to_string()))?;
+            deps.push(lower(&d.name, &d.rules, self.now));
+        }
+        let plan = lower(&def.name, &def.rules, self.now);
+        Ok(self.renderer().query(&plan, &deps))
+    }
+
+    /// The members query of a rule tree that refers to no other segment.
+    pub fn rules(&self, name: &str, rules: &Rule) -> String {
+        self.renderer().query(&lower(name, rules, self.now), &[])
+    }
+
+    fn renderer(&self) -> Renderer<'_> {
+        Renderer {
+            dialect: self.dialect,
+            tables: self.tables,
+        }
+    }
+}

@@ -1,0 +1,68 @@
+//! References between segments: dependency order and cycle detection.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::project::segment_file::SegmentDef;
+
+/// Each cycle once, as the list of segment names along it, starting at its smallest name.
+pub fn cycles(segments: &[SegmentDef]) -> Vec<Vec<String>> {
+    let edges: BTreeMap<&str, Vec<&str>> = segments
+        .iter()
+        .map(|s| (s.name.as_str(), s.rules.references()))
+        .collect();
+    let mut found: BTreeSet<Vec<String>> = BTreeSet::new();
+    for start in edges.keys() {
+        let mut stack = vec![*start];
+        walk(start, &edges, &mut stack, &mut found);
+    }
+    found.into_iter().collect()
+}
+
+fn walk<'a>(
+    start: &str,
+    edges: &BTreeMap<&'a str, Vec<&'a str>>,
+    stack: &mut Vec<&'a str>,
+    found: &mut BTreeSet<Vec<String>>,
+) {
+    let here = *stack.last().expect("non-empty");
+    for next in edges.get(here).into_iter().flatten() {
+        if *next == start && stack.len() > 1 {
+            // Only report a cycle from its smallest member, so each appears once.
+            if stack.iter().all(|n| *n >= start) {
+                found.insert(stack.iter().map(|s| s.to_string()).collect());
+            }
+        } else if !stack.contains(next) && edges.contains_key(next) && *next > start {
+            stack.push(next);
+            walk(start, edges, stack, found);
+            stack.pop();
+        }
+    }
+}
+
+/// `name` and every segment it depends on, dependencies first.
+pub fn dependency_order<'a>(
+    name: &'a str,
+    lookup: &impl Fn(&str) -> Option<&'a SegmentDef>,
+) -> Vec<&'a str> {
+    let mut order = Vec::new();
+    let mut visiting = BTreeSet::new();
+    visit(name, lookup, &mut order, &mut visiting);
+    order
+}
+
+fn visit<'a>(
+    name: &'a str,
+    lookup: &impl Fn(&str) -> Option<&'a SegmentDef>,
+    order: &mut Vec<&'a str>,
+    visiting: &mut BTreeSet<&'a str>,
+) {
+    if order.contains(&name) || !visiting.insert(name) {
+        return;
+    }
+    if let Some(def) = lookup(name) {
+        for dep in def.rules.references() {
+            visit(dep, lookup, order, visiting);
+        }
+    }
+    order.push(name);
+}

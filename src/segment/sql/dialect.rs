@@ -1,0 +1,87 @@
+//! What differs between SQL engines, as questions whose default answers are generic SQL.
+
+use chrono::{DateTime, Utc};
+
+use super::escape::{lower_snake, quote_path, quote_string};
+
+/// The SQL engines cdp compiles for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DialectKind {
+    Duckdb,
+    Postgres,
+    Snowflake,
+}
+
+impl DialectKind {
+    pub fn dialect(self) -> &'static dyn Dialect {
+        match self {
+            DialectKind::Duckdb => &super::duckdb::DuckDb,
+            DialectKind::Postgres => &super::postgres::Postgres,
+            DialectKind::Snowflake => &super::snowflake::Snowflake,
+        }
+    }
+}
+
+/// Every method has a generic-SQL default; an engine overrides only what it does differently.
+pub trait Dialect: Sync {
+    fn name(&self) -> &'static str;
+
+    /// Whether an unquoted identifier resolves to `name` as written.
+    fn bare_identifier(&self, name: &str) -> bool {
+        lower_snake(name)
+    }
+
+    fn ident(&self, name: &str) -> String {
+        quote_path(name, |n| self.bare_identifier(n))
+    }
+
+    /// Whether `\` escapes inside string literals.
+    fn backslash_escapes(&self) -> bool {
+        false
+    }
+
+    fn string(&self, value: &str) -> String {
+        quote_string(value, self.backslash_escapes())
+    }
+
+    fn timestamp(&self, at: DateTime<Utc>) -> String {
+        format!("timestamp '{}'", at.format("%Y-%m-%d %H:%M:%S%.6f"))
+    }
+
+    fn interval_seconds(&self, seconds: i64) -> String {
+        format!("interval '{seconds} seconds'")
+    }
+
+    /// `agg(value) filter (where cond)` instead of `agg(case when cond then value end)`.
+    fn supports_filter_clause(&self) -> bool {
+        false
+    }
+
+    fn text_type(&self) -> &'static str {
+        "varchar"
+    }
+
+    fn float_type(&self) -> &'static str {
+        "double precision"
+    }
+
+    /// A JSON property of `column` as text (NULL when absent).
+    fn json_text(&self, column: &str, key: &str) -> String;
+
+    /// A JSON property of `column` as a number (NULL when absent or not a JSON number).
+    fn json_number(&self, column: &str, key: &str) -> String;
+
+    fn regex_match(&self, value: &str, pattern: &str) -> String {
+        format!("regexp_like({value}, {})", self.string(pattern))
+    }
+
+    fn contains(&self, value: &str, needle: &str) -> String {
+        format!("position({} in {value}) > 0", self.string(needle))
+    }
+
+    /// `count(*)` for `LIMIT n` previews.
+    fn limit(&self, n: u64) -> String {
+        format!("limit {n}")
+    }
+}

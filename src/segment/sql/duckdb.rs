@@ -1,0 +1,37 @@
+//! DuckDB: the embedded default.
+
+use super::dialect::Dialect;
+
+pub struct DuckDb;
+
+impl Dialect for DuckDb {
+    fn name(&self) -> &'static str {
+        "duckdb"
+    }
+
+    // https://duckdb.org/docs/sql/query_syntax/filter
+    fn supports_filter_clause(&self) -> bool {
+        true
+    }
+
+    // https://duckdb.org/docs/data/json/json_functions#json-extraction-functions
+    fn json_text(&self, column: &str, key: &str) -> String {
+        format!(
+            "json_extract_string({column}, {})",
+            self.string(&format!("$.\"{key}\""))
+        )
+    }
+
+    // https://duckdb.org/docs/data/json/json_functions#json-scalar-functions (json_type)
+    fn json_number(&self, column: &str, key: &str) -> String {
+        let path = self.string(&format!("$.\"{key}\""));
+        format!(
+            "case when json_type({column}, {path}) in ('BIGINT', 'UBIGINT', 'DOUBLE') then cast(json_extract_string({column}, {path}) as double) end"
+        )
+    }
+
+    // https://duckdb.org/docs/sql/functions/regular_expressions#regexp_matchesstring-pattern
+    fn regex_match(&self, value: &str, pattern: &str) -> String {
+        format!("regexp_matches({value}, {})", self.string(pattern))
+    }
+}

@@ -1,0 +1,34 @@
+//! PostgreSQL.
+
+use super::dialect::Dialect;
+
+pub struct Postgres;
+
+impl Dialect for Postgres {
+    fn name(&self) -> &'static str {
+        "postgres"
+    }
+
+    // https://www.postgresql.org/docs/current/sql-expressions.html#SYNTAX-AGGREGATES
+    fn supports_filter_clause(&self) -> bool {
+        true
+    }
+
+    // https://www.postgresql.org/docs/current/functions-json.html (->>); the cast accepts json, jsonb and text
+    fn json_text(&self, column: &str, key: &str) -> String {
+        format!("(({column})::jsonb ->> {})", self.string(key))
+    }
+
+    // https://www.postgresql.org/docs/current/functions-json.html (jsonb_typeof)
+    fn json_number(&self, column: &str, key: &str) -> String {
+        let k = self.string(key);
+        format!(
+            "case when jsonb_typeof(({column})::jsonb -> {k}) = 'number' then (({column})::jsonb ->> {k})::double precision end"
+        )
+    }
+
+    // https://www.postgresql.org/docs/current/functions-matching.html#FUNCTIONS-POSIX-REGEXP
+    fn regex_match(&self, value: &str, pattern: &str) -> String {
+        format!("({value} ~ {})", self.string(pattern))
+    }
+}

@@ -1,0 +1,359 @@
+//! Rendering plans to SQL text for one dialect and one `tables:` mapping.
+
+use std::fmt::Write as _;
+
+use super::dialect::Dialect;
+use crate::project::config::Tables;
+use crate::segment::ir::{Agg, Bound, Column, EventTest, Plan, Pred, Scan};
+use crate::segment::rule::{Cond, Lit};
+
+/// The column every compiled segment returns.
+pub const MEMBER_COLUMN: &str = "user_id";
+
+pub struct Renderer<'a> {
+    pub dialect: &'a dyn Dialect,
+    pub tables: &'a Tables,
+}
+
+/// Names of the event columns as the current query level sees them.
+struct EventCols {
+    uid: String,
+    name: String,
+    ts: String,
+    props: String,
+}
+
+impl Renderer<'_> {
+    /// The CTEs of one segment's plan (`cdp_<name>`, and its event scan), comma-joined.
+    pub fn ctes(&self, plan: &Plan, out: &mut Vec<(String, String)>) {
+        if let Some(scan) = &plan.scan {
+            self.scan_ctes(&plan.segment, scan, out);
+        }
+        out.push((cte_name(&plan.segment), self.select(plan)));
+    }
+
+    /// The members query: dependencies' CTEs, then the segment itself.
+    pub fn query(&self, plan: &Plan, dependencies: &[Plan]) -> String {
+        let mut ctes = Vec::new();
+        for dep in dependencies {
+            self.ctes(dep, &mut ctes);
+        }
+        if let Some(scan) = &plan.scan {
+            self.scan_ctes(&plan.segment, scan, &mut ctes);
+        }
+        let mut sql = String::new();
+        if !ctes.is_empty() {
+            sql.push_str("with\n");
+            let parts: Vec<String> = ctes
+                .iter()
+                .map(|(n, body)| format!("{n} as (\n{}\n)", indent(body)))
+                .collect();
+            sql.push_str(&parts.join(",\n"));
+            sql.push('\n');
+        }
+        sql.push_str(&self.select(plan));
+        sql
+    }
+
+    fn select(&self, plan: &Plan) -> String {
+        let d = self.dialect;
+        let users = d.ident(&self.tables.users.table);
+        let id = format!("u.{}", d.ident(&self.tables.users.id));
+        let mut sql = format!("select {id} as {MEMBER_COLUMN}\nfrom {users} as u");
+        if plan.scan.is_some() {
+            let _ = write!(
+                sql,
+                "\nleft join {} as e on e.cdp_uid = {id}",
+                events_cte(&plan.segment)
+            );
+        }
+        let _ = write!(sql, "\nwhere {}", self.pred(&plan.predicate, &id));
+        sql
+    }
+
+    fn scan_ctes(&self, segment: &str, scan: &Scan, out: &mut Vec<(String, String)>) {
+        let d = self.dialect;
+        let t = &self.tables.events;
+        let raw = EventCols {
+            uid: format!("ev.{}", d.ident(&t.user_id)),
+            name: format!("ev.{}", d.ident(&t.name)),
+            ts: format!("ev.{}", d.ident(&t.timestamp)),
+            props: format!("ev.{}", d.ident(&t.properties)),
+        };
+        let mut filter = Vec::new();
+        let names: Vec<String> = scan.event_names.iter().map(|n| d.string(n)).collect();
+        filter.push(format!("{} in ({})", raw.name, names.join(", ")));
+        if let Some(since) = scan.since {
+            filter.push(format!("{} >= {}", raw.ts, d.timestamp(since)));
+        }
+        let from = format!(
+            "{} as ev\nwhere {}",
+            d.ident(&t.table),
+            filter.join("\n  and ")
+        );
+        let (cols, source) = if scan.sequences.is_empty() {
+            (raw, from)
+        } else {
+            self.sequence_ctes(segment, scan, &raw, &from, out)
+        };
+        let mut select = vec![format!("{} as cdp_uid", cols.uid)];
+        for (i, c) in scan.columns.iter().enumerate() {
+            select.push(format!("{} as cdp_c{i}", self.column(c, &cols, scan)));
+        }
+        let body = format!(
+            "select {}\nfrom {source}\ngroup by {}",
+            select.join(",\n  "),
+            cols.uid
+        );
+        out.push((events_cte(segment), body));
+    }
+
+    /// Row-level CTEs that carry, per event, the latest start of each partial sequence.
+    fn sequence_ctes(
+        &self,
+        segment: &str,
+        scan: &Scan,
+        raw: &EventCols,
+        from: &str,
+        out: &mut Vec<(String, String)>,
+    ) -> (EventCols, String) {
+        let rows = format!("cdp_{segment}_rows");
+        out.push((
+            rows.clone(),
+            format!(
+                "select {} as cdp_uid, {} as cdp_event, {} as cdp_ts, {} as cdp_props\nfrom {from}",
+                raw.uid, raw.name, raw.ts, raw.props
+            ),
+        ));
+        let cols = EventCols {
+            uid: "cdp_uid".into(),
+            name: "cdp_event".into(),
+            ts: "cdp_ts".into(),
+            props: "cdp_props".into(),
+        };
+        let depth = scan
+            .sequences
+            .iter()
+            .map(|s| s.steps.len() - 1)
+            .max()
+            .unwrap_or(0);
+        let mut prev = rows;
+        for k in 0..depth {
+            let mut adds = Vec::new();
+            for (q, seq) in scan.sequences.iter().enumerate() {
+                if k + 1 >= seq.steps.len() {
+                    continue;
+                }
+                let step = &seq.steps[k];
+                let carried = if k == 0 {
+                    cols.ts.clone()
+                } else {
+                    format!("cdp_s{q}_{}", k - 1)
+                };
+                // The next step may be the same kind of event: then a row must not chain with itself.
+                let frame = if seq.steps[k + 1].event == step.event {
+                    "rows between unbounded preceding and 1 preceding"
+                } else {
+                    "range between unbounded preceding and current row"
+                };
+                adds.push(format!(
+                    "max(case when {} then {carried} end) over (partition by cdp_uid order by cdp_ts {frame}) as cdp_s{q}_{k}",
+                    self.test(step, &cols)
+                ));
+            }
+            let name = format!("cdp_{segment}_seq{k}");
+            out.push((
+                name.clone(),
+                format!("select *,\n  {}\nfrom {prev}", adds.join(",\n  ")),
+            ));
+            prev = name;
+        }
+        (cols, prev)
+    }
+
+    fn column(&self, c: &Column, cols: &EventCols, scan: &Scan) -> String {
+        let d = self.dialect;
+        let agg = |func: &str, value: &str, test: &EventTest| {
+            let cond = self.test(test, cols);
+            if d.supports_filter_clause() {
+                format!("{func}({value}) filter (where {cond})")
+            } else {
+                let v = if value == "*" { "1" } else { value };
+                format!("{func}(case when {cond} then {v} end)")
+            }
+        };
+        match c {
+            Column::Aggregate {
+                agg: a,
+                property,
+                test,
+            } => {
+                let value = match property {
+                    Some(p) => d.json_number(&cols.props, p),
+                    None => "*".into(),
+                };
+                let func = match a {
+                    Agg::Count => "count",
+                    Agg::Sum => "sum",
+                    Agg::Avg => "avg",
+                    Agg::Min => "min",
+                    Agg::Max => "max",
+                };
+                agg(func, &value, test)
+            }
+            Column::Seen { latest, test } => {
+                agg(if *latest { "max" } else { "min" }, &cols.ts, test)
+            }
+            Column::SequenceMatched(q) => self.sequence_flag(*q, cols, scan),
+        }
+    }
+
+    /// 1 when the last step of sequence `q` happened within its span of the carried start.
+    fn sequence_flag(&self, q: usize, cols: &EventCols, scan: &Scan) -> String {
+        let seq = &scan.sequences[q];
+        let last = seq.steps.len() - 1;
+        let start = format!("cdp_s{q}_{}", last - 1);
+        format!(
+            "max(case when {} and {start} is not null and {} <= {start} + {} then 1 else 0 end)",
+            self.test(&seq.steps[last], cols),
+            cols.ts,
+            self.dialect.interval_seconds(seq.within.seconds)
+        )
+    }
+
+    /// A row-level test on one event.
+    fn test(&self, t: &EventTest, cols: &EventCols) -> String {
+        let d = self.dialect;
+        let mut parts = vec![format!("{} = {}", cols.name, d.string(&t.event))];
+        parts.extend(t.from.map(|b| bound(d, &cols.ts, b, true)));
+        parts.extend(t.until.map(|b| bound(d, &cols.ts, b, false)));
+        for f in &t.filters {
+            let value = if f.cond.is_numeric() {
+                d.json_number(&cols.props, &f.property)
+            } else {
+                d.json_text(&cols.props, &f.property)
+            };
+            parts.push(self.cond(&value, &f.cond, f.cond.matches_missing()));
+        }
+        parts.join(" and ")
+    }
+
+    fn pred(&self, p: &Pred, id: &str) -> String {
+        let d = self.dialect;
+        match p {
+            Pred::And(ps) => group(ps.iter().map(|p| self.pred(p, id)), " and "),
+            Pred::Or(ps) => group(ps.iter().map(|p| self.pred(p, id)), " or "),
+            Pred::Not(p) => format!("not {}", wrap(&self.pred(p, id))),
+            Pred::Trait { name, cond } => self.cond(
+                &format!("u.{}", d.ident(name)),
+                cond,
+                cond.matches_missing(),
+            ),
+            Pred::Value {
+                column,
+                cond,
+                zero_when_empty,
+            } => {
+                let v = if *zero_when_empty {
+                    format!("coalesce(e.cdp_c{column}, 0)")
+                } else {
+                    format!("e.cdp_c{column}")
+                };
+                self.cond(&v, cond, false)
+            }
+            Pred::SeenIn {
+                column,
+                from,
+                until,
+            } => {
+                let v = format!("e.cdp_c{column}");
+                let mut parts = Vec::new();
+                parts.extend(from.map(|b| bound(d, &v, b, true)));
+                parts.extend(until.map(|b| bound(d, &v, b, false)));
+                if parts.is_empty() {
+                    format!("{v} is not null")
+                } else {
+                    format!("coalesce({}, false)", parts.join(" and "))
+                }
+            }
+            Pred::Flag { column } => format!("coalesce(e.cdp_c{column} = 1, false)"),
+            Pred::InSegment(name) => format!(
+                "coalesce({id} in (select {MEMBER_COLUMN} from {}), false)",
+                cte_name(name)
+            ),
+            Pred::Sql(sql) => format!("coalesce(({}), false)", sql.trim()),
+        }
+    }
+
+    /// A comparison that is never NULL: a missing value gives `missing`.
+    fn cond(&self, v: &str, cond: &Cond, missing: bool) -> String {
+        let d = self.dialect;
+        let lit = |l: &Lit| literal(d, l);
+        let list = |ls: &[Lit]| ls.iter().map(lit).collect::<Vec<_>>().join(", ");
+        let text = format!("cast({v} as {})", d.text_type());
+        let cmp = match cond {
+            Cond::IsSet => return format!("{v} is not null"),
+            Cond::IsNotSet => return format!("{v} is null"),
+            Cond::Eq(l) => format!("{v} = {}", lit(l)),
+            Cond::Ne(l) => format!("{v} <> {}", lit(l)),
+            Cond::In(ls) => format!("{v} in ({})", list(ls)),
+            Cond::NotIn(ls) => format!("{v} not in ({})", list(ls)),
+            Cond::Gt(l) => format!("{v} > {}", lit(l)),
+            Cond::Gte(l) => format!("{v} >= {}", lit(l)),
+            Cond::Lt(l) => format!("{v} < {}", lit(l)),
+            Cond::Lte(l) => format!("{v} <= {}", lit(l)),
+            Cond::Between(a, b) => format!("{v} between {} and {}", lit(a), lit(b)),
+            Cond::Contains(s) => d.contains(&text, s),
+            Cond::StartsWith(s) => format!("left({text}, {}) = {}", s.chars().count(), d.string(s)),
+            Cond::EndsWith(s) => format!("right({text}, {}) = {}", s.chars().count(), d.string(s)),
+            Cond::Matches(p) => d.regex_match(&text, p),
+        };
+        format!("coalesce({cmp}, {missing})")
+    }
+}
+
+fn literal(d: &dyn Dialect, l: &Lit) -> String {
+    match l {
+        Lit::Bool(b) => b.to_string(),
+        Lit::Int(i) => i.to_string(),
+        Lit::Float(f) => format!("{f:?}"),
+        Lit::Text(s) => d.string(s),
+    }
+}
+
+fn bound(d: &dyn Dialect, v: &str, b: Bound, lower: bool) -> String {
+    let op = match (lower, b.inclusive) {
+        (true, true) => ">=",
+        (true, false) => ">",
+        (false, true) => "<=",
+        (false, false) => "<",
+    };
+    format!("{v} {op} {}", d.timestamp(b.at))
+}
+
+pub fn cte_name(segment: &str) -> String {
+    format!("cdp_{segment}")
+}
+
+fn events_cte(segment: &str) -> String {
+    format!("cdp_{segment}_events")
+}
+
+fn group(parts: impl Iterator<Item = String>, sep: &str) -> String {
+    let parts: Vec<String> = parts.collect();
+    if parts.len() == 1 {
+        return parts.into_iter().next().unwrap();
+    }
+    format!("({})", parts.join(sep))
+}
+
+fn wrap(s: &str) -> String {
+    format!("({s})")
+}
+
+fn indent(s: &str) -> String {
+    s.lines()
+        .map(|l| format!("  {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}

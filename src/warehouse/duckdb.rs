@@ -1,0 +1,109 @@
+//! The embedded DuckDB warehouse: a file in the project (or memory, for `cdp test`).
+
+use std::path::Path;
+
+use async_trait::async_trait;
+use duckdb::types::{TimeUnit, ToSqlOutput, Value};
+use duckdb::{Connection, ToSql, appender_params_from_iter};
+
+use super::arrow_cells::batch_rows;
+use super::{Cell, ColType, RowSink, Warehouse, WarehouseError, create_table_sql};
+use crate::segment::sql::dialect::{Dialect, DialectKind};
+
+pub struct DuckDbWarehouse {
+    conn: Connection,
+}
+
+impl DuckDbWarehouse {
+    /// Opens `path`, creating it (and its folder) on first use.
+    pub fn open_file(path: &Path) -> Result<Self, WarehouseError> {
+        let fail = |source| WarehouseError::DuckDbOpen {
+            path: path.display().to_string(),
+            source,
+        };
+        if let Some(dir) = path.parent() {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        let conn = Connection::open(path).map_err(fail)?;
+        Ok(DuckDbWarehouse { conn })
+    }
+
+    pub fn in_memory() -> Result<Self, WarehouseError> {
+        let conn = Connection::open_in_memory().map_err(WarehouseError::DuckDb)?;
+        Ok(DuckDbWarehouse { conn })
+    }
+
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    fn run_query(&self, sql: &str, sink: &mut dyn RowSink) -> Result<(), WarehouseError> {
+        let mut stmt = self.conn.prepare(sql).map_err(WarehouseError::DuckDb)?;
+        let stream = stmt.stream_arrow([]).map_err(WarehouseError::DuckDb)?;
+        let schema = stream.get_schema();
+        let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
+        sink.columns(&names)?;
+        for batch in stream {
+            let batch = batch.map_err(WarehouseError::DuckDb)?;
+            batch_rows(&batch, &mut |row| sink.row(row))?;
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Warehouse for DuckDbWarehouse {
+    fn dialect(&self) -> &'static dyn Dialect {
+        DialectKind::Duckdb.dialect()
+    }
+
+    async fn execute(&mut self, sql: &str) -> Result<(), WarehouseError> {
+        self.conn.execute_batch(sql).map_err(WarehouseError::DuckDb)
+    }
+
+    async fn query(&mut self, sql: &str, sink: &mut dyn RowSink) -> Result<(), WarehouseError> {
+        self.run_query(sql, sink)
+    }
+
+    async fn load(
+        &mut self,
+        table: &str,
+        columns: &[(&str, ColType)],
+        rows: &mut (dyn Iterator<Item = Vec<Cell>> + Send),
+    ) -> Result<u64, WarehouseError> {
+        let err = WarehouseError::DuckDb;
+        self.conn
+            .execute_batch(&create_table_sql(DialectKind::Duckdb, table, columns))
+            .map_err(err)?;
+        let mut appender = match table.split_once('.') {
+            Some((schema, name)) => self.conn.appender_to_db(name, schema),
+            None => self.conn.appender(table),
+        }
+        .map_err(err)?;
+        let mut n = 0u64;
+        for row in rows {
+            appender
+                .append_row(appender_params_from_iter(row.iter()))
+                .map_err(err)?;
+            n += 1;
+        }
+        appender.flush().map_err(err)?;
+        Ok(n)
+    }
+}
+
+impl ToSql for Cell {
+    fn to_sql(&self) -> duckdb::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::Owned(match self {
+            Cell::Null => Value::Null,
+            Cell::Bool(b) => Value::Boolean(*b),
+            Cell::Int(i) => Value::BigInt(*i),
+            Cell::Float(f) => Value::Double(*f),
+            Cell::Text(s) | Cell::Json(s) => Value::Text(s.clone()),
+            Cell::Timestamp(t) => Value::Timestamp(TimeUnit::Microsecond, t.timestamp_micros()),
+            Cell::Date(d) => Value::Date32(
+                (*d - chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap()).num_days() as i32,
+            ),
+        }))
+    }
+}

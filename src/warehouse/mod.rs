@@ -1,0 +1,145 @@
+//! Warehouses: where users and events live and where segment SQL runs, behind one trait.
+
+mod arrow_cells;
+pub mod cell;
+pub mod duckdb;
+pub mod postgres;
+
+use async_trait::async_trait;
+
+pub use cell::{Cell, ColType};
+
+use crate::project::Project;
+use crate::project::config::WarehouseConfig;
+use crate::segment::sql::dialect::{Dialect, DialectKind};
+
+#[derive(Debug, thiserror::Error)]
+pub enum WarehouseError {
+    #[error("cannot open the DuckDB warehouse `{path}`")]
+    DuckDbOpen {
+        path: String,
+        #[source]
+        source: ::duckdb::Error,
+    },
+    #[error("DuckDB failed to run the query")]
+    DuckDb(#[source] ::duckdb::Error),
+    #[error("cannot connect to PostgreSQL at `{url}`")]
+    PostgresConnect {
+        url: String,
+        #[source]
+        source: sqlx::Error,
+    },
+    #[error("PostgreSQL failed to run the query")]
+    Postgres(#[source] sqlx::Error),
+    #[error("the {0} warehouse is not available in this version of cdp")]
+    Unsupported(&'static str),
+    #[error("cannot write the result")]
+    Sink(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// Receives a result one row at a time, so no result is held whole in memory.
+pub trait RowSink: Send {
+    fn columns(&mut self, names: &[String]) -> Result<(), WarehouseError>;
+    fn row(&mut self, row: &[Cell]) -> Result<(), WarehouseError>;
+}
+
+#[async_trait]
+pub trait Warehouse: Send {
+    fn dialect(&self) -> &'static dyn Dialect;
+
+    /// Runs statements that return no rows.
+    async fn execute(&mut self, sql: &str) -> Result<(), WarehouseError>;
+
+    /// Runs a query and streams its rows into `sink`.
+    async fn query(&mut self, sql: &str, sink: &mut dyn RowSink) -> Result<(), WarehouseError>;
+
+    /// Creates (replacing) `table` and fills it with `rows` at bulk speed.
+    async fn load(
+        &mut self,
+        table: &str,
+        columns: &[(&str, ColType)],
+        rows: &mut (dyn Iterator<Item = Vec<Cell>> + Send),
+    ) -> Result<u64, WarehouseError>;
+
+    /// Runs a query whose result is one number (a count).
+    async fn count(&mut self, sql: &str) -> Result<i64, WarehouseError> {
+        let mut sink = FirstCell(None);
+        self.query(sql, &mut sink).await?;
+        Ok(match sink.0 {
+            Some(Cell::Int(i)) => i,
+            Some(Cell::Float(f)) => f as i64,
+            _ => 0,
+        })
+    }
+}
+
+struct FirstCell(Option<Cell>);
+
+impl RowSink for FirstCell {
+    fn columns(&mut self, _: &[String]) -> Result<(), WarehouseError> {
+        Ok(())
+    }
+    fn row(&mut self, row: &[Cell]) -> Result<(), WarehouseError> {
+        if self.0.is_none() {
+            self.0 = row.first().cloned();
+        }
+        Ok(())
+    }
+}
+
+/// Which dialect a warehouse configuration speaks.
+pub fn dialect_of(config: &WarehouseConfig) -> DialectKind {
+    match config {
+        WarehouseConfig::DuckDb { .. } => DialectKind::Duckdb,
+        WarehouseConfig::Postgres { .. } => DialectKind::Postgres,
+        WarehouseConfig::Snowflake { .. } => DialectKind::Snowflake,
+    }
+}
+
+/// Opens the project's warehouse for the selected environment.
+pub async fn open(project: &Project) -> Result<Box<dyn Warehouse>, WarehouseError> {
+    match &project.warehouse {
+        WarehouseConfig::DuckDb { path, .. } => {
+            let file = match path {
+                Some(p) => project.root.join(p),
+                None => project.local_dir().join("warehouse.duckdb"),
+            };
+            Ok(Box::new(duckdb::DuckDbWarehouse::open_file(&file)?))
+        }
+        WarehouseConfig::Postgres { url, .. } => Ok(Box::new(
+            postgres::PostgresWarehouse::connect(url.expose()).await?,
+        )),
+        WarehouseConfig::Snowflake { .. } => Err(WarehouseError::Unsupported("snowflake")),
+    }
+}
+
+/// Column type names for `create table` in each dialect.
+pub fn type_name(dialect: DialectKind, t: ColType) -> &'static str {
+    match (dialect, t) {
+        (_, ColType::Text) => "varchar",
+        (DialectKind::Snowflake, ColType::Float) | (DialectKind::Duckdb, ColType::Float) => {
+            "double"
+        }
+        (DialectKind::Postgres, ColType::Float) => "double precision",
+        (_, ColType::Bool) => "boolean",
+        (DialectKind::Snowflake, ColType::Timestamp) => "timestamp_ntz",
+        (_, ColType::Timestamp) => "timestamp",
+        (DialectKind::Duckdb, ColType::Json) => "json",
+        (DialectKind::Postgres, ColType::Json) => "jsonb",
+        (DialectKind::Snowflake, ColType::Json) => "variant",
+    }
+}
+
+/// `create table` text for `columns`, replacing an existing table.
+pub fn create_table_sql(dialect: DialectKind, table: &str, columns: &[(&str, ColType)]) -> String {
+    let d = dialect.dialect();
+    let cols: Vec<String> = columns
+        .iter()
+        .map(|(n, t)| format!("{} {}", d.ident(n), type_name(dialect, *t)))
+        .collect();
+    format!(
+        "drop table if exists {t};\ncreate table {t} ({})",
+        cols.join(", "),
+        t = d.ident(table)
+    )
+}

@@ -1,0 +1,165 @@
+//! PostgreSQL as a warehouse, over one sqlx connection.
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use futures::TryStreamExt;
+use sqlx::postgres::PgConnection;
+use sqlx::{AssertSqlSafe, Column, Connection, Row, TypeInfo, ValueRef};
+
+use super::{Cell, ColType, RowSink, Warehouse, WarehouseError, create_table_sql};
+use crate::project::secret::redact_url;
+use crate::segment::sql::dialect::{Dialect, DialectKind};
+
+pub struct PostgresWarehouse {
+    conn: PgConnection,
+}
+
+impl PostgresWarehouse {
+    pub async fn connect(url: &str) -> Result<Self, WarehouseError> {
+        let mut conn =
+            PgConnection::connect(url)
+                .await
+                .map_err(|source| WarehouseError::PostgresConnect {
+                    url: redact_url(url),
+                    source,
+                })?;
+        // Timestamps without a zone are UTC, as in every cdp warehouse.
+        sqlx::raw_sql("set time zone 'UTC'")
+            .execute(&mut conn)
+            .await
+            .map_err(WarehouseError::Postgres)?;
+        Ok(PostgresWarehouse { conn })
+    }
+}
+
+#[async_trait]
+impl Warehouse for PostgresWarehouse {
+    fn dialect(&self) -> &'static dyn Dialect {
+        DialectKind::Postgres.dialect()
+    }
+
+    async fn execute(&mut self, sql: &str) -> Result<(), WarehouseError> {
+        sqlx::raw_sql(AssertSqlSafe(sql.to_string()))
+            .execute(&mut self.conn)
+            .await
+            .map_err(WarehouseError::Postgres)?;
+        Ok(())
+    }
+
+    async fn query(&mut self, sql: &str, sink: &mut dyn RowSink) -> Result<(), WarehouseError> {
+        // The simple protocol returns every value as text, which is decoded by column type below.
+        let mut rows = sqlx::raw_sql(AssertSqlSafe(sql.to_string())).fetch(&mut self.conn);
+        let mut named = false;
+        let mut cells = Vec::new();
+        while let Some(row) = rows.try_next().await.map_err(WarehouseError::Postgres)? {
+            if !named {
+                let names: Vec<String> =
+                    row.columns().iter().map(|c| c.name().to_string()).collect();
+                sink.columns(&names)?;
+                named = true;
+            }
+            cells.clear();
+            for i in 0..row.len() {
+                let raw = row.try_get_raw(i).map_err(WarehouseError::Postgres)?;
+                let type_name = raw.type_info().name().to_string();
+                cells.push(if raw.is_null() {
+                    Cell::Null
+                } else {
+                    decode(&type_name, raw.as_str().unwrap_or_default())
+                });
+            }
+            sink.row(&cells)?;
+        }
+        if !named {
+            sink.columns(&[])?;
+        }
+        Ok(())
+    }
+
+    async fn load(
+        &mut self,
+        table: &str,
+        columns: &[(&str, ColType)],
+        rows: &mut (dyn Iterator<Item = Vec<Cell>> + Send),
+    ) -> Result<u64, WarehouseError> {
+        let err = WarehouseError::Postgres;
+        let d = self.dialect();
+        sqlx::raw_sql(AssertSqlSafe(create_table_sql(
+            DialectKind::Postgres,
+            table,
+            columns,
+        )))
+        .execute(&mut self.conn)
+        .await
+        .map_err(err)?;
+        let names: Vec<String> = columns.iter().map(|(n, _)| d.ident(n)).collect();
+        let copy = format!("copy {} ({}) from stdin", d.ident(table), names.join(", "));
+        let mut sink = self.conn.copy_in_raw(&copy).await.map_err(err)?;
+        let mut buf = String::with_capacity(1 << 20);
+        for row in rows {
+            for (i, c) in row.iter().enumerate() {
+                if i > 0 {
+                    buf.push('\t');
+                }
+                copy_text(c, &mut buf);
+            }
+            buf.push('\n');
+            if buf.len() > (1 << 20) {
+                sink.send(std::mem::take(&mut buf).into_bytes())
+                    .await
+                    .map_err(err)?;
+            }
+        }
+        if !buf.is_empty() {
+            sink.send(buf.into_bytes()).await.map_err(err)?;
+        }
+        sink.finish().await.map_err(err)
+    }
+}
+
+/// COPY's text format: `\N` for NULL, and backslash escapes for the separators.
+fn copy_text(c: &Cell, out: &mut String) {
+    let text = match c {
+        Cell::Null => {
+            out.push_str("\\N");
+            return;
+        }
+        Cell::Timestamp(t) => t.format("%Y-%m-%d %H:%M:%S%.6f").to_string(),
+        other => other.to_text(),
+    };
+    for ch in text.chars() {
+        match ch {
+            '\\' => out.push_str("\\\\"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c => out.push(c),
+        }
+    }
+}
+
+fn decode(type_name: &str, text: &str) -> Cell {
+    match type_name {
+        "INT2" | "INT4" | "INT8" | "OID" => text
+            .parse()
+            .map(Cell::Int)
+            .unwrap_or_else(|_| Cell::Text(text.into())),
+        "FLOAT4" | "FLOAT8" | "NUMERIC" => text
+            .parse()
+            .map(Cell::Float)
+            .unwrap_or_else(|_| Cell::Text(text.into())),
+        "BOOL" => Cell::Bool(text == "t"),
+        "DATE" => NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .map(Cell::Date)
+            .unwrap_or_else(|_| Cell::Text(text.into())),
+        "TIMESTAMP" => NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f")
+            .map(|t| Cell::Timestamp(t.and_utc()))
+            .unwrap_or_else(|_| Cell::Text(text.into())),
+        "TIMESTAMPTZ" => DateTime::parse_from_str(&format!("{text}00"), "%Y-%m-%d %H:%M:%S%.f%z")
+            .or_else(|_| DateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f%:z"))
+            .map(|t| Cell::Timestamp(t.with_timezone(&Utc)))
+            .unwrap_or_else(|_| Cell::Text(text.into())),
+        "JSON" | "JSONB" => Cell::Json(text.into()),
+        _ => Cell::Text(text.into()),
+    }
+}

@@ -1,0 +1,145 @@
+//! The binary as a new user meets it: quickstart, listings, tests, schemas, completions.
+
+use crate::common::{TempProject, repo};
+
+#[test]
+fn quickstart_in_an_empty_folder() {
+    let p = TempProject::empty();
+    let out = p.run(&["quickstart", "--users", "2000"]);
+    out.ok();
+    assert!(p.path().join("cdp.yaml").exists());
+    assert!(p.path().join("segments/lapsed_payers.yaml").exists());
+    assert!(p.path().join("schemas/segment.schema.json").exists());
+    assert!(p.path().join(".cdp/warehouse.duckdb").exists());
+    for name in [
+        "lapsed_payers",
+        "power_users",
+        "upsell_candidates",
+        "web_europe_engaged",
+    ] {
+        assert!(out.stdout.contains(name), "{name} missing:\n{}", out.stdout);
+    }
+    assert!(out.stderr.contains("next:"), "{}", out.stderr);
+    // A second run reuses the project and gives the same sizes.
+    let again = p.run(&["quickstart", "--users", "2000"]);
+    again.ok();
+    assert_eq!(out.stdout, again.stdout);
+}
+
+#[test]
+fn segments_list() {
+    let out = TempProject::demo().run(&["segments", "list"]);
+    out.ok();
+    insta::assert_snapshot!(out.stdout);
+}
+
+#[test]
+fn segment_tests_pass_on_the_demo_project() {
+    let out = TempProject::demo().run(&["test"]);
+    out.ok();
+    insta::assert_snapshot!(out.stdout);
+}
+
+#[test]
+fn a_failing_segment_test_explains_itself() {
+    let p = TempProject::with(
+        "",
+        &[(
+            "a.yaml",
+            "name: a\nrules:\n  all:\n    - { trait: plan, eq: pro }\n    - { event: purchase, within: 30d, count: { gte: 2 } }\ntests:\n  - user: one_purchase\n    traits: { plan: pro }\n    events: [{ event: purchase, ago: 3d }]\n    member: true\n",
+        )],
+    );
+    let out = p.run(&["test"]);
+    assert_eq!(out.code, 1);
+    insta::assert_snapshot!(out.snapshot());
+}
+
+#[test]
+fn committed_schemas_match_the_binary() {
+    let p = TempProject::empty();
+    p.run(&["schema", "--out", "out"]).ok();
+    let out = p.path().join("out");
+    for file in ["cdp.schema.json", "segment.schema.json"] {
+        let fresh = std::fs::read_to_string(out.join(file)).unwrap();
+        let committed = std::fs::read_to_string(repo().join("schemas").join(file)).unwrap();
+        assert_eq!(
+            fresh, committed,
+            "schemas/{file} is stale: run `cdp schema --out schemas`"
+        );
+    }
+    let one = p.run(&["schema", "segment"]);
+    one.ok();
+    let v: serde_json::Value = serde_json::from_str(&one.stdout).unwrap();
+    assert_eq!(v["title"], "cdp segment");
+}
+
+#[test]
+fn completions_for_each_shell() {
+    let p = TempProject::empty();
+    for shell in ["bash", "zsh", "fish"] {
+        let out = p.run(&["completions", shell]);
+        out.ok();
+        assert!(out.stdout.contains("quickstart"), "{shell}");
+    }
+}
+
+#[test]
+fn query_prints_in_every_format() {
+    let p = TempProject::demo();
+    p.run(&["demo", "seed", "--users", "300"]).ok();
+    let sql = "select plan, count(*) as users from users group by plan order by plan";
+    let table = p.run(&["query", sql]);
+    table.ok();
+    assert!(
+        table.stdout.contains("plan") && table.stdout.contains("free"),
+        "{}",
+        table.stdout
+    );
+    let csv = p.run(&["query", sql, "--format", "csv"]);
+    assert!(csv.stdout.starts_with("plan,users\n"), "{}", csv.stdout);
+    let json = p.run(&["query", sql, "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let total: i64 = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["users"].as_i64().unwrap())
+        .sum();
+    assert_eq!(total, 300);
+    let bad = p.run(&["query", "select nope from nowhere"]);
+    assert_eq!(bad.code, 1);
+    assert!(
+        bad.stderr
+            .starts_with("error: the query failed in the warehouse\n  Caused by:"),
+        "{}",
+        bad.stderr
+    );
+}
+
+#[test]
+fn unknown_segment_suggests_a_name() {
+    let out = TempProject::demo().run(&["compile", "lapsed_payer"]);
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr.contains("hint: did you mean `lapsed_payers`?"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn demo_seed_is_deterministic() {
+    let a = TempProject::demo();
+    let b = TempProject::demo();
+    let q = "select count(*) as n, sum(lifetime_value) as ltv, (select count(*) from events) as events, (select max(ts) from events) as last from users";
+    a.run(&["demo", "seed", "--users", "400", "--seed", "9"])
+        .ok();
+    b.run(&["demo", "seed", "--users", "400", "--seed", "9"])
+        .ok();
+    let qa = a.run(&["query", q, "--format", "csv"]);
+    let qb = b.run(&["query", q, "--format", "csv"]);
+    assert_eq!(qa.stdout, qb.stdout);
+    b.run(&["demo", "seed", "--users", "400", "--seed", "10"])
+        .ok();
+    assert_ne!(qa.stdout, b.run(&["query", q, "--format", "csv"]).stdout);
+}

@@ -1,0 +1,180 @@
+//! Helpers shared by the integration tests: temporary projects, running the binary, PostgreSQL.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use tempfile::TempDir;
+
+/// A fixed instant, so windows and snapshots do not move with the clock.
+pub const NOW: &str = "2026-06-15T12:00:00Z";
+
+pub struct TempProject {
+    pub dir: TempDir,
+}
+
+impl TempProject {
+    pub fn empty() -> Self {
+        TempProject {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    /// A project with `cdp.yaml` and the given segment files.
+    pub fn with(config: &str, segments: &[(&str, &str)]) -> Self {
+        let p = Self::empty();
+        p.write("cdp.yaml", config);
+        for (name, text) in segments {
+            p.write(&format!("segments/{name}"), text);
+        }
+        p
+    }
+
+    /// A copy of the repository's demo project.
+    pub fn demo() -> Self {
+        let p = Self::empty();
+        p.write(
+            "cdp.yaml",
+            &std::fs::read_to_string(repo().join("cdp.yaml")).unwrap(),
+        );
+        for entry in std::fs::read_dir(repo().join("segments")).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().to_string();
+            p.write(
+                &format!("segments/{name}"),
+                &std::fs::read_to_string(&path).unwrap(),
+            );
+        }
+        p
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn write(&self, rel: &str, text: &str) {
+        let path = self.dir.path().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    /// Runs `cdp` in this project at the fixed instant; returns (exit code, stdout, stderr).
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.run_env(args, &[])
+    }
+
+    pub fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
+        let mut cmd = Command::cargo_bin("cdp").expect("binary");
+        cmd.arg("--project-dir")
+            .arg(self.path())
+            .args(args)
+            .env("CDP_NOW", NOW)
+            .env_remove("CDP_ENV");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().expect("runs");
+        Output {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct Output {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Output {
+    /// Exit code, stdout and stderr together, as snapshots record them.
+    pub fn snapshot(&self) -> String {
+        format!(
+            "exit: {}\n--- stdout\n{}--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+
+    pub fn ok(&self) -> &Self {
+        assert_eq!(self.code, 0, "cdp failed:\n{}", self.snapshot());
+        self
+    }
+}
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The PostgreSQL server for tests, when configured; records that a PostgreSQL test ran.
+pub fn postgres_url(test: &str) -> Option<String> {
+    let url = std::env::var("CDP_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|u| !u.is_empty())?;
+    if let Ok(dir) = std::env::var("CDP_TEST_MARKERS") {
+        let _ = std::fs::write(Path::new(&dir).join(format!("postgres-{test}")), "ran");
+    }
+    Some(url)
+}
+
+/// A fresh database on the test server, dropped when the guard goes.
+pub struct PgDatabase {
+    pub url: String,
+    admin: String,
+    name: String,
+}
+
+impl PgDatabase {
+    pub fn create(admin_url: &str, test: &str) -> PgDatabase {
+        let name = format!("cdp_t_{}_{}", test, std::process::id());
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            use sqlx::Connection;
+            let mut c = sqlx::PgConnection::connect(admin_url)
+                .await
+                .expect("admin connection");
+            sqlx::raw_sql(&format!("drop database if exists {name}"))
+                .execute(&mut c)
+                .await
+                .unwrap();
+            sqlx::raw_sql(&format!("create database {name}"))
+                .execute(&mut c)
+                .await
+                .unwrap();
+        });
+        let base = admin_url
+            .rsplit_once('/')
+            .map(|(b, _)| b)
+            .unwrap_or(admin_url);
+        PgDatabase {
+            url: format!("{base}/{name}"),
+            admin: admin_url.to_string(),
+            name,
+        }
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        let (admin, name) = (self.admin.clone(), self.name.clone());
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                use sqlx::Connection;
+                if let Ok(mut c) = sqlx::PgConnection::connect(&admin).await {
+                    let _ = sqlx::raw_sql(&format!("drop database if exists {name} with (force)"))
+                        .execute(&mut c)
+                        .await;
+                }
+            });
+        })
+        .join();
+    }
+}

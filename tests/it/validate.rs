@@ -1,0 +1,341 @@
+//! `cdp validate` on realistic mistakes: every message with file:line:column, key and hint.
+
+use crate::common::TempProject;
+
+const OK_SEGMENT: &str = "name: active\nrules:\n  event: session_start\n  within: 30d\n";
+
+/// (snapshot name, cdp.yaml, segment files, extra arguments)
+fn cases() -> Vec<(
+    &'static str,
+    &'static str,
+    Vec<(&'static str, &'static str)>,
+    Vec<&'static str>,
+)> {
+    vec![
+        (
+            "unknown_key",
+            "",
+            vec![(
+                "a.yaml",
+                "name: a\nrules:\n  event: purchase\n  withn: 30d\n",
+            )],
+            vec![],
+        ),
+        (
+            "wrong_type_count",
+            "",
+            vec![("a.yaml", "name: a\nrules:\n  event: purchase\n  count: 3\n")],
+            vec![],
+        ),
+        (
+            "bad_duration",
+            "",
+            vec![(
+                "a.yaml",
+                "name: a\nrules:\n  event: purchase\n  within: 30 days\n",
+            )],
+            vec![],
+        ),
+        (
+            "unknown_operator",
+            "",
+            vec![("a.yaml", "name: a\nrules:\n  trait: plan\n  equals: pro\n")],
+            vec![],
+        ),
+        (
+            "reference_cycle",
+            "",
+            vec![
+                (
+                    "a.yaml",
+                    "name: a\nrules:\n  all:\n    - segment: b\n    - { trait: plan, eq: pro }\n",
+                ),
+                ("b.yaml", "name: b\nrules:\n  any:\n    - segment: a\n"),
+            ],
+            vec![],
+        ),
+        (
+            "unknown_segment",
+            "",
+            vec![
+                ("a.yaml", "name: a\nrules:\n  segment: activ\n"),
+                ("active.yaml", OK_SEGMENT),
+            ],
+            vec![],
+        ),
+        (
+            "missing_env_var",
+            "environments:\n  staging:\n    warehouse: { type: postgres, url: \"${CDP_TEST_UNSET_PG_URL}\" }\n",
+            vec![("active.yaml", OK_SEGMENT)],
+            vec!["--env", "staging"],
+        ),
+        (
+            "bad_cron",
+            "",
+            vec![(
+                "a.yaml",
+                "name: a\nschedule: \"every hour\"\nrules: { trait: plan, eq: pro }\n",
+            )],
+            vec![],
+        ),
+        (
+            "duplicate_names",
+            "",
+            vec![("a.yaml", OK_SEGMENT), ("b.yaml", OK_SEGMENT)],
+            vec![],
+        ),
+        (
+            "empty_any",
+            "",
+            vec![("a.yaml", "name: a\nrules:\n  any: []\n")],
+            vec![],
+        ),
+        (
+            "unknown_rule_kind",
+            "",
+            vec![(
+                "a.yaml",
+                "name: a\nrules:\n  all:\n    - evnt: purchase\n      within: 7d\n",
+            )],
+            vec![],
+        ),
+        (
+            "missing_rules",
+            "",
+            vec![("a.yaml", "name: a\ndescription: nothing else\n")],
+            vec![],
+        ),
+        (
+            "between_arity",
+            "",
+            vec![(
+                "a.yaml",
+                "name: a\nrules: { trait: lifetime_value, between: [1, 2, 3] }\n",
+            )],
+            vec![],
+        ),
+        (
+            "bad_regex",
+            "",
+            vec![(
+                "a.yaml",
+                "name: a\nrules: { trait: email, matches: \"([a-z\" }\n",
+            )],
+            vec![],
+        ),
+        (
+            "unknown_warehouse_type",
+            "environments:\n  dev:\n    warehouse: { type: duckbd }\n",
+            vec![("active.yaml", OK_SEGMENT)],
+            vec![],
+        ),
+        (
+            "during_reversed",
+            "",
+            vec![(
+                "a.yaml",
+                "name: a\nrules:\n  event: purchase\n  during: [2026-02-01, 2026-01-01]\n",
+            )],
+            vec![],
+        ),
+        (
+            "count_and_sum",
+            "",
+            vec![(
+                "a.yaml",
+                "name: a\nrules:\n  event: purchase\n  count: { gte: 1 }\n  sum: amount\n  gte: 10\n",
+            )],
+            vec![],
+        ),
+        (
+            "yaml_syntax",
+            "",
+            vec![(
+                "a.yaml",
+                "name: a\nrules:\n  all: [ { trait: plan, eq: pro }\n",
+            )],
+            vec![],
+        ),
+        (
+            "unknown_destination",
+            "",
+            vec![(
+                "a.yaml",
+                "name: a\nrules: { trait: plan, eq: pro }\ndestinations:\n  - { to: braz, as: attribute }\n",
+            )],
+            vec![],
+        ),
+        (
+            "unknown_environment",
+            "environments:\n  staging: {}\n  prod: {}\n",
+            vec![("active.yaml", OK_SEGMENT)],
+            vec!["--env", "prodd"],
+        ),
+        (
+            "is_set_false",
+            "",
+            vec![(
+                "a.yaml",
+                "name: a\nrules: { trait: email, is_set: false }\n",
+            )],
+            vec![],
+        ),
+        (
+            "name_wrong_type",
+            "",
+            vec![("a.yaml", "name: [a, b]\nrules: { trait: plan, eq: pro }\n")],
+            vec![],
+        ),
+        (
+            "config_unknown_top_key",
+            "tabels:\n  users: { table: people }\n",
+            vec![("active.yaml", OK_SEGMENT)],
+            vec![],
+        ),
+        (
+            "bad_property_name",
+            "",
+            vec![(
+                "a.yaml",
+                "name: a\nrules:\n  event: purchase\n  where: [{ property: \"order total\", gt: 5 }]\n",
+            )],
+            vec![],
+        ),
+        (
+            "aggregate_without_comparison",
+            "",
+            vec![(
+                "a.yaml",
+                "name: a\nrules:\n  event: purchase\n  sum: amount\n",
+            )],
+            vec![],
+        ),
+        (
+            "sequence_one_step",
+            "",
+            vec![(
+                "a.yaml",
+                "name: a\nrules:\n  sequence: [add_to_cart]\n  within: 1d\n",
+            )],
+            vec![],
+        ),
+        (
+            "two_kinds_in_one_rule",
+            "",
+            vec![(
+                "a.yaml",
+                "name: a\nrules:\n  trait: plan\n  eq: pro\n  event: purchase\n",
+            )],
+            vec![],
+        ),
+        (
+            "malformed_env_reference",
+            "environments:\n  staging:\n    warehouse: { type: postgres, url: \"${PG URL}\" }\n",
+            vec![("active.yaml", OK_SEGMENT)],
+            vec![],
+        ),
+    ]
+}
+
+#[test]
+fn every_mistake_is_pinpointed() {
+    for (name, config, files, args) in cases() {
+        let p = TempProject::with(config, &files);
+        let mut all = vec!["validate"];
+        all.extend(args);
+        let out = p.run(&all);
+        assert_eq!(out.code, 1, "{name} should fail:\n{}", out.snapshot());
+        assert!(
+            out.stderr.contains(" --> "),
+            "{name} has no location:\n{}",
+            out.stderr
+        );
+        insta::assert_snapshot!(name, out.snapshot());
+    }
+}
+
+#[test]
+fn all_problems_of_all_files_in_one_run() {
+    let p = TempProject::with(
+        "tabels: {}\n",
+        &[
+            (
+                "a.yaml",
+                "name: a\nrules:\n  all:\n    - { event: purchase, withn: 7d }\n    - { trait: plan, equals: pro }\n    - segment: nope\n",
+            ),
+            (
+                "b.yaml",
+                "name: b\nschedule: \"61 * * * *\"\nrules:\n  event: purchase\n  within: 7 days\n",
+            ),
+        ],
+    );
+    let out = p.run(&["validate"]);
+    assert_eq!(out.code, 1);
+    insta::assert_snapshot!(out.snapshot());
+}
+
+#[test]
+fn json_output_lists_every_problem() {
+    let p = TempProject::with(
+        "",
+        &[(
+            "a.yaml",
+            "name: a\nrules:\n  all:\n    - { event: purchase, withn: 7d }\n    - { trait: plan, equals: pro }\n",
+        )],
+    );
+    let out = p.run(&["validate", "--format", "json"]);
+    assert_eq!(out.code, 1);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).expect("json on stdout");
+    let problems = v["problems"].as_array().unwrap();
+    assert_eq!(problems.len(), 2, "{}", out.stdout);
+    assert_eq!(problems[0]["file"], "segments/a.yaml");
+    assert_eq!(problems[0]["line"], 4);
+    assert_eq!(problems[0]["key"], "rules.all[0].withn");
+    assert_eq!(problems[0]["hint"], "did you mean `within`?");
+    assert_eq!(problems[1]["hint"], "did you mean `eq`?");
+}
+
+#[test]
+fn the_demo_project_is_valid() {
+    let out = TempProject::demo().run(&["validate"]);
+    out.ok();
+    assert!(
+        out.stdout.starts_with("ok: 10 segments valid"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn an_empty_folder_is_a_valid_empty_project() {
+    TempProject::empty().run(&["validate"]).ok();
+}
+
+#[test]
+fn secrets_never_appear_in_errors() {
+    let p = TempProject::with(
+        "environments:\n  staging:\n    warehouse: { type: postgres, url: \"${CDP_TEST_SECRET_URL}\" }\n",
+        &[("active.yaml", OK_SEGMENT)],
+    );
+    let out = p.run_env(
+        &[
+            "--env", "staging", "segments", "preview", "active", "--count",
+        ],
+        &[(
+            "CDP_TEST_SECRET_URL",
+            "postgres://cdp:hunter2@127.0.0.1:1/nowhere",
+        )],
+    );
+    assert_eq!(out.code, 1, "{}", out.snapshot());
+    assert!(
+        !out.stderr.contains("hunter2") && !out.stdout.contains("hunter2"),
+        "{}",
+        out.snapshot()
+    );
+    assert!(
+        out.stderr
+            .contains("postgres://cdp:****@127.0.0.1:1/nowhere"),
+        "{}",
+        out.stderr
+    );
+}
