@@ -13,6 +13,8 @@ pub struct Decoder<'a> {
 pub struct Fields<'n> {
     pub pos: Pos,
     pub path: String,
+    /// Whether an unknown key was reported: later "missing" checks would only repeat it.
+    pub had_unknown: bool,
     entries: &'n [(Key, Node)],
 }
 
@@ -83,8 +85,10 @@ impl<'a> Decoder<'a> {
             self.wrong_type(node, path, &format!("{what} (a mapping)"));
             return None;
         };
+        let mut had_unknown = false;
         for (key, _) in entries {
             if !allowed.contains(&key.name.as_str()) {
+                had_unknown = true;
                 let d = self.report(
                     key.pos,
                     &join(path, &key.name),
@@ -97,6 +101,7 @@ impl<'a> Decoder<'a> {
         Some(Fields {
             pos: node.pos,
             path: path.to_string(),
+            had_unknown,
             entries,
         })
     }

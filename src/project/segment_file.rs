@@ -133,7 +133,10 @@ fn parse_schedule(d: &mut Decoder, node: &Node) -> Option<String> {
             );
             diag.expected =
                 Some("five fields: minute hour day-of-month month day-of-week (UTC)".into());
-            diag.hint = Some(format!("{e}; e.g. `0 */6 * * *` runs every six hours"));
+            diag.hint = Some(format!(
+                "{}; e.g. `0 */6 * * *` runs every six hours",
+                e.to_string().trim_end_matches('.')
+            ));
             None
         }
     }

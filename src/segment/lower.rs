@@ -88,7 +88,8 @@ impl Builder {
                         } else {
                             None
                         };
-                        self.note(&step.event, from.map(|b| b.at));
+                        // Later steps come at or after the first, so the scan starts at its window.
+                        self.note(&step.event, since);
                         EventTest {
                             event: step.event.clone(),
                             from,

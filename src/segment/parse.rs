@@ -152,7 +152,12 @@ fn parse_kind(d: &mut Decoder, node: &Node, path: &str, kind: &str) -> Option<Ru
         ],
         _ => EVENT_KEYS,
     };
-    let what = format!("a `{kind}` rule");
+    let article = if kind.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
+    let what = format!("{article} `{kind}` rule");
     let f = d.fields(node, path, &what, allowed)?;
     let value = f.get(kind).expect("kind key present");
     let vpath = f.at(kind);
@@ -624,6 +629,7 @@ fn parse_single_cond(d: &mut Decoder, f: &Fields, allowed: &[&str], subject: &st
         .filter(|k| OPERATORS.contains(k))
         .collect();
     match ops.as_slice() {
+        [] if f.had_unknown => None,
         [] => {
             d.report(f.pos, &f.path, format!("`{subject}` needs a comparison"))
                 .expected = Some(one_of(allowed));

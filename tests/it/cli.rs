@@ -57,8 +57,8 @@ fn a_failing_segment_test_explains_itself() {
 #[test]
 fn committed_schemas_match_the_binary() {
     let p = TempProject::empty();
-    p.run(&["schema", "--out", "out"]).ok();
     let out = p.path().join("out");
+    p.run(&["schema", "--out", out.to_str().unwrap()]).ok();
     for file in ["cdp.schema.json", "segment.schema.json"] {
         let fresh = std::fs::read_to_string(out.join(file)).unwrap();
         let committed = std::fs::read_to_string(repo().join("schemas").join(file)).unwrap();

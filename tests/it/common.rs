@@ -128,24 +128,31 @@ pub struct PgDatabase {
 impl PgDatabase {
     pub fn create(admin_url: &str, test: &str) -> PgDatabase {
         let name = format!("cdp_t_{}_{}", test, std::process::id());
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async {
-            use sqlx::Connection;
-            let mut c = sqlx::PgConnection::connect(admin_url)
-                .await
-                .expect("admin connection");
-            sqlx::raw_sql(&format!("drop database if exists {name}"))
-                .execute(&mut c)
-                .await
+        let (admin, db) = (admin_url.to_string(), name.clone());
+        // A thread of its own, so this works from sync and async tests alike.
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
                 .unwrap();
-            sqlx::raw_sql(&format!("create database {name}"))
-                .execute(&mut c)
-                .await
-                .unwrap();
-        });
+            rt.block_on(async {
+                use sqlx::Connection;
+                let mut c = sqlx::PgConnection::connect(&admin)
+                    .await
+                    .expect("admin connection");
+                for sql in [
+                    format!("drop database if exists {db} with (force)"),
+                    format!("create database {db}"),
+                ] {
+                    sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                        .execute(&mut c)
+                        .await
+                        .unwrap();
+                }
+            });
+        })
+        .join()
+        .expect("test database created");
         let base = admin_url
             .rsplit_once('/')
             .map(|(b, _)| b)
@@ -169,9 +176,11 @@ impl Drop for PgDatabase {
             rt.block_on(async {
                 use sqlx::Connection;
                 if let Ok(mut c) = sqlx::PgConnection::connect(&admin).await {
-                    let _ = sqlx::raw_sql(&format!("drop database if exists {name} with (force)"))
-                        .execute(&mut c)
-                        .await;
+                    let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                        "drop database if exists {name} with (force)"
+                    )))
+                    .execute(&mut c)
+                    .await;
                 }
             });
         })

@@ -46,7 +46,7 @@ pub trait Dialect: Sync {
     }
 
     fn timestamp(&self, at: DateTime<Utc>) -> String {
-        format!("timestamp '{}'", at.format("%Y-%m-%d %H:%M:%S%.6f"))
+        format!("timestamp '{}'", at.format("%Y-%m-%d %H:%M:%S%.f"))
     }
 
     fn interval_seconds(&self, seconds: i64) -> String {

@@ -25,7 +25,7 @@ impl Dialect for Snowflake {
 
     // https://docs.snowflake.com/en/sql-reference/data-types-datetime#timestamp-ltz-timestamp-ntz-timestamp-tz
     fn timestamp(&self, at: chrono::DateTime<chrono::Utc>) -> String {
-        format!("'{}'::timestamp_ntz", at.format("%Y-%m-%d %H:%M:%S%.6f"))
+        format!("'{}'::timestamp_ntz", at.format("%Y-%m-%d %H:%M:%S%.f"))
     }
 
     // https://docs.snowflake.com/en/sql-reference/data-types-numeric#double-double-precision-real
