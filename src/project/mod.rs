@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use config::{Config, Tables, WarehouseConfig};
 use decode::Decoder;
 use diagnostic::{Diagnostic, did_you_mean};
-use segment_file::SegmentDef;
+use segment_file::{Outline, SegmentDef};
 
 use crate::segment::graph;
 
@@ -101,6 +101,7 @@ pub fn load(root: &Path, env: Option<&str>) -> Result<Project, LoadError> {
     sources.insert("cdp.yaml".to_string(), config_text);
 
     let mut segments = Vec::new();
+    let mut outlines = Vec::new();
     for path in segment_files(root)? {
         let rel = relative(root, &path);
         let text = std::fs::read_to_string(&path).map_err(|source| LoadError::Io {
@@ -113,7 +114,11 @@ pub fn load(root: &Path, env: Option<&str>) -> Result<Project, LoadError> {
                 d.report(node.pos, "", "the segment file is empty").hint =
                     Some("a segment needs at least `name:` and `rules:`".into());
             }
-            Ok(node) => segments.extend(segment_file::parse_segment(&mut d, &node)),
+            Ok(node) => {
+                let (def, outline) = segment_file::parse_segment(&mut d, &node);
+                segments.extend(def);
+                outlines.extend(outline);
+            }
             Err(e) => {
                 d.report(e.pos, "", format!("invalid YAML: {}", e.message));
             }
@@ -122,7 +127,7 @@ pub fn load(root: &Path, env: Option<&str>) -> Result<Project, LoadError> {
         sources.insert(rel, text);
     }
     segments.sort_by(|a, b| a.name.cmp(&b.name));
-    check_segments(&segments, &config, &mut diagnostics);
+    check_segments(&outlines, &config, &mut diagnostics);
 
     if !diagnostics.is_empty() {
         return Err(LoadError::Invalid {
@@ -213,8 +218,8 @@ fn relative(root: &Path, path: &Path) -> String {
 }
 
 /// Checks that need every segment: duplicate names, references, cycles, destinations.
-fn check_segments(segments: &[SegmentDef], config: &Config, out: &mut Vec<Diagnostic>) {
-    let mut seen: BTreeMap<&str, &SegmentDef> = BTreeMap::new();
+fn check_segments(segments: &[Outline], config: &Config, out: &mut Vec<Diagnostic>) {
+    let mut seen: BTreeMap<&str, &Outline> = BTreeMap::new();
     for s in segments {
         if let Some(first) = seen.get(s.name.as_str()) {
             out.push(
@@ -235,7 +240,7 @@ fn check_segments(segments: &[SegmentDef], config: &Config, out: &mut Vec<Diagno
     }
     let names: Vec<&str> = seen.keys().copied().collect();
     for s in segments {
-        for (target, pos, key) in &s.reference_pos {
+        for (target, pos, key) in &s.references {
             if !seen.contains_key(target.as_str()) {
                 out.push(
                     Diagnostic::new(&s.file, *pos, key, format!("unknown segment `{target}`"))
@@ -257,13 +262,19 @@ fn check_segments(segments: &[SegmentDef], config: &Config, out: &mut Vec<Diagno
         }
         check_destinations(s, config, out);
     }
-    for cycle in graph::cycles(segments) {
+    let edges = segments.iter().map(|s| {
+        (
+            s.name.as_str(),
+            s.references.iter().map(|r| r.0.as_str()).collect(),
+        )
+    });
+    for cycle in graph::cycles(edges) {
         let first = segments
             .iter()
             .find(|s| s.name == cycle[0])
             .expect("cycle members exist");
         let (pos, key) = first
-            .reference_pos
+            .references
             .iter()
             .find(|(t, _, _)| *t == cycle[1 % cycle.len()])
             .map(|(_, p, k)| (*p, k.clone()))
@@ -285,7 +296,7 @@ fn check_segments(segments: &[SegmentDef], config: &Config, out: &mut Vec<Diagno
     }
 }
 
-fn check_destinations(s: &SegmentDef, config: &Config, out: &mut Vec<Diagnostic>) {
+fn check_destinations(s: &Outline, config: &Config, out: &mut Vec<Diagnostic>) {
     let declared: BTreeMap<&str, &str> = config
         .environments
         .iter()

@@ -13,10 +13,19 @@ pub struct SegmentDef {
     pub rules: Rule,
     pub destinations: Vec<DestinationRef>,
     pub tests: Vec<Fixture>,
-    /// File path relative to the project, and where the name and each reference are.
+    /// File path relative to the project.
+    pub file: String,
+}
+
+/// What checks across files need of a segment; kept even when its rules have mistakes.
+#[derive(Clone, Debug)]
+pub struct Outline {
+    pub name: String,
     pub file: String,
     pub name_pos: Pos,
-    pub reference_pos: Vec<(String, Pos, String)>,
+    /// (referenced segment, where, key path) for each `segment:` rule.
+    pub references: Vec<(String, Pos, String)>,
+    pub destinations: Vec<DestinationRef>,
 }
 
 #[derive(Clone, Debug, serde::Serialize)]
@@ -54,8 +63,11 @@ const KEYS: &[&str] = &[
     "tests",
 ];
 
-pub fn parse_segment(d: &mut Decoder, root: &Node) -> Option<SegmentDef> {
-    let f = d.fields(root, "", "a segment file", KEYS)?;
+/// The segment when it is valid, and its outline whenever it has a name.
+pub fn parse_segment(d: &mut Decoder, root: &Node) -> (Option<SegmentDef>, Option<Outline>) {
+    let Some(f) = d.fields(root, "", "a segment file", KEYS) else {
+        return (None, None);
+    };
     let name = d.req_string(
         &f,
         "name",
@@ -97,17 +109,26 @@ pub fn parse_segment(d: &mut Decoder, root: &Node) -> Option<SegmentDef> {
     if let Some(node) = f.get("rules") {
         collect_reference_positions(node, "rules", &mut reference_pos);
     }
-    Some(SegmentDef {
-        name: name?,
-        description,
-        schedule,
-        rules: rules?,
-        destinations,
-        tests,
+    let outline = name.clone().map(|name| Outline {
+        name,
         file: d.file.to_string(),
         name_pos: f.get("name").map(|n| n.pos).unwrap_or_default(),
-        reference_pos,
-    })
+        references: reference_pos,
+        destinations: destinations.clone(),
+    });
+    let def = match (name, rules) {
+        (Some(name), Some(rules)) => Some(SegmentDef {
+            name,
+            description,
+            schedule,
+            rules,
+            destinations,
+            tests,
+            file: d.file.to_string(),
+        }),
+        _ => None,
+    };
+    (def, outline)
 }
 
 pub fn valid_name(name: &str) -> bool {

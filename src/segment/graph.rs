@@ -5,11 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::project::segment_file::SegmentDef;
 
 /// Each cycle once, as the list of segment names along it, starting at its smallest name.
-pub fn cycles(segments: &[SegmentDef]) -> Vec<Vec<String>> {
-    let edges: BTreeMap<&str, Vec<&str>> = segments
-        .iter()
-        .map(|s| (s.name.as_str(), s.rules.references()))
-        .collect();
+pub fn cycles<'a>(edges: impl Iterator<Item = (&'a str, Vec<&'a str>)>) -> Vec<Vec<String>> {
+    let edges: BTreeMap<&str, Vec<&str>> = edges.collect();
     let mut found: BTreeSet<Vec<String>> = BTreeSet::new();
     for start in edges.keys() {
         let mut stack = vec![*start];

@@ -678,6 +678,15 @@ fn parse_cond(d: &mut Decoder, op: &str, node: &Node, path: &str) -> Option<Cond
             for (i, item) in items.iter().enumerate() {
                 lits.push(lit(d, item, &index(path, i))?);
             }
+            let numbers = lits.iter().filter(|l| l.is_number()).count();
+            if numbers != 0 && numbers != lits.len() {
+                d.report(node.pos, path, format!("`{op}` mixes numbers and text"))
+                    .hint = Some(
+                    "compare with numbers only or text only; quote numbers to compare them as text"
+                        .into(),
+                );
+                return None;
+            }
             Some(if op == "in" {
                 Cond::In(lits)
             } else {

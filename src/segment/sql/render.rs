@@ -233,7 +233,8 @@ impl Renderer<'_> {
             } else {
                 d.json_text(&cols.props, &f.property)
             };
-            parts.push(self.cond(&value, &f.cond, f.cond.matches_missing()));
+            let cond = as_json_text(&f.cond);
+            parts.push(self.cond(&value, &cond, f.cond.matches_missing()));
         }
         parts.join(" and ")
     }
@@ -309,6 +310,21 @@ impl Renderer<'_> {
             Cond::Matches(p) => d.regex_match(&text, p),
         };
         format!("coalesce({cmp}, {missing})")
+    }
+}
+
+/// JSON booleans read as text are `true` / `false`, so boolean literals compare as that text.
+fn as_json_text(cond: &Cond) -> Cond {
+    let text = |l: &Lit| match l {
+        Lit::Bool(b) => Lit::Text(b.to_string()),
+        other => other.clone(),
+    };
+    match cond {
+        Cond::Eq(l) => Cond::Eq(text(l)),
+        Cond::Ne(l) => Cond::Ne(text(l)),
+        Cond::In(ls) => Cond::In(ls.iter().map(text).collect()),
+        Cond::NotIn(ls) => Cond::NotIn(ls.iter().map(text).collect()),
+        other => other.clone(),
     }
 }
 
