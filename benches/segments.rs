@@ -64,7 +64,11 @@ fn main() {
     );
 
     let (compiled, _) = run(dir.path(), now, &["compile", "five_events"], None);
-    let compiled = String::from_utf8(compiled).unwrap();
+    let compiled = String::from_utf8(compiled)
+        .unwrap()
+        .trim()
+        .trim_end_matches(';')
+        .to_string();
     let cutoff = |days: i64| format!("timestamp '2026-06-15 00:00:00' - interval '{days} days'");
     let hand = format!(
         "select user_id from events
