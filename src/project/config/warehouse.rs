@@ -1,0 +1,157 @@
+//! The `warehouse:` block of an environment, with `${ENV}` references resolved on request.
+
+use super::{DEFAULT_CDP_SCHEMA, WarehouseConfig};
+use crate::project::decode::{Decoder, Fields};
+use crate::project::diagnostic::did_you_mean;
+use crate::project::interpolate::{self, InterpolateError};
+use crate::project::secret::Secret;
+use crate::project::yaml::{Node, Value};
+
+const WAREHOUSE_KINDS: &[&str] = &["duckdb", "postgres", "snowflake"];
+
+/// Checks a `warehouse:` block; with `resolve`, also reads its `${ENV}` references.
+pub fn parse_warehouse(
+    d: &mut Decoder,
+    node: &Node,
+    path: &str,
+    resolve: bool,
+) -> Option<WarehouseConfig> {
+    let kind_of = match &node.value {
+        Value::Map(entries) => entries
+            .iter()
+            .find(|(k, _)| k.name == "type")
+            .and_then(|(_, v)| match &v.value {
+                Value::Str(s) => Some(s.clone()),
+                _ => None,
+            }),
+        _ => None,
+    };
+    let allowed: &[&str] = match kind_of.as_deref() {
+        Some("duckdb") | None => &["type", "path", "cdp_schema"],
+        Some("postgres") => &["type", "url", "cdp_schema"],
+        Some("snowflake") => &[
+            "type",
+            "account",
+            "user",
+            "private_key_path",
+            "private_key",
+            "private_key_passphrase",
+            "token",
+            "authenticator",
+            "warehouse",
+            "database",
+            "schema",
+            "role",
+            "cdp_schema",
+            "endpoint",
+            "statement_timeout",
+        ],
+        Some(_) => &["type"],
+    };
+    let f = d.fields(node, path, "`warehouse`", allowed)?;
+    let kind = d.req_string(&f, "type", Some("one of `duckdb`, `postgres`, `snowflake`"))?;
+    let cdp_schema = d
+        .opt_string(&f, "cdp_schema")
+        .unwrap_or_else(|| DEFAULT_CDP_SCHEMA.into());
+    match kind.as_str() {
+        "duckdb" => {
+            let p = env_value(d, &f, "path", resolve);
+            Some(WarehouseConfig::DuckDb {
+                path: p.map(|s| s.expose().to_string()),
+                cdp_schema,
+            })
+        }
+        "postgres" => {
+            if !f.has("url") {
+                d.missing(
+                    &f,
+                    "url",
+                    "a connection URL",
+                    Some("write `url: \"${PG_URL}\"` and export PG_URL"),
+                );
+                return None;
+            }
+            let url = env_value(d, &f, "url", resolve);
+            resolve.then_some(())?;
+            Some(WarehouseConfig::Postgres {
+                url: url?,
+                cdp_schema,
+            })
+        }
+        "snowflake" => {
+            if !f.has("account") && !f.has("endpoint") {
+                d.missing(
+                    &f,
+                    "account",
+                    "your Snowflake account identifier",
+                    Some("e.g. `account: xy12345.us-east-1`"),
+                );
+                return None;
+            }
+            for key in [
+                "user",
+                "private_key_path",
+                "private_key",
+                "private_key_passphrase",
+                "token",
+                "endpoint",
+            ] {
+                env_value(d, &f, key, resolve);
+            }
+            let account = env_value(d, &f, "account", resolve)
+                .map(|s| s.expose().to_string())
+                .unwrap_or_default();
+            Some(WarehouseConfig::Snowflake {
+                account,
+                cdp_schema,
+            })
+        }
+        other => {
+            let n = f.get("type").unwrap();
+            d.report(
+                n.pos,
+                &f.at("type"),
+                format!("unknown warehouse type `{other}`"),
+            )
+            .hint = did_you_mean(other, WAREHOUSE_KINDS.iter().copied())
+                .or_else(|| Some("supported: `duckdb`, `postgres`, `snowflake`".into()));
+            None
+        }
+    }
+}
+
+/// Reads a string that may hold `${ENV}` references; resolves them when asked.
+fn env_value(d: &mut Decoder, f: &Fields, name: &str, resolve: bool) -> Option<Secret> {
+    let node = f.get(name)?;
+    let path = f.at(name);
+    let text = d.text(node, &path)?;
+    match interpolate::references(&text) {
+        Err(InterpolateError::Malformed(part)) => {
+            d.report(
+                node.pos,
+                &path,
+                format!("malformed environment reference `{part}`"),
+            )
+            .hint = Some("write `${NAME}` with letters, digits and `_`".into());
+            return None;
+        }
+        Err(InterpolateError::Missing(_)) => unreachable!("references only checks syntax"),
+        Ok(_) if !resolve => return Some(Secret::new(text)),
+        Ok(_) => {}
+    }
+    match interpolate::interpolate(&text, interpolate::from_env) {
+        Ok(v) => Some(Secret::new(v)),
+        Err(InterpolateError::Missing(var)) => {
+            d.report(
+                node.pos,
+                &path,
+                format!("environment variable `{var}` is not set"),
+            )
+            .hint = Some(format!(
+                "export {var}=... before running cdp, or pick another environment with `--env`"
+            ));
+            None
+        }
+        Err(InterpolateError::Malformed(_)) => None,
+    }
+}

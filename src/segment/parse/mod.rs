@@ -1,0 +1,432 @@
+//! Reading `rules:` from located YAML into the checked rule tree, reporting every mistake.
+
+mod cond;
+mod time;
+
+pub use cond::{parse_single_cond, parse_where, property_name};
+pub use time::{instant_from_str, parse_instant, parse_span, parse_window, span_from_str};
+
+use super::rule::{Cond, EventCond, EventMatch, Lit, Measure, Rule, SeenCond, SequenceCond, Step};
+use crate::project::decode::{Decoder, Fields, index, join, one_of};
+use crate::project::diagnostic::did_you_mean;
+use crate::project::yaml::{Node, Value};
+
+/// Keys that decide what kind of rule a mapping is.
+pub const RULE_KINDS: &[&str] = &[
+    "all",
+    "any",
+    "not",
+    "trait",
+    "event",
+    "first_seen",
+    "last_seen",
+    "sequence",
+    "segment",
+    "sql",
+];
+
+/// Every comparison operator, in the order the reference lists them.
+pub const OPERATORS: &[&str] = &[
+    "eq",
+    "ne",
+    "in",
+    "not_in",
+    "gt",
+    "gte",
+    "lt",
+    "lte",
+    "between",
+    "contains",
+    "starts_with",
+    "ends_with",
+    "matches",
+    "is_set",
+    "is_not_set",
+];
+
+/// Operators that make sense on a number (an event count or aggregate).
+pub const NUMERIC_OPERATORS: &[&str] = &["eq", "ne", "gt", "gte", "lt", "lte", "between"];
+
+const AGGREGATES: &[&str] = &["sum", "avg", "min", "max"];
+const EVENT_KEYS: &[&str] = &[
+    "event", "count", "sum", "avg", "min", "max", "within", "during", "where", "eq", "ne", "gt",
+    "gte", "lt", "lte", "between",
+];
+const SEEN_KEYS: &[&str] = &["event", "within", "during", "where"];
+const WHERE_KEYS: &[&str] = &[
+    "property",
+    "eq",
+    "ne",
+    "in",
+    "not_in",
+    "gt",
+    "gte",
+    "lt",
+    "lte",
+    "between",
+    "contains",
+    "starts_with",
+    "ends_with",
+    "matches",
+    "is_set",
+    "is_not_set",
+];
+
+pub fn parse_rule(d: &mut Decoder, node: &Node, path: &str) -> Option<Rule> {
+    // A bare list under `rules:` reads as `all:`, as people write it.
+    if let Value::Seq(_) = node.value {
+        return parse_group(d, node, path, Rule::All);
+    }
+    let Value::Map(entries) = &node.value else {
+        d.wrong_type(
+            node,
+            path,
+            "a rule (a mapping with one of `all`, `any`, `not`, `trait`, `event`, ...)",
+        );
+        return None;
+    };
+    let kinds: Vec<&str> = entries
+        .iter()
+        .map(|(k, _)| k.name.as_str())
+        .filter(|k| RULE_KINDS.contains(k))
+        .collect();
+    match kinds.as_slice() {
+        [] => {
+            let hint = entries
+                .iter()
+                .find_map(|(k, _)| did_you_mean(&k.name, RULE_KINDS.iter().copied()));
+            let first = entries
+                .first()
+                .map(|(k, _)| k.name.clone())
+                .unwrap_or_default();
+            let d = d.report(
+                entries.first().map(|(k, _)| k.pos).unwrap_or(node.pos),
+                &join(path, &first),
+                "a rule must say what it tests",
+            );
+            d.expected = Some(one_of(RULE_KINDS));
+            d.hint = hint;
+            None
+        }
+        [kind] => parse_kind(d, node, path, kind),
+        [a, b, ..] => {
+            let key = entries
+                .iter()
+                .filter(|(k, _)| k.name == *b)
+                .map(|(k, _)| k)
+                .next()
+                .unwrap();
+            let diag = d.report(
+                key.pos,
+                &join(path, b),
+                format!("a rule has exactly one kind, this one has both `{a}` and `{b}`"),
+            );
+            diag.hint = Some(format!(
+                "to combine them, list both under `all:` (or `any:`)"
+            ));
+            None
+        }
+    }
+}
+
+fn parse_kind(d: &mut Decoder, node: &Node, path: &str, kind: &str) -> Option<Rule> {
+    let allowed: &[&str] = match kind {
+        "all" | "any" | "not" | "segment" | "sql" | "first_seen" | "last_seen" => &[kind][..],
+        "sequence" => &["sequence", "within", "since"],
+        "trait" => &[
+            "trait",
+            "eq",
+            "ne",
+            "in",
+            "not_in",
+            "gt",
+            "gte",
+            "lt",
+            "lte",
+            "between",
+            "contains",
+            "starts_with",
+            "ends_with",
+            "matches",
+            "is_set",
+            "is_not_set",
+        ],
+        _ => EVENT_KEYS,
+    };
+    let article = if kind.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
+    let what = format!("{article} `{kind}` rule");
+    let f = d.fields(node, path, &what, allowed)?;
+    let value = f.get(kind).expect("kind key present");
+    let vpath = f.at(kind);
+    match kind {
+        "all" => parse_group(d, value, &vpath, Rule::All),
+        "any" => parse_group(d, value, &vpath, Rule::Any),
+        "not" => Some(Rule::Not(Box::new(parse_rule(d, value, &vpath)?))),
+        "segment" => {
+            let name = d.string(value, &vpath)?;
+            Some(Rule::Segment(name))
+        }
+        "sql" => {
+            let sql = d.string(value, &vpath)?;
+            if sql.trim().is_empty() {
+                d.report(value.pos, &vpath, "`sql` is empty").hint = Some(
+                    "write a boolean condition over the users table, e.g. `lifetime_value > 500`"
+                        .into(),
+                );
+                return None;
+            }
+            Some(Rule::Sql(sql))
+        }
+        "trait" => {
+            let name = d.string(value, &vpath)?;
+            let cond = parse_single_cond(d, &f, OPERATORS, "trait")?;
+            Some(Rule::Trait { name, cond })
+        }
+        "first_seen" | "last_seen" => {
+            let seen = parse_seen(d, value, &vpath, kind)?;
+            Some(if kind == "first_seen" {
+                Rule::FirstSeen(seen)
+            } else {
+                Rule::LastSeen(seen)
+            })
+        }
+        "sequence" => parse_sequence(d, &f),
+        _ => parse_event(d, &f),
+    }
+}
+
+fn parse_group(
+    d: &mut Decoder,
+    node: &Node,
+    path: &str,
+    make: fn(Vec<Rule>) -> Rule,
+) -> Option<Rule> {
+    let items = d.list(node, path, "a list of rules")?;
+    if items.is_empty() {
+        let key = path.rsplit('.').next().unwrap_or(path).to_string();
+        d.report(node.pos, path, format!("`{key}` has no rules"))
+            .hint = Some(format!("give `{key}` at least one rule, or remove it"));
+        return None;
+    }
+    let mut rules = Vec::new();
+    let mut ok = true;
+    for (i, item) in items.iter().enumerate() {
+        match parse_rule(d, item, &index(path, i)) {
+            Some(r) => rules.push(r),
+            None => ok = false,
+        }
+    }
+    ok.then(|| make(rules))
+}
+
+fn parse_event(d: &mut Decoder, f: &Fields) -> Option<Rule> {
+    let event = d.req_string(f, "event", None)?;
+    let window = parse_window(d, f);
+    let filters = parse_where(d, f);
+    let aggregates: Vec<&str> = AGGREGATES.iter().copied().filter(|a| f.has(a)).collect();
+    let measure = match (f.get("count"), aggregates.as_slice()) {
+        (Some(_), [agg, ..]) => {
+            let key = f.key(agg).unwrap();
+            d.report(
+                key.pos,
+                &f.at(agg),
+                format!("an event condition has `count` or `{agg}`, not both"),
+            )
+            .hint = Some("split them into two conditions under `all:`".into());
+            return None;
+        }
+        (_, [a, b, ..]) => {
+            let key = f.key(b).unwrap();
+            d.report(
+                key.pos,
+                &f.at(b),
+                format!("an event condition aggregates one way, found `{a}` and `{b}`"),
+            )
+            .hint = Some("split them into two conditions under `all:`".into());
+            return None;
+        }
+        (_, [agg]) => {
+            let prop = property_name(d, f.get(agg).unwrap(), &f.at(agg))?;
+            match *agg {
+                "sum" => Measure::Sum(prop),
+                "avg" => Measure::Avg(prop),
+                "min" => Measure::Min(prop),
+                _ => Measure::Max(prop),
+            }
+        }
+        _ => Measure::Count,
+    };
+    let top_ops: Vec<&str> = NUMERIC_OPERATORS
+        .iter()
+        .copied()
+        .filter(|o| f.has(o))
+        .collect();
+    let cond = match (&measure, f.get("count")) {
+        (Measure::Count, Some(count)) => {
+            if let Some(op) = top_ops.first() {
+                let key = f.key(op).unwrap();
+                d.report(
+                    key.pos,
+                    &f.at(op),
+                    format!("`{op}` belongs inside `count:`"),
+                )
+                .hint = Some(format!("write `count: {{ {op}: ... }}`"));
+                return None;
+            }
+            let cf = d.fields(count, &f.at("count"), "`count`", NUMERIC_OPERATORS)?;
+            parse_single_cond(d, &cf, NUMERIC_OPERATORS, "count")?
+        }
+        (Measure::Count, None) => {
+            if let Some(op) = top_ops.first() {
+                let key = f.key(op).unwrap();
+                d.report(
+                    key.pos,
+                    &f.at(op),
+                    format!("`{op}` needs an aggregate to compare"),
+                )
+                .hint = Some(format!(
+                    "write `count: {{ {op}: ... }}` or add `sum: <property>`"
+                ));
+                return None;
+            }
+            Cond::Gte(Lit::Int(1))
+        }
+        (m, _) => {
+            if top_ops.is_empty() {
+                let key = f.key(m.keyword()).unwrap();
+                d.report(
+                    key.pos,
+                    &f.at(m.keyword()),
+                    format!("`{}` needs a comparison", m.keyword()),
+                )
+                .hint = Some(format!(
+                    "add one of {} beside it, e.g. `gte: 100`",
+                    one_of(NUMERIC_OPERATORS)
+                ));
+                return None;
+            }
+            parse_single_cond(d, f, NUMERIC_OPERATORS, m.keyword())?
+        }
+    };
+    if !cond_is_numeric(&cond) {
+        d.report(
+            f.pos,
+            &f.path,
+            format!(
+                "`{}` compares a number, found {}",
+                measure.keyword(),
+                cond.summary()
+            ),
+        )
+        .hint = Some("compare counts and aggregates with numbers, e.g. `gte: 3`".into());
+        return None;
+    }
+    Some(Rule::Event(EventCond {
+        matching: EventMatch {
+            event,
+            window: window?,
+            filters: filters?,
+        },
+        measure,
+        cond,
+    }))
+}
+
+fn cond_is_numeric(cond: &Cond) -> bool {
+    cond.is_numeric()
+}
+
+fn parse_seen(d: &mut Decoder, node: &Node, path: &str, kind: &str) -> Option<SeenCond> {
+    let f = d.fields(node, path, &format!("`{kind}`"), SEEN_KEYS)?;
+    let event = d.req_string(&f, "event", None);
+    let window = parse_window(d, &f);
+    let filters = parse_where(d, &f);
+    Some(SeenCond {
+        event: event?,
+        window: window?,
+        filters: filters?,
+    })
+}
+
+fn parse_sequence(d: &mut Decoder, f: &Fields) -> Option<Rule> {
+    let path = f.at("sequence");
+    let node = f.get("sequence").unwrap();
+    let items = d.list(node, &path, "a list of at least two event names")?;
+    let mut steps = Vec::new();
+    let mut ok = true;
+    for (i, item) in items.iter().enumerate() {
+        let p = index(&path, i);
+        let step = match &item.value {
+            Value::Str(name) => Some(Step {
+                event: name.clone(),
+                filters: vec![],
+            }),
+            Value::Map(_) => d
+                .fields(item, &p, "a sequence step", &["event", "where"])
+                .and_then(|sf| {
+                    let event = d.req_string(&sf, "event", None);
+                    let filters = parse_where(d, &sf);
+                    Some(Step {
+                        event: event?,
+                        filters: filters?,
+                    })
+                }),
+            _ => {
+                d.wrong_type(item, &p, "an event name or `{ event, where }`");
+                None
+            }
+        };
+        match step {
+            Some(s) => steps.push(s),
+            None => ok = false,
+        }
+    }
+    if ok && steps.len() < 2 {
+        d.report(node.pos, &path, "a sequence needs at least two steps")
+            .hint = Some("for a single event use `event:` instead".into());
+        ok = false;
+    }
+    let within = match f.get("within") {
+        Some(n) => parse_span(d, n, &f.at("within")),
+        None => {
+            d.missing(
+                f,
+                "within",
+                "a duration such as `1d`",
+                Some("say how long after the first step the last may happen"),
+            );
+            None
+        }
+    };
+    let since = match f.get("since") {
+        Some(n) => Some(parse_span(d, n, &f.at("since"))?),
+        None => None,
+    };
+    if !ok {
+        return None;
+    }
+    Some(Rule::Sequence(SequenceCond {
+        steps,
+        within: within?,
+        since,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spans() {
+        assert_eq!(span_from_str("30d").unwrap().seconds, 30 * 86_400);
+        assert_eq!(span_from_str("2w").unwrap().seconds, 14 * 86_400);
+        assert_eq!(span_from_str("30 days").unwrap_err(), "did you mean `30d`?");
+        assert_eq!(span_from_str("1mo").unwrap_err(), "did you mean `30d`?");
+        assert!(span_from_str("0d").is_err());
+        assert!(span_from_str("d").is_err());
+    }
+}
