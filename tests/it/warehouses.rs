@@ -237,3 +237,50 @@ fn preview_csv_starts_with_user_id() {
     let v: serde_json::Value = serde_json::from_str(&count.stdout).unwrap();
     assert_eq!(v[0]["members"].as_i64().unwrap() as usize, lines.count());
 }
+
+#[test]
+fn runs_on_a_warehouse_cdp_did_not_create() {
+    let p = TempProject::with(
+        "environments:\n  dev:\n    warehouse: { type: duckdb, path: data/wh.duckdb }\ntables:\n  users: { table: crm.Customers, id: CustomerId }\n  events: { table: analytics.track, user_id: uid, name: type, timestamp: sent_at, properties: payload }\n",
+        &[
+            (
+                "buyers.yaml",
+                "name: buyers\nrules:\n  all:\n    - { trait: Plan, eq: pro }\n    - { event: purchase, within: 7d, sum: amount, gte: 10, where: [{ property: currency, eq: USD }] }\n",
+            ),
+            (
+                "quiet.yaml",
+                "name: quiet\nrules:\n  not: { event: session_start, within: 7d }\n",
+            ),
+        ],
+    );
+    std::fs::create_dir_all(p.path().join("data")).unwrap();
+    let conn = duckdb::Connection::open(p.path().join("data/wh.duckdb")).unwrap();
+    conn.execute_batch(
+        "create schema crm; create schema analytics;
+         create table crm.Customers (CustomerId varchar, Plan varchar, Region varchar);
+         insert into crm.Customers values ('c1', 'pro', 'EU'), ('c2', 'pro', 'US'), ('c3', 'free', NULL), ('c4', NULL, 'US');
+         create table analytics.track (uid varchar, type varchar, sent_at timestamp, payload varchar);
+         insert into analytics.track values
+           ('c1', 'purchase', timestamp '2026-06-14 10:00:00', '{\"amount\": 8, \"currency\": \"USD\"}'),
+           ('c1', 'purchase', timestamp '2026-06-13 10:00:00', '{\"amount\": 4.5, \"currency\": \"USD\"}'),
+           ('c2', 'purchase', timestamp '2026-06-14 10:00:00', '{\"amount\": 50, \"currency\": \"EUR\"}'),
+           ('c2', 'session_start', timestamp '2026-06-14 09:00:00', '{}'),
+           ('c3', 'session_start', timestamp '2026-05-01 09:00:00', '{}');",
+    )
+    .unwrap();
+    drop(conn);
+    let buyers = p.run(&["segments", "preview", "buyers", "--format", "csv"]);
+    buyers.ok();
+    assert_eq!(buyers.stdout, "user_id,Plan,Region\nc1,pro,EU\n");
+    let quiet = p.run(&["segments", "preview", "quiet", "--format", "csv"]);
+    quiet.ok();
+    assert_eq!(
+        quiet
+            .stdout
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').next().unwrap())
+            .collect::<Vec<_>>(),
+        ["c1", "c3", "c4"]
+    );
+}
