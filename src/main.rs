@@ -41,7 +41,10 @@ fn report(err: &Error, verbose: bool) {
     let _ = writeln!(out, "error: {err}");
     let mut source = std::error::Error::source(err);
     while let Some(cause) = source {
-        let _ = writeln!(out, "  Caused by: {}", cause.to_string().trim());
+        // Engines write messages over several lines; keep them under their heading.
+        let text = cause.to_string();
+        let text = text.trim().replace('\n', "\n    ");
+        let _ = writeln!(out, "  Caused by: {text}");
         source = cause.source();
     }
     if let (true, Some(sql)) = (verbose, err.sql()) {

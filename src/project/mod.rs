@@ -172,7 +172,7 @@ fn resolve_warehouse(
                 .collect();
             if explicit {
                 let diag = d.report(
-                    yaml::Pos { line: 1, column: 1 },
+                    config.environments_at,
                     "environments",
                     format!("environment `{env}` is not declared"),
                 );

@@ -17,9 +17,9 @@ pub struct DuckDbWarehouse {
 impl DuckDbWarehouse {
     /// Opens `path`, creating it (and its folder) on first use.
     pub fn open_file(path: &Path) -> Result<Self, WarehouseError> {
-        let fail = |source| WarehouseError::DuckDbOpen {
+        let fail = |source: duckdb::Error| WarehouseError::DuckDbOpen {
             path: path.display().to_string(),
-            source,
+            source: source.into(),
         };
         if let Some(dir) = path.parent() {
             let _ = std::fs::create_dir_all(dir);
@@ -29,7 +29,7 @@ impl DuckDbWarehouse {
     }
 
     pub fn in_memory() -> Result<Self, WarehouseError> {
-        let conn = Connection::open_in_memory().map_err(WarehouseError::DuckDb)?;
+        let conn = Connection::open_in_memory().map_err(duck)?;
         Ok(DuckDbWarehouse { conn })
     }
 
@@ -38,13 +38,13 @@ impl DuckDbWarehouse {
     }
 
     fn run_query(&self, sql: &str, sink: &mut dyn RowSink) -> Result<(), WarehouseError> {
-        let mut stmt = self.conn.prepare(sql).map_err(WarehouseError::DuckDb)?;
-        let stream = stmt.stream_arrow([]).map_err(WarehouseError::DuckDb)?;
+        let mut stmt = self.conn.prepare(sql).map_err(duck)?;
+        let stream = stmt.stream_arrow([]).map_err(duck)?;
         let schema = stream.get_schema();
         let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
         sink.columns(&names)?;
         for batch in stream {
-            let batch = batch.map_err(WarehouseError::DuckDb)?;
+            let batch = batch.map_err(duck)?;
             batch_rows(&batch, &mut |row| sink.row(row))?;
         }
         Ok(())
@@ -58,7 +58,7 @@ impl Warehouse for DuckDbWarehouse {
     }
 
     async fn execute(&mut self, sql: &str) -> Result<(), WarehouseError> {
-        self.conn.execute_batch(sql).map_err(WarehouseError::DuckDb)
+        self.conn.execute_batch(sql).map_err(duck)
     }
 
     async fn query(&mut self, sql: &str, sink: &mut dyn RowSink) -> Result<(), WarehouseError> {
@@ -71,7 +71,7 @@ impl Warehouse for DuckDbWarehouse {
         columns: &[(&str, ColType)],
         rows: &mut (dyn Iterator<Item = Vec<Cell>> + Send),
     ) -> Result<u64, WarehouseError> {
-        let err = WarehouseError::DuckDb;
+        let err = duck;
         self.conn
             .execute_batch(&create_table_sql(DialectKind::Duckdb, table, columns))
             .map_err(err)?;
@@ -106,4 +106,8 @@ impl ToSql for Cell {
             ),
         }))
     }
+}
+
+fn duck(e: duckdb::Error) -> WarehouseError {
+    WarehouseError::DuckDb(e.into())
 }

@@ -19,10 +19,10 @@ pub enum WarehouseError {
     DuckDbOpen {
         path: String,
         #[source]
-        source: ::duckdb::Error,
+        source: EngineMessage,
     },
     #[error("DuckDB failed to run the query")]
-    DuckDb(#[source] ::duckdb::Error),
+    DuckDb(#[source] EngineMessage),
     #[error("cannot connect to PostgreSQL at `{url}`")]
     PostgresConnect {
         url: String,
@@ -35,6 +35,21 @@ pub enum WarehouseError {
     Unsupported(&'static str),
     #[error("cannot write the result")]
     Sink(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// An engine's own error text, without the driver's generic wrapper around it.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct EngineMessage(pub String);
+
+impl From<::duckdb::Error> for EngineMessage {
+    fn from(e: ::duckdb::Error) -> Self {
+        let text = match &e {
+            ::duckdb::Error::DuckDBFailure(_, Some(message)) => message.clone(),
+            other => other.to_string(),
+        };
+        EngineMessage(text.trim().to_string())
+    }
 }
 
 /// Receives a result one row at a time, so no result is held whole in memory.

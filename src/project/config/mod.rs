@@ -21,6 +21,8 @@ pub struct Config {
     pub default_env: String,
     /// Declared environments in file order; `dev` exists even when not declared.
     pub environments: Vec<(String, EnvSpec)>,
+    /// Where `environments:` is written (1:1 when it is not), for messages about `--env`.
+    pub environments_at: Pos,
     pub tables: Tables,
 }
 
@@ -113,6 +115,7 @@ pub fn parse_config(d: &mut Decoder, root: &Node) -> Config {
         name: None,
         default_env: DEFAULT_ENV.into(),
         environments: Vec::new(),
+        environments_at: Pos { line: 1, column: 1 },
         tables: Tables::default(),
     };
     if root.value == Value::Null {
@@ -124,6 +127,9 @@ pub fn parse_config(d: &mut Decoder, root: &Node) -> Config {
     config.name = d.opt_string(&f, "name");
     if let Some(env) = d.opt_string(&f, "default_env") {
         config.default_env = env;
+    }
+    if let Some(key) = f.key("environments") {
+        config.environments_at = key.pos;
     }
     if let Some(node) = f.get("environments") {
         config.environments = parse_environments(d, node);
