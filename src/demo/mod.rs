@@ -69,12 +69,7 @@ pub async fn seed(
         (e.properties.as_str(), ColType::Json),
     ];
     progress.start("events", spec.users);
-    let mut events = EventRows {
-        spec,
-        next: 0,
-        buffer: Vec::new().into_iter(),
-        progress,
-    };
+    let mut events = EventRows::spawn(spec, progress);
     let n_events = wh.load(&e.table, &event_cols, &mut events).await?;
     progress.finish();
     Ok(Seeded {
@@ -84,12 +79,41 @@ pub async fn seed(
     })
 }
 
-/// Streams every user's events in user order, one user generated at a time.
+/// Users generated per message from the generator thread.
+const CHUNK: u64 = 1_000;
+
+/// Streams every user's events in user order. A second thread generates them while the
+/// warehouse writes, so seeding uses both cores; the bounded channel caps memory.
 struct EventRows<'a> {
-    spec: Spec,
-    next: u64,
+    chunks: std::sync::mpsc::Receiver<Vec<Vec<Cell>>>,
     buffer: std::vec::IntoIter<Vec<Cell>>,
+    users_left: u64,
     progress: &'a dyn Progress,
+}
+
+impl<'a> EventRows<'a> {
+    fn spawn(spec: Spec, progress: &'a dyn Progress) -> Self {
+        let (tx, rx) = std::sync::mpsc::sync_channel(8);
+        std::thread::spawn(move || {
+            let mut start = 0;
+            while start < spec.users {
+                let end = (start + CHUNK).min(spec.users);
+                let rows: Vec<Vec<Cell>> = (start..end)
+                    .flat_map(|i| generate::user(&spec, i, 0, true).events)
+                    .collect();
+                if tx.send(rows).is_err() {
+                    return;
+                }
+                start = end;
+            }
+        });
+        EventRows {
+            chunks: rx,
+            buffer: Vec::new().into_iter(),
+            users_left: spec.users,
+            progress,
+        }
+    }
 }
 
 impl Iterator for EventRows<'_> {
@@ -100,20 +124,10 @@ impl Iterator for EventRows<'_> {
             if let Some(row) = self.buffer.next() {
                 return Some(row);
             }
-            if self.next >= self.spec.users {
-                return None;
-            }
-            self.buffer = generate::user(&self.spec, self.next, 0, true)
-                .events
-                .into_iter();
-            self.next += 1;
-            if self.next % 10_000 == 0 || self.next == self.spec.users {
-                self.progress.advance(if self.next % 10_000 == 0 {
-                    10_000
-                } else {
-                    self.next % 10_000
-                });
-            }
+            self.buffer = self.chunks.recv().ok()?.into_iter();
+            let done = self.users_left.min(CHUNK);
+            self.users_left -= done;
+            self.progress.advance(done);
         }
     }
 }
