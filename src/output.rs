@@ -23,18 +23,15 @@ pub struct Printer {
     pub format: Format,
     pub quiet: bool,
     pub progress: bool,
-    pub color: bool,
 }
 
 impl Printer {
     pub fn new(format: Format, quiet: bool, no_progress: bool) -> Self {
         let tty = std::io::stderr().is_terminal();
-        let color = tty && std::env::var_os("NO_COLOR").is_none();
         Printer {
             format,
             quiet,
             progress: tty && !quiet && !no_progress,
-            color,
         }
     }
 

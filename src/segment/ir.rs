@@ -17,7 +17,7 @@ pub struct Plan {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Scan {
     pub event_names: Vec<String>,
-    /// Earliest instant any condition looks at (exclusive of nothing: `ts >= since`).
+    /// Earliest instant any condition looks at (`ts >= since`); `None` reads all history.
     pub since: Option<DateTime<Utc>>,
     /// Per-user columns, referred to by index from the predicate.
     pub columns: Vec<Column>,
