@@ -32,7 +32,7 @@ fn config_schema() -> Value {
         "type": "object",
         "required": ["type"],
         "properties": {
-            "type": { "enum": ["duckdb", "postgres", "snowflake"] },
+            "type": { "enum": ["duckdb", "postgres", "snowflake"] }, "memory_limit": { "type": "string", "pattern": "^[0-9]+ *([KMGT]i?B|[kmgt]i?b)$" },
             "path": text, "url": text, "cdp_schema": text, "account": text, "user": text,
             "private_key_path": text, "private_key": text, "private_key_passphrase": text, "token": text,
             "authenticator": text, "warehouse": text, "database": text, "schema": text, "role": text,

@@ -155,6 +155,7 @@ fn resolve_warehouse(
     let embedded = WarehouseConfig::DuckDb {
         path: None,
         cdp_schema: config::DEFAULT_CDP_SCHEMA.into(),
+        memory_limit: config::DEFAULT_DUCKDB_MEMORY.into(),
     };
     match config.environments.iter().find(|(n, _)| n == env) {
         Some((name, spec)) => match &spec.warehouse {

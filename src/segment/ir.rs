@@ -16,9 +16,9 @@ pub struct Plan {
 /// One scan of events: restricted to the names and time the conditions need, aggregated per user.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Scan {
-    pub event_names: Vec<String>,
-    /// Earliest instant any condition looks at (`ts >= since`); `None` reads all history.
-    pub since: Option<DateTime<Utc>>,
+    /// Each event name read, with the earliest instant a condition on it looks at
+    /// (`ts >= since`; `None` reads all its history). Rows outside these never leave the scan.
+    pub events: Vec<(String, Option<DateTime<Utc>>)>,
     /// Per-user columns, referred to by index from the predicate.
     pub columns: Vec<Column>,
     pub sequences: Vec<Sequence>,

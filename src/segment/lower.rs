@@ -11,14 +11,11 @@ pub fn lower(name: &str, rules: &Rule, now: DateTime<Utc>) -> Plan {
         now,
         columns: Vec::new(),
         sequences: Vec::new(),
-        names: Vec::new(),
-        since: Some(now),
-        any_events: false,
+        events: Vec::new(),
     };
     let predicate = b.pred(rules);
-    let scan = b.any_events.then(|| Scan {
-        event_names: b.names,
-        since: b.since,
+    let scan = (!b.events.is_empty()).then(|| Scan {
+        events: b.events,
         columns: b.columns,
         sequences: b.sequences,
     });
@@ -33,10 +30,8 @@ struct Builder {
     now: DateTime<Utc>,
     columns: Vec<Column>,
     sequences: Vec<Sequence>,
-    names: Vec<String>,
-    /// Widest lower bound so far; `None` once a condition reads all of history.
-    since: Option<DateTime<Utc>>,
-    any_events: bool,
+    /// Event names read so far, each with its widest lower bound (`None`: all history).
+    events: Vec<(String, Option<DateTime<Utc>>)>,
 }
 
 impl Builder {
@@ -169,14 +164,15 @@ impl Builder {
     }
 
     fn note(&mut self, event: &str, from: Option<DateTime<Utc>>) {
-        self.any_events = true;
-        if !self.names.iter().any(|n| n == event) {
-            self.names.push(event.to_string());
+        match self.events.iter_mut().find(|(n, _)| n == event) {
+            Some((_, since)) => {
+                *since = match (*since, from) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    _ => None,
+                }
+            }
+            None => self.events.push((event.to_string(), from)),
         }
-        self.since = match (self.since, from) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            _ => None,
-        };
     }
 
     /// Reuses an identical column, so a condition written twice is computed once.

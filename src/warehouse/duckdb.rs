@@ -9,14 +9,16 @@ use duckdb::{Connection, ToSql, appender_params_from_iter};
 use super::arrow_cells::batch_rows;
 use super::{Cell, ColType, RowSink, Warehouse, WarehouseError, create_table_sql};
 use crate::segment::sql::dialect::{Dialect, DialectKind};
+use crate::segment::sql::escape::quote_string;
 
 pub struct DuckDbWarehouse {
     conn: Connection,
 }
 
 impl DuckDbWarehouse {
-    /// Opens `path`, creating it (and its folder) on first use.
-    pub fn open_file(path: &Path) -> Result<Self, WarehouseError> {
+    /// Opens `path`, creating it (and its folder) on first use. Work beyond `memory_limit`
+    /// spills to a folder beside the file.
+    pub fn open_file(path: &Path, memory_limit: &str) -> Result<Self, WarehouseError> {
         let fail = |source: duckdb::Error| WarehouseError::DuckDbOpen {
             path: path.display().to_string(),
             source: source.into(),
@@ -25,6 +27,14 @@ impl DuckDbWarehouse {
             let _ = std::fs::create_dir_all(dir);
         }
         let conn = Connection::open(path).map_err(fail)?;
+        let spill = path.with_extension("tmp");
+        // Both values are checked when the project is loaded; the path is escaped as a literal.
+        let settings = format!(
+            "set memory_limit = {}; set temp_directory = {}; set preserve_insertion_order = false;",
+            quote_string(memory_limit, false),
+            quote_string(&spill.to_string_lossy(), false)
+        );
+        conn.execute_batch(&settings).map_err(fail)?;
         Ok(DuckDbWarehouse { conn })
     }
 

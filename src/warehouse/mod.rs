@@ -114,12 +114,17 @@ pub fn dialect_of(config: &WarehouseConfig) -> DialectKind {
 /// Opens the project's warehouse for the selected environment.
 pub async fn open(project: &Project) -> Result<Box<dyn Warehouse>, WarehouseError> {
     match &project.warehouse {
-        WarehouseConfig::DuckDb { path, .. } => {
+        WarehouseConfig::DuckDb {
+            path, memory_limit, ..
+        } => {
             let file = match path {
                 Some(p) => project.root.join(p),
                 None => project.local_dir().join("warehouse.duckdb"),
             };
-            Ok(Box::new(duckdb::DuckDbWarehouse::open_file(&file)?))
+            Ok(Box::new(duckdb::DuckDbWarehouse::open_file(
+                &file,
+                memory_limit,
+            )?))
         }
         WarehouseConfig::Postgres { url, .. } => Ok(Box::new(
             postgres::PostgresWarehouse::connect(url.expose()).await?,

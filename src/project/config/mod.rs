@@ -14,6 +14,8 @@ use crate::project::yaml::{Node, Pos, Value};
 
 pub const DEFAULT_ENV: &str = "dev";
 pub const DEFAULT_CDP_SCHEMA: &str = "cdp";
+/// Keeps cdp's peak memory low on a laptop or a small server; large joins spill to disk.
+pub const DEFAULT_DUCKDB_MEMORY: &str = "160MB";
 
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -45,6 +47,8 @@ pub enum WarehouseConfig {
     DuckDb {
         path: Option<String>,
         cdp_schema: String,
+        /// DuckDB's memory limit (e.g. `256MB`); beyond it DuckDB spills to disk.
+        memory_limit: String,
     },
     Postgres {
         url: Secret,

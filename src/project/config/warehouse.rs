@@ -27,7 +27,7 @@ pub fn parse_warehouse(
         _ => None,
     };
     let allowed: &[&str] = match kind_of.as_deref() {
-        Some("duckdb") | None => &["type", "path", "cdp_schema"],
+        Some("duckdb") | None => &["type", "path", "cdp_schema", "memory_limit"],
         Some("postgres") => &["type", "url", "cdp_schema"],
         Some("snowflake") => &[
             "type",
@@ -56,9 +56,14 @@ pub fn parse_warehouse(
     match kind.as_str() {
         "duckdb" => {
             let p = env_value(d, &f, "path", resolve);
+            let memory_limit = match f.get("memory_limit") {
+                Some(n) => memory_size(d, n, &f.at("memory_limit"))?,
+                None => super::DEFAULT_DUCKDB_MEMORY.to_string(),
+            };
             Some(WarehouseConfig::DuckDb {
                 path: p.map(|s| s.expose().to_string()),
                 cdp_schema,
+                memory_limit,
             })
         }
         "postgres" => {
@@ -154,4 +159,18 @@ fn env_value(d: &mut Decoder, f: &Fields, name: &str, resolve: bool) -> Option<S
         }
         Err(InterpolateError::Malformed(_)) => None,
     }
+}
+
+/// A size such as `256MB` or `2GB`, as DuckDB's `memory_limit` takes it.
+fn memory_size(d: &mut Decoder, node: &Node, path: &str) -> Option<String> {
+    let text = d.text(node, path)?;
+    let t = text.trim();
+    let digits = t.chars().take_while(|c| c.is_ascii_digit()).count();
+    let unit = t[digits..].trim().to_ascii_uppercase();
+    if digits > 0 && ["KB", "MB", "GB", "TB", "KIB", "MIB", "GIB", "TIB"].contains(&unit.as_str()) {
+        return Some(format!("{}{unit}", &t[..digits]));
+    }
+    d.report(node.pos, path, format!("`{text}` is not a memory size"))
+        .hint = Some("write a whole number and a unit, e.g. `256MB` or `4GB`".into());
+    None
 }

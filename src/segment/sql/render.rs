@@ -2,6 +2,8 @@
 
 use std::fmt::Write as _;
 
+use chrono::{DateTime, Utc};
+
 use super::dialect::Dialect;
 use crate::project::config::Tables;
 use crate::segment::ir::{Agg, Bound, Column, EventTest, Plan, Pred, Scan};
@@ -80,16 +82,10 @@ impl Renderer<'_> {
             ts: format!("ev.{}", d.ident(&t.timestamp)),
             props: format!("ev.{}", d.ident(&t.properties)),
         };
-        let mut filter = Vec::new();
-        let names: Vec<String> = scan.event_names.iter().map(|n| d.string(n)).collect();
-        filter.push(format!("{} in ({})", raw.name, names.join(", ")));
-        if let Some(since) = scan.since {
-            filter.push(format!("{} >= {}", raw.ts, d.timestamp(since)));
-        }
         let from = format!(
             "{} as ev\nwhere {}",
             d.ident(&t.table),
-            filter.join("\n  and ")
+            self.scan_filter(scan, &raw)
         );
         let (cols, source) = if scan.sequences.is_empty() {
             (raw, from)
@@ -106,6 +102,38 @@ impl Renderer<'_> {
             cols.uid
         );
         out.push((events_cte(segment), body));
+    }
+
+    /// Only the rows some condition can use: per event name, from its earliest window.
+    fn scan_filter(&self, scan: &Scan, raw: &EventCols) -> String {
+        let d = self.dialect;
+        let mut groups: Vec<(Option<DateTime<Utc>>, Vec<String>)> = Vec::new();
+        for (name, since) in &scan.events {
+            match groups.iter_mut().find(|(s, _)| s == since) {
+                Some((_, names)) => names.push(d.string(name)),
+                None => groups.push((*since, vec![d.string(name)])),
+            }
+        }
+        let parts: Vec<String> = groups
+            .iter()
+            .map(|(since, names)| {
+                let name = match names.as_slice() {
+                    [one] => format!("{} = {one}", raw.name),
+                    many => format!("{} in ({})", raw.name, many.join(", ")),
+                };
+                match since {
+                    Some(at) => format!("{name} and {} >= {}", raw.ts, d.timestamp(*at)),
+                    None => name,
+                }
+            })
+            .collect();
+        match parts.as_slice() {
+            [one] => one.clone(),
+            many => {
+                let wrapped: Vec<String> = many.iter().map(|p| format!("({p})")).collect();
+                format!("({})", wrapped.join("\n  or "))
+            }
+        }
     }
 
     /// Row-level CTEs that carry, per event, the latest start of each partial sequence.
@@ -173,9 +201,11 @@ impl Renderer<'_> {
 
     fn column(&self, c: &Column, cols: &EventCols, scan: &Scan) -> String {
         let d = self.dialect;
-        let agg = |func: &str, value: &str, test: &EventTest| {
+        let agg = |func: &str, value: &str, test: &EventTest, reads_json: bool| {
             let cond = self.test(test, cols);
-            if d.supports_filter_clause() {
+            // A filtered aggregate may compute its argument for every row; `case` reads the
+            // JSON of matching rows only.
+            if d.supports_filter_clause() && !reads_json {
                 format!("{func}({value}) filter (where {cond})")
             } else {
                 let v = if value == "*" { "1" } else { value };
@@ -199,10 +229,10 @@ impl Renderer<'_> {
                     Agg::Min => "min",
                     Agg::Max => "max",
                 };
-                agg(func, &value, test)
+                agg(func, &value, test, property.is_some())
             }
             Column::Seen { latest, test } => {
-                agg(if *latest { "max" } else { "min" }, &cols.ts, test)
+                agg(if *latest { "max" } else { "min" }, &cols.ts, test, false)
             }
             Column::SequenceMatched(q) => self.sequence_flag(*q, cols, scan),
         }
