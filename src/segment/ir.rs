@@ -100,3 +100,42 @@ pub enum Pred {
     InSegment(String),
     Sql(String),
 }
+
+impl Pred {
+    /// Whether every user who satisfies this has at least one scanned event: a user without
+    /// events reads counts and sums as 0 and every other column as missing.
+    pub fn requires_events(&self) -> bool {
+        match self {
+            Pred::And(ps) => ps.iter().any(Pred::requires_events),
+            Pred::Or(ps) => !ps.is_empty() && ps.iter().all(Pred::requires_events),
+            Pred::Value {
+                cond,
+                zero_when_empty: true,
+                ..
+            } => !holds_at_zero(cond),
+            Pred::Value { .. } | Pred::SeenIn { .. } | Pred::Flag { .. } => true,
+            Pred::Not(_) | Pred::Trait { .. } | Pred::InSegment(_) | Pred::Sql(_) => false,
+        }
+    }
+}
+
+/// Whether a numeric comparison holds for 0; `true` when unsure, which keeps every user.
+fn holds_at_zero(cond: &Cond) -> bool {
+    let n = |l: &crate::segment::rule::Lit| l.as_f64();
+    let test = |l, f: fn(f64) -> bool| n(l).map(f).unwrap_or(true);
+    match cond {
+        Cond::Eq(l) => test(l, |x| x == 0.0),
+        Cond::Ne(l) => test(l, |x| x != 0.0),
+        Cond::Gt(l) => test(l, |x| 0.0 > x),
+        Cond::Gte(l) => test(l, |x| 0.0 >= x),
+        Cond::Lt(l) => test(l, |x| 0.0 < x),
+        Cond::Lte(l) => test(l, |x| 0.0 <= x),
+        Cond::Between(a, b) => match (n(a), n(b)) {
+            (Some(a), Some(b)) => a <= 0.0 && 0.0 <= b,
+            _ => true,
+        },
+        Cond::In(ls) => ls.iter().any(|l| n(l).is_none_or(|x| x == 0.0)),
+        Cond::NotIn(ls) => ls.iter().all(|l| n(l).is_none_or(|x| x != 0.0)),
+        _ => true,
+    }
+}

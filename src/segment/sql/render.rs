@@ -63,9 +63,16 @@ impl Renderer<'_> {
         let id = format!("u.{}", d.ident(&self.tables.users.id));
         let mut sql = format!("select {id} as {MEMBER_COLUMN}\nfrom {users} as u");
         if plan.scan.is_some() {
+            // When no user without events can match, an inner join lets the engine filter the
+            // per-user aggregates before joining them to every user.
+            let join = if plan.predicate.requires_events() {
+                "join"
+            } else {
+                "left join"
+            };
             let _ = write!(
                 sql,
-                "\nleft join {} as e on e.cdp_uid = {id}",
+                "\n{join} {} as e on e.cdp_uid = {id}",
                 events_cte(&plan.segment)
             );
         }
