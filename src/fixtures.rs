@@ -53,12 +53,7 @@ async fn run_segment(
     wh.load(&tables.users.table, &cols, &mut rows.drain(..))
         .await?;
     let e = &tables.events;
-    let event_cols = [
-        (e.user_id.as_str(), ColType::Text),
-        (e.name.as_str(), ColType::Text),
-        (e.timestamp.as_str(), ColType::Timestamp),
-        (e.properties.as_str(), ColType::Json),
-    ];
+    let event_cols = crate::warehouse::event_columns(e);
     let mut events = seg.tests.iter().flat_map(|f| {
         f.events.iter().map(|ev| {
             vec![

@@ -62,12 +62,7 @@ pub async fn seed(
     progress.finish();
 
     let e = &tables.events;
-    let event_cols = [
-        (e.user_id.as_str(), ColType::Text),
-        (e.name.as_str(), ColType::Text),
-        (e.timestamp.as_str(), ColType::Timestamp),
-        (e.properties.as_str(), ColType::Json),
-    ];
+    let event_cols = crate::warehouse::event_columns(e);
     progress.start("events", spec.users);
     let mut events = EventRows::spawn(spec, progress);
     let n_events = wh.load(&e.table, &event_cols, &mut events).await?;

@@ -133,6 +133,16 @@ pub async fn open(project: &Project) -> Result<Box<dyn Warehouse>, WarehouseErro
     }
 }
 
+/// The events table's columns, named as `tables.events` says, for loading rows into it.
+pub fn event_columns(t: &crate::project::config::EventsTable) -> [(&str, ColType); 4] {
+    [
+        (t.user_id.as_str(), ColType::Text),
+        (t.name.as_str(), ColType::Text),
+        (t.timestamp.as_str(), ColType::Timestamp),
+        (t.properties.as_str(), ColType::Json),
+    ]
+}
+
 /// Column type names for `create table` in each dialect.
 pub fn type_name(dialect: DialectKind, t: ColType) -> &'static str {
     match (dialect, t) {

@@ -1,6 +1,6 @@
 //! Comparisons in rules: operators, their values, and event property filters.
 
-use super::{OPERATORS, WHERE_KEYS};
+use super::{OPERATORS, keys_with};
 use crate::project::decode::{Decoder, Fields, index, one_of};
 use crate::project::yaml::{Node, Value};
 use crate::segment::rule::{Cond, Lit, PropCond};
@@ -46,7 +46,12 @@ pub fn parse_where(d: &mut Decoder, f: &Fields) -> Option<Vec<PropCond>> {
             path.clone()
         };
         let parsed = d
-            .fields(item, &p, "a property filter", WHERE_KEYS)
+            .fields(
+                item,
+                &p,
+                "a property filter",
+                &keys_with(&["property"], OPERATORS),
+            )
             .and_then(|pf| {
                 let property = match pf.get("property") {
                     Some(n) => property_name(d, n, &pf.at("property")),

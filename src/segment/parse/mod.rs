@@ -48,29 +48,15 @@ pub const OPERATORS: &[&str] = &[
 pub const NUMERIC_OPERATORS: &[&str] = &["eq", "ne", "gt", "gte", "lt", "lte", "between"];
 
 const AGGREGATES: &[&str] = &["sum", "avg", "min", "max"];
-const EVENT_KEYS: &[&str] = &[
-    "event", "count", "sum", "avg", "min", "max", "within", "during", "where", "eq", "ne", "gt",
-    "gte", "lt", "lte", "between",
+const EVENT_BASE_KEYS: &[&str] = &[
+    "event", "count", "sum", "avg", "min", "max", "within", "during", "where",
 ];
 const SEEN_KEYS: &[&str] = &["event", "within", "during", "where"];
-const WHERE_KEYS: &[&str] = &[
-    "property",
-    "eq",
-    "ne",
-    "in",
-    "not_in",
-    "gt",
-    "gte",
-    "lt",
-    "lte",
-    "between",
-    "contains",
-    "starts_with",
-    "ends_with",
-    "matches",
-    "is_set",
-    "is_not_set",
-];
+
+/// The keys a mapping may hold: its own, then comparison operators.
+pub(crate) fn keys_with(own: &[&'static str], operators: &[&'static str]) -> Vec<&'static str> {
+    own.iter().chain(operators).copied().collect()
+}
 
 pub fn parse_rule(d: &mut Decoder, node: &Node, path: &str) -> Option<Rule> {
     // A bare list under `rules:` reads as `all:`, as people write it.
@@ -130,28 +116,17 @@ pub fn parse_rule(d: &mut Decoder, node: &Node, path: &str) -> Option<Rule> {
 }
 
 fn parse_kind(d: &mut Decoder, node: &Node, path: &str, kind: &str) -> Option<Rule> {
-    let allowed: &[&str] = match kind {
-        "all" | "any" | "not" | "segment" | "sql" | "first_seen" | "last_seen" => &[kind][..],
-        "sequence" => &["sequence", "within", "since"],
-        "trait" => &[
-            "trait",
-            "eq",
-            "ne",
-            "in",
-            "not_in",
-            "gt",
-            "gte",
-            "lt",
-            "lte",
-            "between",
-            "contains",
-            "starts_with",
-            "ends_with",
-            "matches",
-            "is_set",
-            "is_not_set",
+    let allowed: Vec<&str> = match kind {
+        "sequence" => vec!["sequence", "within", "since"],
+        "trait" => keys_with(&["trait"], OPERATORS),
+        "event" => keys_with(EVENT_BASE_KEYS, NUMERIC_OPERATORS),
+        other => vec![
+            RULE_KINDS
+                .iter()
+                .copied()
+                .find(|k| *k == other)
+                .expect("a rule kind"),
         ],
-        _ => EVENT_KEYS,
     };
     let article = if kind.starts_with(['a', 'e', 'i', 'o', 'u']) {
         "an"
@@ -159,7 +134,7 @@ fn parse_kind(d: &mut Decoder, node: &Node, path: &str, kind: &str) -> Option<Ru
         "a"
     };
     let what = format!("{article} `{kind}` rule");
-    let f = d.fields(node, path, &what, allowed)?;
+    let f = d.fields(node, path, &what, &allowed)?;
     let value = f.get(kind).expect("kind key present");
     let vpath = f.at(kind);
     match kind {
