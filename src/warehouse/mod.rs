@@ -167,8 +167,13 @@ pub fn create_table_sql(dialect: DialectKind, table: &str, columns: &[(&str, Col
         .iter()
         .map(|(n, t)| format!("{} {}", d.ident(n), type_name(dialect, *t)))
         .collect();
+    // A qualified name needs its schema, which a fresh (or in-memory) database does not have.
+    let schema = match table.rsplit_once('.') {
+        Some((schema, _)) => format!("create schema if not exists {};\n", d.ident(schema)),
+        None => String::new(),
+    };
     format!(
-        "drop table if exists {t};\ncreate table {t} ({})",
+        "{schema}drop table if exists {t};\ncreate table {t} ({})",
         cols.join(", "),
         t = d.ident(table)
     )

@@ -1,6 +1,6 @@
 //! The binary as a new user meets it: quickstart, listings, tests, schemas, completions.
 
-use crate::common::{TempProject, repo};
+use crate::common::{TempProject, cdp_in, repo};
 
 #[test]
 fn quickstart_in_an_empty_folder() {
@@ -142,4 +142,19 @@ fn demo_seed_is_deterministic() {
     b.run(&["demo", "seed", "--users", "400", "--seed", "10"])
         .ok();
     assert_ne!(qa.stdout, b.run(&["query", q, "--format", "csv"]).stdout);
+}
+
+#[test]
+fn every_example_project_validates_and_passes_its_tests() {
+    let mut seen = 0;
+    for entry in std::fs::read_dir(repo().join("examples")).unwrap() {
+        let dir = entry.unwrap().path();
+        if !dir.join("cdp.yaml").exists() {
+            continue;
+        }
+        seen += 1;
+        cdp_in(&dir, &["validate"], &[]).ok();
+        cdp_in(&dir, &["test"], &[]).ok();
+    }
+    assert!(seen >= 1, "no example projects found");
 }

@@ -63,21 +63,26 @@ impl TempProject {
     }
 
     pub fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
-        let mut cmd = Command::cargo_bin("cdp").expect("binary");
-        cmd.arg("--project-dir")
-            .arg(self.path())
-            .args(args)
-            .env("CDP_NOW", NOW)
-            .env_remove("CDP_ENV");
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        let out = cmd.output().expect("runs");
-        Output {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        cdp_in(self.path(), args, env)
+    }
+}
+
+/// Runs `cdp` on the project at `dir` at the fixed instant; returns (exit code, stdout, stderr).
+pub fn cdp_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::cargo_bin("cdp").expect("binary");
+    cmd.arg("--project-dir")
+        .arg(dir)
+        .args(args)
+        .env("CDP_NOW", NOW)
+        .env_remove("CDP_ENV");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("runs");
+    Output {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
 }
 
