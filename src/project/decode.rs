@@ -67,6 +67,19 @@ impl<'a> Decoder<'a> {
         }
     }
 
+    /// Reports a YAML syntax error, with a hint for the common ones.
+    pub fn syntax(&mut self, e: &super::yaml::SyntaxError) {
+        let hint = if e.message.contains("tab") {
+            Some("indent with spaces; YAML does not allow tabs for indentation".to_string())
+        } else if e.message.starts_with("duplicate key") {
+            Some("each key may appear once in a mapping; remove or rename one".to_string())
+        } else {
+            None
+        };
+        self.report(e.pos, "", format!("invalid YAML: {}", e.message))
+            .hint = hint;
+    }
+
     pub fn report(&mut self, pos: Pos, path: &str, message: impl Into<String>) -> &mut Diagnostic {
         self.diagnostics
             .push(Diagnostic::new(self.file, pos, path, message));
@@ -110,11 +123,10 @@ impl<'a> Decoder<'a> {
         let d = self.report(
             node.pos,
             path,
-            format!(
-                "`{}` must be {expected}, found {}",
-                last_key(path),
-                node.value.kind()
-            ),
+            match last_key(path) {
+                "" => format!("expected {expected}, found {}", node.value.kind()),
+                key => format!("`{key}` must be {expected}, found {}", node.value.kind()),
+            },
         );
         d.expected = Some(expected.to_string());
     }

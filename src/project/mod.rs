@@ -83,7 +83,7 @@ pub fn load(root: &Path, env: Option<&str>) -> Result<Project, LoadError> {
     let config = match yaml::parse(&config_text) {
         Ok(node) => config::parse_config(&mut d, &node),
         Err(e) => {
-            d.report(e.pos, "", format!("invalid YAML: {}", e.message));
+            d.syntax(&e);
             config::parse_config(
                 &mut d,
                 &yaml::Node {
@@ -120,7 +120,7 @@ pub fn load(root: &Path, env: Option<&str>) -> Result<Project, LoadError> {
                 outlines.extend(outline);
             }
             Err(e) => {
-                d.report(e.pos, "", format!("invalid YAML: {}", e.message));
+                d.syntax(&e);
             }
         }
         diagnostics.append(&mut d.diagnostics);
@@ -129,6 +129,14 @@ pub fn load(root: &Path, env: Option<&str>) -> Result<Project, LoadError> {
     segments.sort_by(|a, b| a.name.cmp(&b.name));
     check_segments(&outlines, &config, &mut diagnostics);
 
+    // The chosen environment's warehouse is read twice (shape, then secrets): say things once.
+    let mut unique: Vec<Diagnostic> = Vec::with_capacity(diagnostics.len());
+    for d in diagnostics {
+        if !unique.contains(&d) {
+            unique.push(d);
+        }
+    }
+    let diagnostics = unique;
     if !diagnostics.is_empty() {
         return Err(LoadError::Invalid {
             invalid: Invalid {

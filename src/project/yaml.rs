@@ -100,6 +100,11 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
 
 fn first_line(s: &str) -> String {
     let line = s.lines().next().unwrap_or("invalid YAML").trim();
+    // The parser's advice names its own options; say what is wrong in the file instead.
+    if let Some(rest) = line.strip_prefix("duplicate mapping key: ") {
+        let key = rest.split(',').next().unwrap_or(rest).trim();
+        return format!("duplicate key `{key}`");
+    }
     // The parser appends its own position; cdp prints positions itself.
     match line.find(" at line ") {
         Some(i) => line[..i].to_string(),

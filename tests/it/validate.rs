@@ -234,6 +234,33 @@ fn cases() -> Vec<(
             vec![("active.yaml", OK_SEGMENT)],
             vec![],
         ),
+        (
+            "tab_indentation",
+            "",
+            vec![("a.yaml", "name: a\nrules:\n\t- trait: plan\n")],
+            vec![],
+        ),
+        (
+            "duplicate_key",
+            "",
+            vec![(
+                "a.yaml",
+                "name: a\nname: b\nrules: { trait: plan, eq: pro }\n",
+            )],
+            vec![],
+        ),
+        (
+            "file_is_a_list",
+            "",
+            vec![("a.yaml", "- name: a\n  rules: { trait: plan, eq: pro }\n")],
+            vec![],
+        ),
+        (
+            "memory_limit_without_unit",
+            "environments:\n  dev:\n    warehouse: { type: duckdb, memory_limit: 512 }\n",
+            vec![("active.yaml", OK_SEGMENT)],
+            vec![],
+        ),
     ]
 }
 
