@@ -9,6 +9,9 @@
 //! - peak memory (VmHWM) of `cdp segments preview --count` for every demo segment and of a csv
 //!   preview of the largest segment piped to a file.
 //!
+//! - with `CDP_BENCH_POSTGRES_URL` set, the busiest-events segment on PostgreSQL (N / 5 users):
+//!   compiled one-scan SQL against the naive plan.
+//!
 //! Without `--bench` (as `cargo test --all-targets` runs it) it does the same on 5,000 users.
 
 use std::path::Path;
@@ -16,6 +19,9 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 const FIVE: &str = "name: five_events\nrules:\n  all:\n    - { event: session_start, within: 30d, count: { gte: 5 } }\n    - { event: purchase, within: 90d }\n    - { event: purchase, sum: amount, gte: 20, within: 90d }\n    - not: { event: support_ticket, within: 30d }\n    - { event: add_to_cart, within: 14d, count: { gte: 1 } }\n";
+
+/// Five conditions on the busiest events, where a plan that scans once per condition reads most.
+const FIVE_HEAVY: &str = "name: five_heavy\nrules:\n  all:\n    - { event: session_start, within: 30d, count: { gte: 8 } }\n    - { event: page_view, within: 30d, count: { gte: 15 } }\n    - { event: page_view, within: 7d, where: [{ property: path, eq: /pricing }] }\n    - { event: session_start, within: 7d, count: { gte: 2 } }\n    - { event: feature_used, within: 30d }\n";
 
 fn main() {
     let bench = std::env::args().any(|a| a == "--bench");
@@ -32,6 +38,7 @@ fn main() {
         std::fs::copy(&p, dir.path().join("segments").join(p.file_name().unwrap())).unwrap();
     }
     std::fs::write(dir.path().join("segments/five_events.yaml"), FIVE).unwrap();
+    std::fs::write(dir.path().join("segments/five_heavy.yaml"), FIVE_HEAVY).unwrap();
     let now = "2026-06-15T00:00:00Z";
 
     let t = Instant::now();
@@ -149,63 +156,11 @@ fn main() {
         c = w(&format!("event = 'add_to_cart' and ts > {}", cutoff(14))),
         d90 = cutoff(90)
     );
-    let members = |sql: &str| -> Vec<String> {
-        let mut stmt = wh
-            .prepare(&format!(
-                "select user_id from ({}) order by 1",
-                sql.trim_end_matches(';')
-            ))
-            .unwrap();
-        stmt.query_map([], |r| r.get::<_, String>(0))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect()
-    };
-    let m = members(&compiled);
-    assert_eq!(
-        m,
-        members(&hand),
-        "the hand-written query must give the same members"
-    );
-    assert_eq!(
-        m,
-        members(&naive),
-        "the naive query must give the same members"
-    );
-    let time = |sql: &str| -> Duration {
-        let mut times: Vec<Duration> = (0..3)
-            .map(|_| {
-                let t = Instant::now();
-                let n: i64 = wh
-                    .query_row(
-                        &format!("select count(*) from ({})", sql.trim_end_matches(';')),
-                        [],
-                        |r| r.get(0),
-                    )
-                    .unwrap();
-                std::hint::black_box(n);
-                t.elapsed()
-            })
-            .collect();
-        times.sort();
-        times[1]
-    };
-    let (tc, th, tn) = (time(&compiled), time(&hand), time(&naive));
-    println!(
-        "five event conditions ({} members): compiled {:.0} ms, hand-written {:.0} ms, naive {:.0} ms",
-        m.len(),
-        ms(tc),
-        ms(th),
-        ms(tn)
-    );
-    println!(
-        "  compiled / hand-written = {:.2}x (target <= 1.5x)",
-        tc.as_secs_f64() / th.as_secs_f64()
-    );
-    println!(
-        "  naive / compiled = {:.2}x",
-        tn.as_secs_f64() / tc.as_secs_f64()
-    );
+    compare(&wh, "five event conditions", &compiled, &hand, &naive);
+    heavy(&wh, dir.path(), now);
+    if let Ok(url) = std::env::var("CDP_BENCH_POSTGRES_URL") {
+        postgres(&url, users / 5, now);
+    }
     drop(wh);
 }
 
@@ -250,4 +205,188 @@ fn run(dir: &Path, now: &str, args: &[&str], stdout_file: Option<&Path>) -> (Vec
         out = r.join().unwrap();
     }
     (out, peak)
+}
+
+/// Checks that the three queries give the same members and prints their medians and ratios.
+fn compare(wh: &duckdb::Connection, label: &str, compiled: &str, hand: &str, naive: &str) {
+    let members = |sql: &str| -> Vec<String> {
+        let mut stmt = wh
+            .prepare(&format!(
+                "select user_id from ({}) order by 1",
+                sql.trim_end_matches(';')
+            ))
+            .unwrap();
+        stmt.query_map([], |r| r.get::<_, String>(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    let m = members(compiled);
+    assert_eq!(
+        m,
+        members(hand),
+        "the hand-written query must give the same members"
+    );
+    assert_eq!(
+        m,
+        members(naive),
+        "the naive query must give the same members"
+    );
+    let time = |sql: &str| -> Duration {
+        let mut times: Vec<Duration> = (0..3)
+            .map(|_| {
+                let t = Instant::now();
+                let n: i64 = wh
+                    .query_row(
+                        &format!("select count(*) from ({})", sql.trim_end_matches(';')),
+                        [],
+                        |r| r.get(0),
+                    )
+                    .unwrap();
+                std::hint::black_box(n);
+                t.elapsed()
+            })
+            .collect();
+        times.sort();
+        times[1]
+    };
+    let (tc, th, tn) = (time(compiled), time(hand), time(naive));
+    println!(
+        "{label} ({} members): compiled {:.0} ms, hand-written {:.0} ms, naive {:.0} ms",
+        m.len(),
+        ms(tc),
+        ms(th),
+        ms(tn)
+    );
+    println!(
+        "  compiled / hand-written = {:.2}x (target <= 1.5x)",
+        tc.as_secs_f64() / th.as_secs_f64()
+    );
+    println!(
+        "  naive / compiled = {:.2}x",
+        tn.as_secs_f64() / tc.as_secs_f64()
+    );
+}
+
+/// The same comparison on conditions over the busiest events.
+fn heavy(wh: &duckdb::Connection, dir: &Path, now: &str) {
+    let (compiled, _) = run(dir, now, &["compile", "five_heavy"], None);
+    let compiled = String::from_utf8(compiled)
+        .unwrap()
+        .trim()
+        .trim_end_matches(';')
+        .to_string();
+    let at = "timestamp '2026-06-15 00:00:00'";
+    let d = |days: i64| format!("{at} - interval '{days} days'");
+    let hand = format!(
+        "select user_id from events
+         where event in ('session_start', 'page_view', 'feature_used') and ts > {d30} and ts <= {at}
+         group by user_id
+         having count(*) filter (where event = 'session_start') >= 8
+            and count(*) filter (where event = 'page_view') >= 15
+            and count(*) filter (where event = 'page_view' and ts > {d7} and properties->>'path' = '/pricing') >= 1
+            and count(*) filter (where event = 'session_start' and ts > {d7}) >= 2
+            and count(*) filter (where event = 'feature_used') >= 1",
+        d30 = d(30),
+        d7 = d(7)
+    );
+    let naive = heavy_naive(at);
+    compare(
+        wh,
+        "five conditions on the busiest events",
+        &compiled,
+        &hand,
+        &naive,
+    );
+}
+
+/// The naive plan of `five_heavy`: one subquery per condition.
+fn heavy_naive(at: &str) -> String {
+    let d = |days: i64| format!("{at} - interval '{days} days'");
+    let sub = |cond: String, min: i64| {
+        format!(
+            "u.user_id in (select user_id from events where {cond} and ts <= {at} group by user_id having count(*) >= {min})"
+        )
+    };
+    format!(
+        "select user_id from users u where {} and {} and {} and {} and {}",
+        sub(format!("event = 'session_start' and ts > {}", d(30)), 8),
+        sub(format!("event = 'page_view' and ts > {}", d(30)), 15),
+        sub(
+            format!(
+                "event = 'page_view' and ts > {} and properties->>'path' = '/pricing'",
+                d(7)
+            ),
+            1
+        ),
+        sub(format!("event = 'session_start' and ts > {}", d(7)), 2),
+        sub(format!("event = 'feature_used' and ts > {}", d(30)), 1),
+    )
+}
+
+/// One scan against one subquery per condition on PostgreSQL, where every scan reads whole rows.
+fn postgres(url: &str, users: u64, now: &str) {
+    use sqlx::Connection;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("cdp.yaml"),
+        "environments:\n  pg:\n    warehouse: { type: postgres, url: \"${CDP_BENCH_POSTGRES_URL}\" }\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(dir.path().join("segments")).unwrap();
+    std::fs::write(dir.path().join("segments/five_heavy.yaml"), FIVE_HEAVY).unwrap();
+    run(
+        dir.path(),
+        now,
+        &[
+            "--env",
+            "pg",
+            "demo",
+            "seed",
+            "--users",
+            &users.to_string(),
+            "--days",
+            "90",
+        ],
+        None,
+    );
+    let (compiled, _) = run(
+        dir.path(),
+        now,
+        &["--env", "pg", "compile", "five_heavy"],
+        None,
+    );
+    let compiled = String::from_utf8(compiled)
+        .unwrap()
+        .trim()
+        .trim_end_matches(';')
+        .to_string();
+    let naive = heavy_naive("timestamp '2026-06-15 00:00:00'");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let mut c = sqlx::PgConnection::connect(url).await.unwrap();
+        sqlx::raw_sql("analyze users; analyze events").execute(&mut c).await.unwrap();
+        let mut timings = Vec::new();
+        for sql in [&compiled, &naive] {
+            let mut best = (Duration::MAX, 0i64);
+            for _ in 0..3 {
+                let t = Instant::now();
+                let q = sqlx::AssertSqlSafe(format!("select count(*) from ({sql}) m"));
+                let n: i64 = sqlx::query_scalar(q).fetch_one(&mut c).await.unwrap();
+                best = best.min((t.elapsed(), n));
+            }
+            timings.push(best);
+        }
+        let ((tc, nc), (tn, nn)) = (timings[0], timings[1]);
+        assert_eq!(nc, nn, "the naive query must give the same number of members");
+        println!(
+            "PostgreSQL, five conditions on the busiest events ({users} users, {nc} members): compiled {:.0} ms, naive {:.0} ms, naive / compiled = {:.2}x",
+            ms(tc),
+            ms(tn),
+            tn.as_secs_f64() / tc.as_secs_f64()
+        );
+    });
 }
