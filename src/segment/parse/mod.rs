@@ -1,12 +1,13 @@
 //! Reading `rules:` from located YAML into the checked rule tree, reporting every mistake.
 
 mod cond;
+mod sequence;
 mod time;
 
 pub use cond::{parse_single_cond, parse_where, property_name};
 pub use time::{instant_from_str, parse_instant, parse_span, parse_window, span_from_str};
 
-use super::rule::{Cond, EventCond, EventMatch, Lit, Measure, Rule, SeenCond, SequenceCond, Step};
+use super::rule::{Cond, EventCond, EventMatch, Lit, Measure, Rule, SeenCond};
 use crate::project::decode::{Decoder, Fields, index, join, one_of};
 use crate::project::diagnostic::did_you_mean;
 use crate::project::yaml::{Node, Value};
@@ -169,7 +170,7 @@ fn parse_kind(d: &mut Decoder, node: &Node, path: &str, kind: &str) -> Option<Ru
                 Rule::LastSeen(seen)
             })
         }
-        "sequence" => parse_sequence(d, &f),
+        "sequence" => sequence::parse_sequence(d, &f),
         _ => parse_event(d, &f),
     }
 }
@@ -325,70 +326,6 @@ fn parse_seen(d: &mut Decoder, node: &Node, path: &str, kind: &str) -> Option<Se
         window: window?,
         filters: filters?,
     })
-}
-
-fn parse_sequence(d: &mut Decoder, f: &Fields) -> Option<Rule> {
-    let path = f.at("sequence");
-    let node = f.get("sequence").unwrap();
-    let items = d.list(node, &path, "a list of at least two event names")?;
-    let mut steps = Vec::new();
-    let mut ok = true;
-    for (i, item) in items.iter().enumerate() {
-        let p = index(&path, i);
-        let step = match &item.value {
-            Value::Str(name) => Some(Step {
-                event: name.clone(),
-                filters: vec![],
-            }),
-            Value::Map(_) => d
-                .fields(item, &p, "a sequence step", &["event", "where"])
-                .and_then(|sf| {
-                    let event = d.req_string(&sf, "event", None);
-                    let filters = parse_where(d, &sf);
-                    Some(Step {
-                        event: event?,
-                        filters: filters?,
-                    })
-                }),
-            _ => {
-                d.wrong_type(item, &p, "an event name or `{ event, where }`");
-                None
-            }
-        };
-        match step {
-            Some(s) => steps.push(s),
-            None => ok = false,
-        }
-    }
-    if ok && steps.len() < 2 {
-        d.report(node.pos, &path, "a sequence needs at least two steps")
-            .hint = Some("for a single event use `event:` instead".into());
-        ok = false;
-    }
-    let within = match f.get("within") {
-        Some(n) => parse_span(d, n, &f.at("within")),
-        None => {
-            d.missing(
-                f,
-                "within",
-                "a duration such as `1d`",
-                Some("say how long after the first step the last may happen"),
-            );
-            None
-        }
-    };
-    let since = match f.get("since") {
-        Some(n) => Some(parse_span(d, n, &f.at("since"))?),
-        None => None,
-    };
-    if !ok {
-        return None;
-    }
-    Some(Rule::Sequence(SequenceCond {
-        steps,
-        within: within?,
-        since,
-    }))
 }
 
 #[cfg(test)]

@@ -6,3 +6,4 @@ pub mod escape;
 pub mod postgres;
 pub mod render;
 pub mod snowflake;
+mod text;
