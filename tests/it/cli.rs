@@ -158,3 +158,22 @@ fn every_example_project_validates_and_passes_its_tests() {
     }
     assert!(seen >= 1, "no example projects found");
 }
+
+#[test]
+fn quickstart_carries_every_demo_file() {
+    let mut in_repo: Vec<String> = std::fs::read_dir(repo().join("segments"))
+        .unwrap()
+        .map(|e| format!("segments/{}", e.unwrap().file_name().to_string_lossy()))
+        .collect();
+    in_repo.push("cdp.yaml".into());
+    in_repo.sort();
+    let mut embedded: Vec<String> = cdp::scaffold::FILES
+        .iter()
+        .map(|(p, _)| p.to_string())
+        .collect();
+    embedded.sort();
+    assert_eq!(
+        in_repo, embedded,
+        "src/scaffold.rs must list every demo file"
+    );
+}
