@@ -121,12 +121,7 @@ fn main() {
         peak_seed / 1024
     );
 
-    let (compiled, _) = run(dir.path(), now, &["compile", "five_events"], None);
-    let compiled = String::from_utf8(compiled)
-        .unwrap()
-        .trim()
-        .trim_end_matches(';')
-        .to_string();
+    let compiled = compile(dir.path(), now, &["compile", "five_events"]);
     let cutoff = |days: i64| format!("timestamp '2026-06-15 00:00:00' - interval '{days} days'");
     let hand = format!(
         "select user_id from events
@@ -162,6 +157,16 @@ fn main() {
         postgres(&url, users / 5, now);
     }
     drop(wh);
+}
+
+/// The SQL `cdp compile` prints, without its closing semicolon, ready to nest.
+fn compile(dir: &Path, now: &str, args: &[&str]) -> String {
+    let (out, _) = run(dir, now, args, None);
+    String::from_utf8(out)
+        .unwrap()
+        .trim()
+        .trim_end_matches(';')
+        .to_string()
 }
 
 fn ms(d: Duration) -> f64 {
@@ -270,12 +275,7 @@ fn compare(wh: &duckdb::Connection, label: &str, compiled: &str, hand: &str, nai
 
 /// The same comparison on conditions over the busiest events.
 fn heavy(wh: &duckdb::Connection, dir: &Path, now: &str) {
-    let (compiled, _) = run(dir, now, &["compile", "five_heavy"], None);
-    let compiled = String::from_utf8(compiled)
-        .unwrap()
-        .trim()
-        .trim_end_matches(';')
-        .to_string();
+    let compiled = compile(dir, now, &["compile", "five_heavy"]);
     let at = "timestamp '2026-06-15 00:00:00'";
     let d = |days: i64| format!("{at} - interval '{days} days'");
     let hand = format!(
@@ -350,17 +350,7 @@ fn postgres(url: &str, users: u64, now: &str) {
         ],
         None,
     );
-    let (compiled, _) = run(
-        dir.path(),
-        now,
-        &["--env", "pg", "compile", "five_heavy"],
-        None,
-    );
-    let compiled = String::from_utf8(compiled)
-        .unwrap()
-        .trim()
-        .trim_end_matches(';')
-        .to_string();
+    let compiled = compile(dir.path(), now, &["--env", "pg", "compile", "five_heavy"]);
     let naive = heavy_naive("timestamp '2026-06-15 00:00:00'");
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()

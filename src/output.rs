@@ -78,7 +78,6 @@ pub struct RowWriter<W: Write + Send> {
     table: Option<Table>,
     csv: Option<csv::Writer<W>>,
     first_json: bool,
-    pub count: u64,
     /// A column left out (the users table's id, which repeats `user_id`).
     pub skip: Option<usize>,
 }
@@ -92,7 +91,6 @@ impl<W: Write + Send> RowWriter<W> {
             table: None,
             csv: None,
             first_json: true,
-            count: 0,
             skip: None,
         }
     }
@@ -158,7 +156,6 @@ impl<W: Write + Send> RowSink for RowWriter<W> {
     }
 
     fn row(&mut self, row: &[Cell]) -> Result<(), WarehouseError> {
-        self.count += 1;
         let kept: Vec<&Cell> = self.keep(row).collect();
         match self.printer.format {
             Format::Table => {

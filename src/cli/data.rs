@@ -1,16 +1,15 @@
 //! `cdp query`, `cdp demo seed`, `cdp quickstart`.
 
-use chrono::{Duration, DurationRound};
-
 use super::Context;
 use super::segments::stream;
 use crate::demo::{self, Seeded, Spec};
 use crate::error::{Error, Result};
 use crate::output::Format;
 use crate::preview;
+use crate::project::Project;
 use crate::scaffold;
 use crate::segment::compile::Compiler;
-use crate::warehouse::{self, Cell};
+use crate::warehouse::{self, Cell, Warehouse};
 
 pub async fn query(ctx: &Context, sql: &str) -> Result<()> {
     let project = ctx.load()?;
@@ -21,22 +20,29 @@ pub async fn query(ctx: &Context, sql: &str) -> Result<()> {
 pub async fn seed(ctx: &Context, users: u64, days: u32, seed: u64) -> Result<Seeded> {
     let project = ctx.load()?;
     let mut wh = warehouse::open(&project).await?;
-    // Data ends at the start of the current day, so a seed is the same all day long.
-    let end = ctx.now.duration_trunc(Duration::days(1)).unwrap_or(ctx.now);
-    let spec = Spec {
-        users,
-        days,
-        seed,
-        end,
-    };
+    seed_into(
+        ctx,
+        &project,
+        wh.as_mut(),
+        Spec::ending_today(ctx.now, users, days, seed),
+    )
+    .await
+}
+
+async fn seed_into(
+    ctx: &Context,
+    project: &Project,
+    wh: &mut dyn Warehouse,
+    spec: Spec,
+) -> Result<Seeded> {
     let started = std::time::Instant::now();
     let bar = ctx.printer.bar();
-    let seeded = demo::seed(wh.as_mut(), project.tables(), spec, &bar).await?;
+    let seeded = demo::seed(wh, project.tables(), spec, &bar).await?;
     ctx.printer.note(&format!(
         "seeded {} users and {} events ending {} in {:.1}s",
         seeded.users,
         seeded.events,
-        end.format("%Y-%m-%d"),
+        spec.end.format("%Y-%m-%d"),
         started.elapsed().as_secs_f64()
     ));
     Ok(seeded)
@@ -56,8 +62,14 @@ pub async fn quickstart(ctx: &Context, users: u64) -> Result<()> {
         "project is valid: {} segments",
         project.segments.len()
     ));
-    seed(ctx, users, 90, 42).await?;
     let mut wh = warehouse::open(&project).await?;
+    seed_into(
+        ctx,
+        &project,
+        wh.as_mut(),
+        Spec::ending_today(ctx.now, users, 90, 42),
+    )
+    .await?;
     let compiler = Compiler {
         dialect: wh.dialect(),
         tables: project.tables(),

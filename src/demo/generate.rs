@@ -62,6 +62,20 @@ pub struct Spec {
     pub end: DateTime<Utc>,
 }
 
+impl Spec {
+    /// A dataset ending at the start of `now`'s day, so a seed is the same all day long.
+    pub fn ending_today(now: DateTime<Utc>, users: u64, days: u32, seed: u64) -> Spec {
+        use chrono::DurationRound;
+        let end = now.duration_trunc(Duration::days(1)).unwrap_or(now);
+        Spec {
+            users,
+            days,
+            seed,
+            end,
+        }
+    }
+}
+
 /// One user's row and events, both a pure function of (seed, index).
 pub struct UserRecord {
     pub user: Vec<Cell>,

@@ -81,16 +81,14 @@ pub fn load(root: &Path, env: Option<&str>) -> Result<Project, LoadError> {
     };
     let mut d = Decoder::new("cdp.yaml");
     let config = match yaml::parse(&config_text) {
-        Ok(node) => config::parse_config(&mut d, &node),
+        Ok(node) => config::parse_config(&mut d, &node, env),
         Err(e) => {
             d.syntax(&e);
-            config::parse_config(
-                &mut d,
-                &yaml::Node {
-                    pos: Default::default(),
-                    value: yaml::Value::Null,
-                },
-            )
+            let empty = yaml::Node {
+                pos: Default::default(),
+                value: yaml::Value::Null,
+            };
+            config::parse_config(&mut d, &empty, env)
         }
     };
     let env_name = env
@@ -129,14 +127,6 @@ pub fn load(root: &Path, env: Option<&str>) -> Result<Project, LoadError> {
     segments.sort_by(|a, b| a.name.cmp(&b.name));
     check_segments(&outlines, &config, &mut diagnostics);
 
-    // The chosen environment's warehouse is read twice (shape, then secrets): say things once.
-    let mut unique: Vec<Diagnostic> = Vec::with_capacity(diagnostics.len());
-    for d in diagnostics {
-        if !unique.contains(&d) {
-            unique.push(d);
-        }
-    }
-    let diagnostics = unique;
     if !diagnostics.is_empty() {
         return Err(LoadError::Invalid {
             invalid: Invalid {
@@ -166,12 +156,8 @@ fn resolve_warehouse(
         memory_limit: config::DEFAULT_DUCKDB_MEMORY.into(),
     };
     match config.environments.iter().find(|(n, _)| n == env) {
-        Some((name, spec)) => match &spec.warehouse {
-            Some(node) => {
-                config::parse_warehouse(d, node, &format!("environments.{name}.warehouse"), true)
-            }
-            None => Some(embedded),
-        },
+        // A warehouse that failed to parse was reported; the project will not be used.
+        Some((_, spec)) => Some(spec.warehouse.clone().unwrap_or(embedded)),
         None if env == config::DEFAULT_ENV => Some(embedded),
         None => {
             let names: Vec<&str> = config

@@ -43,10 +43,6 @@ impl DuckDbWarehouse {
         Ok(DuckDbWarehouse { conn })
     }
 
-    pub fn connection(&self) -> &Connection {
-        &self.conn
-    }
-
     fn run_query(&self, sql: &str, sink: &mut dyn RowSink) -> Result<(), WarehouseError> {
         let mut stmt = self.conn.prepare(sql).map_err(duck)?;
         let stream = stmt.stream_arrow([]).map_err(duck)?;

@@ -40,6 +40,9 @@ impl RowSink for Ids {
 }
 
 async fn injection_roundtrip(wh: &mut dyn Warehouse) {
+    wh.execute("create table canary (x integer); insert into canary values (1)")
+        .await
+        .unwrap();
     let tables = Tables::default();
     let users = NASTY
         .iter()
@@ -134,6 +137,11 @@ async fn injection_roundtrip(wh: &mut dyn Warehouse) {
         .await
         .unwrap();
     assert_eq!(ids.0.len(), NASTY.len(), "the users table survived");
+    assert_eq!(
+        wh.count("select count(*) from canary").await.unwrap(),
+        1,
+        "no statement was injected"
+    );
 }
 
 #[tokio::test]

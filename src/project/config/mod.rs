@@ -28,12 +28,12 @@ pub struct Config {
     pub tables: Tables,
 }
 
-/// One environment as written, before `${ENV}` references are resolved.
+/// One environment as written. Only the environment in use has its warehouse resolved.
 #[derive(Clone, Debug, Default)]
 pub struct EnvSpec {
-    pub warehouse: Option<Node>,
+    /// Resolved for the environment in use; `None` there means the embedded default.
+    pub warehouse: Option<WarehouseConfig>,
     pub destinations: BTreeMap<String, DestinationSpec>,
-    pub pos: Pos,
 }
 
 #[derive(Clone, Debug)]
@@ -114,7 +114,8 @@ const TOP_KEYS: &[&str] = &["name", "default_env", "environments", "tables"];
 const ENV_KEYS: &[&str] = &["warehouse", "state", "queue", "assets", "destinations"];
 const DESTINATION_KINDS: &[&str] = &["braze", "amplitude"];
 
-pub fn parse_config(d: &mut Decoder, root: &Node) -> Config {
+/// Reads `cdp.yaml`; `env` (or `default_env`) names the environment whose secrets are resolved.
+pub fn parse_config(d: &mut Decoder, root: &Node, env: Option<&str>) -> Config {
     let mut config = Config {
         name: None,
         default_env: DEFAULT_ENV.into(),
@@ -136,7 +137,8 @@ pub fn parse_config(d: &mut Decoder, root: &Node) -> Config {
         config.environments_at = key.pos;
     }
     if let Some(node) = f.get("environments") {
-        config.environments = parse_environments(d, node);
+        let selected = env.unwrap_or(&config.default_env).to_string();
+        config.environments = parse_environments(d, node, &selected);
     }
     if let Some(node) = f.get("tables") {
         config.tables = parse_tables(d, node);
@@ -170,7 +172,7 @@ pub fn parse_config(d: &mut Decoder, root: &Node) -> Config {
     config
 }
 
-fn parse_environments(d: &mut Decoder, node: &Node) -> Vec<(String, EnvSpec)> {
+fn parse_environments(d: &mut Decoder, node: &Node, selected: &str) -> Vec<(String, EnvSpec)> {
     let Value::Map(entries) = &node.value else {
         d.wrong_type(node, "environments", "a mapping of environment names");
         return Vec::new();
@@ -178,17 +180,13 @@ fn parse_environments(d: &mut Decoder, node: &Node) -> Vec<(String, EnvSpec)> {
     let mut out = Vec::new();
     for (key, value) in entries {
         let path = join("environments", &key.name);
-        let mut spec = EnvSpec {
-            pos: key.pos,
-            ..EnvSpec::default()
-        };
+        let mut spec = EnvSpec::default();
         if value.value != Value::Null
             && let Some(f) = d.fields(value, &path, "an environment", ENV_KEYS)
         {
-            spec.warehouse = f.get("warehouse").cloned();
-            if let Some(w) = &spec.warehouse {
-                // Shape errors are reported for every environment, secrets only for the chosen one.
-                parse_warehouse(d, w, &f.at("warehouse"), false);
+            if let Some(w) = f.get("warehouse") {
+                // Every environment's shape is checked; only the one in use reads its secrets.
+                spec.warehouse = parse_warehouse(d, w, &f.at("warehouse"), key.name == selected);
             }
             check_optional_sections(d, &f);
             if let Some(dests) = f.get("destinations") {
