@@ -36,6 +36,51 @@ pub enum Error {
     UnknownSchema(String),
     #[error("cannot start the async runtime")]
     Runtime(#[source] std::io::Error),
+    #[error(transparent)]
+    State(#[from] crate::state::StateError),
+    #[error("internal error: {0}")]
+    Internal(String),
+    #[error("the applied version of segment `{name}` no longer parses")]
+    AppliedInvalid {
+        name: String,
+        invalid: crate::project::Invalid,
+    },
+    #[error("no segment is applied yet")]
+    NothingApplied,
+    #[error("{} not applied: {}", if names.len() == 1 { "this segment is" } else { "these segments are" }, names.join(", "))]
+    NotApplied { names: Vec<String> },
+    #[error("cannot refresh `{segment}` as of {now}: it was last refreshed as of {last}, which is later")]
+    RefreshInPast {
+        segment: String,
+        last: chrono::DateTime<chrono::Utc>,
+        now: chrono::DateTime<chrono::Utc>,
+    },
+    /// `plan --detailed-exitcode` found changes: exit 2, nothing printed.
+    #[error("the plan has changes")]
+    ChangesPresent,
+    #[error("apply needs confirmation, and there is no terminal to ask on")]
+    NeedsApproval,
+    #[error("apply cancelled; nothing changed")]
+    Declined,
+    #[error("segment `{name}` was removed from the project on {at}")]
+    Removed {
+        name: String,
+        at: chrono::DateTime<chrono::Utc>,
+    },
+    #[error("segment `{0}` has not been refreshed yet")]
+    NeverRefreshed(String),
+}
+
+/// An error and its causes on one line, for the state store's run log.
+pub fn chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(cause.to_string().trim());
+        source = cause.source();
+    }
+    text
 }
 
 impl Error {
@@ -54,6 +99,16 @@ impl Error {
             Error::Query { .. } => Some("check the table and column names against `tables:` in cdp.yaml; `cdp demo seed` creates the demo tables".into()),
             Error::TestsFailed { .. } => Some("each failure above shows the rule that decided it and the values it saw".into()),
             Error::UnknownSchema(_) => Some("the kinds are `cdp` and `segment`".into()),
+            Error::State(crate::state::StateError::Locked(_)) => Some("wait for it to finish, or pass `--wait 10m` to wait longer; a process that died releases the lock by itself".into()),
+            Error::State(crate::state::StateError::Open { .. }) => Some("check `state: { url }` in cdp.yaml, and that the server is running".into()),
+            Error::State(crate::state::StateError::Migrate { .. }) => Some("the state store was written by a newer cdp, or changed by hand; `cdp migrate` shows its migrations".into()),
+            Error::AppliedInvalid { .. } => Some("apply the segment again from the project (`cdp apply`) to record a version this cdp reads".into()),
+            Error::NothingApplied => Some("run `cdp plan` to see what the project holds, then `cdp apply`".into()),
+            Error::NotApplied { .. } => Some("run `cdp apply` first: refresh computes applied definitions only".into()),
+            Error::RefreshInPast { .. } => Some("membership history moves forward only; check `--now` / CDP_NOW".into()),
+            Error::NeedsApproval => Some("pass `--auto-approve` (as CI does) after reviewing `cdp plan`".into()),
+            Error::Removed { name, .. } => Some(format!("its history stays readable: `cdp segments history {name}`")),
+            Error::NeverRefreshed(name) => Some(format!("run `cdp refresh {name}`")),
             Error::BadNow(_) => Some("give an RFC 3339 timestamp such as `2026-01-31T12:00:00Z`, or a date".into()),
             _ => None,
         }

@@ -4,11 +4,15 @@
 pub mod cli;
 pub mod demo;
 pub mod error;
+pub mod membership;
 pub mod fixtures;
 pub mod output;
+pub mod plan;
 pub mod preview;
+pub mod progress;
 pub mod project;
 pub mod scaffold;
 pub mod schema;
 pub mod segment;
+pub mod state;
 pub mod warehouse;

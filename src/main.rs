@@ -19,6 +19,8 @@ fn main() -> ExitCode {
         .and_then(|rt| rt.block_on(run(cli)));
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        // `plan --detailed-exitcode`: the plan printed is the whole message.
+        Err(Error::ChangesPresent) => ExitCode::from(2),
         Err(Error::Output(e)) if e.kind() == ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(err) => {
             report(&err, verbose);

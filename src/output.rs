@@ -15,6 +15,8 @@ pub enum Format {
     Table,
     Json,
     Csv,
+    /// A Markdown table (and, for `plan`, a pull-request comment).
+    Markdown,
 }
 
 /// Decided once from the flags and the terminal: where data, messages and progress go.
@@ -103,7 +105,7 @@ impl<W: Write + Send> RowWriter<W> {
             return Ok(());
         };
         match self.printer.format {
-            Format::Table => {
+            Format::Table | Format::Markdown => {
                 if let Some(t) = self.table.take() {
                     writeln!(out, "{t}")?;
                 }
@@ -137,9 +139,13 @@ impl<W: Write + Send> RowSink for RowWriter<W> {
     fn columns(&mut self, names: &[String]) -> Result<(), WarehouseError> {
         self.columns = self.keep(names).cloned().collect();
         match self.printer.format {
-            Format::Table => {
+            Format::Table | Format::Markdown => {
                 let mut t = Table::new();
-                t.load_style(presets::UTF8_FULL_CONDENSED);
+                t.load_style(if self.printer.format == Format::Markdown {
+                    presets::ASCII_MARKDOWN
+                } else {
+                    presets::UTF8_FULL_CONDENSED
+                });
                 t.set_header(self.columns.clone());
                 self.table = Some(t);
             }
@@ -158,7 +164,7 @@ impl<W: Write + Send> RowSink for RowWriter<W> {
     fn row(&mut self, row: &[Cell]) -> Result<(), WarehouseError> {
         let kept: Vec<&Cell> = self.keep(row).collect();
         match self.printer.format {
-            Format::Table => {
+            Format::Table | Format::Markdown => {
                 if let Some(t) = self.table.as_mut() {
                     t.add_row(kept.iter().map(|c| c.to_text()));
                 }

@@ -20,3 +20,22 @@ pub fn members_sql(d: &dyn Dialect, tables: &Tables, members: &str, limit: Optio
         d.ident(&tables.users.id),
     )
 }
+
+/// Members kept as text ids (membership history) with every trait of the users table; a member
+/// no longer in the users table is still listed.
+pub fn members_with_traits(
+    d: &dyn Dialect,
+    tables: &Tables,
+    members: &str,
+    limit: Option<u64>,
+) -> String {
+    let limit = limit
+        .map(|n| format!("\n{}", d.limit(n)))
+        .unwrap_or_default();
+    format!(
+        "select m.{MEMBER_COLUMN}, u.*\nfrom (\n{members}\n) as m\nleft join {} as u on cast(u.{} as {}) = m.{MEMBER_COLUMN}\norder by m.{MEMBER_COLUMN}{limit}",
+        d.ident(&tables.users.table),
+        d.ident(&tables.users.id),
+        d.text_type(),
+    )
+}

@@ -4,8 +4,10 @@ mod check;
 mod data;
 mod meta;
 mod segments;
+mod state;
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use chrono::{DateTime, SubsecRound, Utc};
 use clap::{Parser, Subcommand};
@@ -68,7 +70,35 @@ pub enum Command {
         #[arg(long, value_enum)]
         dialect: Option<DialectKind>,
     },
-    /// List and preview segments
+    /// Apply the state store's migrations (every command also does on first use)
+    Migrate,
+    /// Compare the project with what is applied: segments to add, change and remove
+    Plan {
+        /// Exit 0 when there are no changes, 2 when there are, 1 on an error
+        #[arg(long)]
+        detailed_exitcode: bool,
+    },
+    /// Record the project's segments as the applied versions
+    Apply {
+        /// Apply without asking (for CI)
+        #[arg(long)]
+        auto_approve: bool,
+        /// How long to wait for another apply or refresh to finish (e.g. 30s, 10m)
+        #[arg(long, default_value = "5m", value_parser = parse_wait)]
+        wait: Duration,
+    },
+    /// Compute applied segments' members in the warehouse and record who entered and exited
+    Refresh {
+        /// Segments to refresh (with the segments they refer to); none means all
+        segments: Vec<String>,
+        /// Refresh every applied segment, in one scan of events
+        #[arg(long, conflicts_with = "segments")]
+        all: bool,
+        /// How long to wait for another apply or refresh to finish (e.g. 30s, 10m)
+        #[arg(long, default_value = "5m", value_parser = parse_wait)]
+        wait: Duration,
+    },
+    /// List, preview and inspect segments and their membership history
     #[command(subcommand)]
     Segments(SegmentsCommand),
     /// Run SQL in the warehouse and print the result
@@ -99,6 +129,25 @@ pub enum SegmentsCommand {
         /// Print only the number of members
         #[arg(long)]
         count: bool,
+    },
+    /// Rules, compiled SQL, applied version, last refresh and size of a segment
+    Show { name: String },
+    /// One row per refresh: when, size, entered, exited, duration
+    History { name: String },
+    /// Members as of the last refresh, or as of a past instant
+    Members {
+        name: String,
+        /// An instant in RFC 3339 (or a date): the members at that time
+        #[arg(long, value_name = "INSTANT")]
+        at: Option<String>,
+        /// At most this many members (default: 20 in a table; all in csv and json)
+        #[arg(long)]
+        limit: Option<u64>,
+    },
+    /// Current members shared by each pair of segments
+    Overlap {
+        #[arg(num_args = 2.., required = true)]
+        names: Vec<String>,
     },
 }
 
@@ -153,6 +202,24 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Segments(SegmentsCommand::Preview { name, limit, count }) => {
             segments::preview(&ctx, &name, limit, count).await
         }
+        Command::Migrate => state::migrate(&ctx).await,
+        Command::Plan { detailed_exitcode } => state::plan(&ctx, detailed_exitcode).await,
+        Command::Apply { auto_approve, wait } => state::apply(&ctx, auto_approve, wait).await,
+        Command::Refresh {
+            segments,
+            all,
+            wait,
+        } => state::refresh(&ctx, segments, all, wait).await,
+        Command::Segments(SegmentsCommand::Show { name }) => segments::show(&ctx, &name).await,
+        Command::Segments(SegmentsCommand::History { name }) => {
+            segments::history(&ctx, &name).await
+        }
+        Command::Segments(SegmentsCommand::Members { name, at, limit }) => {
+            segments::members(&ctx, &name, at.as_deref(), limit).await
+        }
+        Command::Segments(SegmentsCommand::Overlap { names }) => {
+            segments::overlap(&ctx, &names).await
+        }
         Command::Query { sql } => data::query(&ctx, &sql).await,
         Command::Demo(DemoCommand::Seed { users, days, seed }) => {
             data::seed(&ctx, users, days, seed).await.map(|_| ())
@@ -171,4 +238,12 @@ pub fn find_segment<'p>(
         name: name.to_string(),
         known: project.segments.iter().map(|s| s.name.clone()).collect(),
     })
+}
+
+fn parse_wait(text: &str) -> std::result::Result<Duration, String> {
+    if text == "0" {
+        return Ok(Duration::ZERO);
+    }
+    crate::segment::parse::span_from_str(text)
+        .map(|s| Duration::from_secs(s.seconds.max(0) as u64))
 }

@@ -27,20 +27,7 @@ pub struct Seeded {
     pub end: DateTime<Utc>,
 }
 
-/// Receives progress of long work; the CLI draws it, tests ignore it.
-pub trait Progress: Send + Sync {
-    fn start(&self, what: &str, total: u64);
-    fn advance(&self, n: u64);
-    fn finish(&self);
-}
-
-pub struct NoProgress;
-
-impl Progress for NoProgress {
-    fn start(&self, _: &str, _: u64) {}
-    fn advance(&self, _: u64) {}
-    fn finish(&self) {}
-}
+pub use crate::progress::{NoProgress, Progress};
 
 /// Replaces the users and events tables with a generated dataset.
 pub async fn seed(

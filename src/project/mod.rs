@@ -25,6 +25,8 @@ pub struct Project {
     pub config: Config,
     pub env: String,
     pub warehouse: WarehouseConfig,
+    /// The state store URL of this environment; `None` is the SQLite file `.cdp/state.db`.
+    pub state_url: Option<secret::Secret>,
     /// Segments sorted by name.
     pub segments: Vec<SegmentDef>,
 }
@@ -135,8 +137,14 @@ pub fn load(root: &Path, env: Option<&str>) -> Result<Project, LoadError> {
             },
         });
     }
+    let state_url = config
+        .environments
+        .iter()
+        .find(|(n, _)| *n == env_name)
+        .and_then(|(_, spec)| spec.state_url.clone());
     Ok(Project {
         root: root.to_path_buf(),
+        state_url,
         config,
         env: env_name,
         warehouse: warehouse.expect("no diagnostics means the warehouse resolved"),
@@ -335,5 +343,24 @@ fn check_destinations(s: &Outline, config: &Config, out: &mut Vec<Diagnostic>) {
                 .maybe_hint(did_you_mean(&dest.mode, modes.iter().copied())),
             );
         }
+    }
+}
+
+/// One segment from its YAML text, as `apply` recorded it; `file` names it in diagnostics.
+pub fn parse_segment_text(file: &str, text: &str) -> Result<SegmentDef, Invalid> {
+    let mut d = Decoder::new(file);
+    let def = match yaml::parse(text) {
+        Ok(node) => segment_file::parse_segment(&mut d, &node).0,
+        Err(e) => {
+            d.syntax(&e);
+            None
+        }
+    };
+    match def {
+        Some(def) if d.diagnostics.is_empty() => Ok(def),
+        _ => Err(Invalid {
+            diagnostics: d.diagnostics,
+            sources: BTreeMap::from([(file.to_string(), text.to_string())]),
+        }),
     }
 }

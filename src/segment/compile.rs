@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::fuse::fuse;
 use super::graph;
 use super::lower::lower;
 use super::rule::Rule;
@@ -36,6 +37,33 @@ impl Compiler<'_> {
         }
         let plan = lower(&def.name, &def.rules, self.now);
         Ok(self.renderer().query(&plan, &deps))
+    }
+
+    /// One query computing membership of `names` and every segment they refer to, with one scan
+    /// of events for all of them (see `fuse`). Returns the segments in dependency order: the
+    /// query's `cdp_m<i>` column is the i-th of them.
+    pub fn fused(
+        &self,
+        segments: &[SegmentDef],
+        names: &[&str],
+    ) -> Result<(Vec<String>, String), CompileError> {
+        let lookup = |n: &str| segments.iter().find(|s| s.name == n);
+        let mut order: Vec<&str> = Vec::new();
+        for name in names {
+            lookup(name).ok_or_else(|| CompileError::UnknownSegment(name.to_string()))?;
+            for dep in graph::dependency_order(name, &lookup) {
+                if !order.contains(&dep) {
+                    order.push(dep);
+                }
+            }
+        }
+        let mut plans = Vec::new();
+        for name in &order {
+            let d = lookup(name).ok_or_else(|| CompileError::UnknownSegment(name.to_string()))?;
+            plans.push(lower(&d.name, &d.rules, self.now));
+        }
+        let sql = self.renderer().fused(&fuse(&plans));
+        Ok((order.into_iter().map(str::to_string).collect(), sql))
     }
 
     /// The members query of a rule tree that refers to no other segment.

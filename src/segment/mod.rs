@@ -2,6 +2,7 @@
 
 pub mod compile;
 pub mod eval;
+pub mod fuse;
 pub mod graph;
 pub mod ir;
 pub mod lower;

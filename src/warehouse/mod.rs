@@ -76,6 +76,19 @@ pub trait Warehouse: Send {
         rows: &mut (dyn Iterator<Item = Vec<Cell>> + Send),
     ) -> Result<u64, WarehouseError>;
 
+    /// Runs statements as one transaction: all of them take effect, or (on an error, or when
+    /// the process dies) none.
+    async fn transaction(&mut self, statements: &[String]) -> Result<(), WarehouseError> {
+        self.execute("begin").await?;
+        for s in statements {
+            if let Err(e) = self.execute(s).await {
+                let _ = self.execute("rollback").await;
+                return Err(e);
+            }
+        }
+        self.execute("commit").await
+    }
+
     /// Runs a query whose result is one number (a count).
     async fn count(&mut self, sql: &str) -> Result<i64, WarehouseError> {
         let mut sink = FirstCell(None);

@@ -33,6 +33,8 @@ pub struct Config {
 pub struct EnvSpec {
     /// Resolved for the environment in use; `None` there means the embedded default.
     pub warehouse: Option<WarehouseConfig>,
+    /// The state store URL (`state: { url }`), resolved for the environment in use.
+    pub state_url: Option<Secret>,
     pub destinations: BTreeMap<String, DestinationSpec>,
 }
 
@@ -61,6 +63,15 @@ pub enum WarehouseConfig {
 }
 
 impl WarehouseConfig {
+    /// The schema where cdp keeps membership tables in this warehouse.
+    pub fn cdp_schema(&self) -> &str {
+        match self {
+            WarehouseConfig::DuckDb { cdp_schema, .. }
+            | WarehouseConfig::Postgres { cdp_schema, .. }
+            | WarehouseConfig::Snowflake { cdp_schema, .. } => cdp_schema,
+        }
+    }
+
     pub fn kind(&self) -> &'static str {
         match self {
             WarehouseConfig::DuckDb { .. } => "duckdb",
@@ -188,6 +199,16 @@ fn parse_environments(d: &mut Decoder, node: &Node, selected: &str) -> Vec<(Stri
                 // Every environment's shape is checked; only the one in use reads its secrets.
                 spec.warehouse = parse_warehouse(d, w, &f.at("warehouse"), key.name == selected);
             }
+            if let Some(n) = f.get("state")
+                && let Some(sf) = d.fields(n, &f.at("state"), "`state`", &["url"])
+            {
+                spec.state_url = warehouse::env_value(d, &sf, "url", key.name == selected);
+                if let (Some(url), Some(node)) = (&spec.state_url, sf.get("url"))
+                    && key.name == selected
+                {
+                    check_state_url(d, node, &sf.at("url"), url);
+                }
+            }
             check_optional_sections(d, &f);
             if let Some(dests) = f.get("destinations") {
                 spec.destinations = parse_destinations(d, dests, &f.at("destinations"));
@@ -198,12 +219,17 @@ fn parse_environments(d: &mut Decoder, node: &Node, selected: &str) -> Vec<(Stri
     out
 }
 
-fn check_optional_sections(d: &mut Decoder, f: &Fields) {
-    if let Some(n) = f.get("state")
-        && let Some(sf) = d.fields(n, &f.at("state"), "`state`", &["url"])
-    {
-        check_env_refs(d, &sf, "url");
+/// The state store is SQLite by default; a URL names PostgreSQL or another SQLite file.
+fn check_state_url(d: &mut Decoder, node: &Node, path: &str, url: &Secret) {
+    let text = url.expose();
+    let known = ["postgres://", "postgresql://", "sqlite://"];
+    if !known.iter().any(|k| text.starts_with(k)) {
+        d.report(node.pos, path, "the state store URL must start with `postgres://` or `sqlite://`")
+            .hint = Some("write `state: { url: \"${CDP_STATE_URL}\" }` with a PostgreSQL URL, or remove `state:` for the SQLite file `.cdp/state.db`".into());
     }
+}
+
+fn check_optional_sections(d: &mut Decoder, f: &Fields) {
     if let Some(n) = f.get("queue")
         && let Some(qf) = d.fields(n, &f.at("queue"), "`queue`", &["redis_url"])
     {

@@ -126,7 +126,8 @@ pub fn parse_warehouse(
 }
 
 /// Reads a string that may hold `${ENV}` references; resolves them when asked.
-fn env_value(d: &mut Decoder, f: &Fields, name: &str, resolve: bool) -> Option<Secret> {
+/// A value that may hold `${ENV}` references, read only when `resolve` (the environment in use).
+pub(super) fn env_value(d: &mut Decoder, f: &Fields, name: &str, resolve: bool) -> Option<Secret> {
     let node = f.get(name)?;
     let path = f.at(name);
     let text = d.text(node, &path)?;

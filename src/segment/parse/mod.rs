@@ -342,3 +342,19 @@ mod tests {
         assert!(span_from_str("d").is_err());
     }
 }
+
+/// A rule from YAML text (`rules:`'s value), for tests and tools; the problems when it is wrong.
+pub fn rule_from_str(text: &str) -> Result<Rule, Vec<crate::project::diagnostic::Diagnostic>> {
+    let mut d = Decoder::new("rule");
+    let rule = match crate::project::yaml::parse(text) {
+        Ok(node) => parse_rule(&mut d, &node, "rules"),
+        Err(e) => {
+            d.syntax(&e);
+            None
+        }
+    };
+    match rule {
+        Some(r) if d.diagnostics.is_empty() => Ok(r),
+        _ => Err(d.diagnostics),
+    }
+}

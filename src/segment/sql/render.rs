@@ -8,11 +8,15 @@ use super::dialect::Dialect;
 pub use super::text::cte_name;
 use super::text::{as_json_text, bound, events_cte, group, indent, literal, wrap};
 use crate::project::config::Tables;
+use crate::segment::fuse::Fused;
 use crate::segment::ir::{Agg, Column, EventTest, Plan, Pred, Scan};
 use crate::segment::rule::{Cond, Lit};
 
 /// The column every compiled segment returns.
 pub const MEMBER_COLUMN: &str = "user_id";
+
+/// The name the fused scan's CTEs are built from.
+const FUSED: &str = "refresh";
 
 pub struct Renderer<'a> {
     pub dialect: &'a dyn Dialect,
@@ -56,6 +60,44 @@ impl Renderer<'_> {
             sql.push('\n');
         }
         sql.push_str(&self.select(plan));
+        sql
+    }
+
+    /// One row per user: `user_id` as text, then `cdp_m<i>`, whether the user is a member of
+    /// the i-th fused segment. One scan of events serves every segment.
+    pub fn fused(&self, fused: &Fused) -> String {
+        let d = self.dialect;
+        let users = d.ident(&self.tables.users.table);
+        let id = format!("u.{}", d.ident(&self.tables.users.id));
+        let mut ctes = Vec::new();
+        if let Some(scan) = &fused.scan {
+            self.scan_ctes(FUSED, scan, &mut ctes);
+        }
+        let mut sql = String::new();
+        if !ctes.is_empty() {
+            let parts: Vec<String> = ctes
+                .iter()
+                .map(|(n, body)| format!("{n} as (\n{}\n)", indent(body)))
+                .collect();
+            let _ = writeln!(sql, "with\n{}", parts.join(",\n"));
+        }
+        let mut select = vec![format!(
+            "cast({id} as {}) as {MEMBER_COLUMN}",
+            d.text_type()
+        )];
+        for (i, (_, pred)) in fused.members.iter().enumerate() {
+            select.push(format!("{} as cdp_m{i}", self.pred(pred, &id)));
+        }
+        let _ = write!(sql, "select {}\nfrom {users} as u", select.join(",\n  "));
+        if fused.scan.is_some() {
+            let join = if fused.members.iter().all(|(_, p)| p.requires_events()) {
+                "join"
+            } else {
+                "left join"
+            };
+            let _ = write!(sql, "\n{join} {} as e on e.cdp_uid = {id}", events_cte(FUSED));
+        }
+        let _ = write!(sql, "\nwhere {id} is not null");
         sql
     }
 
@@ -266,16 +308,28 @@ impl Renderer<'_> {
         let mut parts = vec![format!("{} = {}", cols.name, d.string(&t.event))];
         parts.extend(t.from.map(|b| bound(d, &cols.ts, b, true)));
         parts.extend(t.until.map(|b| bound(d, &cols.ts, b, false)));
-        for f in &t.filters {
-            let value = if f.cond.is_numeric() {
-                d.json_number(&cols.props, &f.property)
-            } else {
-                d.json_text(&cols.props, &f.property)
-            };
-            let cond = as_json_text(&f.cond);
-            parts.push(self.cond(&value, &cond, f.cond.matches_missing()));
+        let cheap = parts.join(" and ");
+        let props: Vec<String> = t
+            .filters
+            .iter()
+            .map(|f| {
+                let value = if f.cond.is_numeric() {
+                    d.json_number(&cols.props, &f.property)
+                } else {
+                    d.json_text(&cols.props, &f.property)
+                };
+                self.cond(&value, &as_json_text(&f.cond), f.cond.matches_missing())
+            })
+            .collect();
+        if props.is_empty() {
+            return cheap;
         }
-        parts.join(" and ")
+        // Engines evaluate every operand of `and` over a whole batch, but `case` parses the JSON
+        // of the rows whose name and time match only: most of the cost of a property filter.
+        format!(
+            "case when {cheap} then {} else false end",
+            props.join(" and ")
+        )
     }
 
     fn pred(&self, p: &Pred, id: &str) -> String {

@@ -1,0 +1,322 @@
+//! `cdp migrate`, `plan`, `apply` and `refresh`: the workflow that keeps the state store and the
+//! warehouse's membership in step with the project.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::time::Duration;
+
+use super::Context;
+use crate::error::{Error, Result};
+use crate::membership::refresh::{self, Selection};
+use crate::output::Format;
+use crate::plan::{self, Action, Plan};
+use crate::project::Project;
+use crate::state::{self, Apply, Lock, Store};
+use crate::warehouse::{self, Cell};
+
+/// Opens the environment's state store (migrating it on first use).
+pub async fn open_store(project: &Project) -> Result<Box<dyn Store>> {
+    Ok(state::open(project.state_url.as_ref(), &project.local_dir()).await?)
+}
+
+/// Takes the project lock, saying on stderr whom it waits for.
+pub async fn lock(ctx: &Context, store: &dyn Store, what: &str, wait: Duration) -> Result<Lock> {
+    let printer = ctx.printer;
+    let holder = format!("cdp {what}");
+    let waiting = move |h: &state::LockHolder| {
+        printer.note(&format!(
+            "waiting up to {}s for the project lock, held by {h}",
+            wait.as_secs()
+        ));
+    };
+    Ok(store.lock(&holder, wait, &waiting).await?)
+}
+
+pub async fn migrate(ctx: &Context) -> Result<()> {
+    let project = ctx.load()?;
+    let store = open_store(&project).await?;
+    let rows: Vec<Vec<Cell>> = store
+        .migrations()
+        .await?
+        .into_iter()
+        .map(|(v, d)| vec![Cell::Int(v), Cell::Text(d)])
+        .collect();
+    ctx.printer
+        .note(&format!("the state store {} is up to date", store.describe()));
+    ctx.printer
+        .rows(&["version", "migration"], &rows)
+        .map_err(Error::Output)
+}
+
+pub async fn plan(ctx: &Context, detailed_exitcode: bool) -> Result<()> {
+    let project = ctx.load()?;
+    let store = open_store(&project).await?;
+    let mut plan = plan::diff(&project, store.as_ref(), ctx.now).await?;
+    if plan.has_changes() {
+        let mut wh = warehouse::open(&project).await?;
+        plan::count_members(&mut plan, &project, store.as_ref(), wh.as_mut(), ctx.now).await?;
+    }
+    print_plan(ctx, &plan)?;
+    if detailed_exitcode && plan.has_changes() {
+        return Err(Error::ChangesPresent);
+    }
+    Ok(())
+}
+
+pub async fn apply(ctx: &Context, auto_approve: bool, wait: Duration) -> Result<()> {
+    let project = ctx.load()?;
+    let store = open_store(&project).await?;
+    let _lock = lock(ctx, store.as_ref(), "apply", wait).await?;
+    let plan = plan::diff(&project, store.as_ref(), ctx.now).await?;
+    if !plan.has_changes() {
+        ctx.printer
+            .note("No changes: the applied definitions match the project.");
+        return Ok(());
+    }
+    if !ctx.printer.quiet || !auto_approve {
+        eprint!("{}", plan_text(&plan));
+    }
+    if !auto_approve {
+        confirm()?;
+    }
+    let changes: Vec<Apply> = plan
+        .items
+        .iter()
+        .map(|i| match (&i.action, &i.content, &i.hash) {
+            (Action::Remove, _, _) => Apply::Remove {
+                name: i.segment.clone(),
+            },
+            (_, Some(content), Some(hash)) => Apply::Put {
+                name: i.segment.clone(),
+                hash: hash.clone(),
+                content: content.clone(),
+            },
+            _ => unreachable!("additions and changes carry their YAML"),
+        })
+        .collect();
+    store
+        .apply(state::SEGMENT, &changes, &state::actor(), ctx.now)
+        .await?;
+    let (add, change, remove) = counts(&plan);
+    ctx.printer.note(&format!(
+        "Applied: {add} added, {change} changed, {remove} removed (by {}).",
+        state::actor()
+    ));
+    Ok(())
+}
+
+fn confirm() -> Result<()> {
+    if !std::io::stdin().is_terminal() {
+        return Err(Error::NeedsApproval);
+    }
+    eprint!("\nApply these changes? Only `yes` is accepted: ");
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut answer)
+        .map_err(Error::Output)?;
+    if answer.trim() == "yes" {
+        Ok(())
+    } else {
+        Err(Error::Declined)
+    }
+}
+
+pub async fn refresh(ctx: &Context, segments: Vec<String>, all: bool, wait: Duration) -> Result<()> {
+    let project = ctx.load()?;
+    let selection = if all || segments.is_empty() {
+        Selection::All
+    } else {
+        Selection::Named(segments)
+    };
+    let done = run_refresh(ctx, &project, &selection, wait).await?;
+    let rows: Vec<Vec<Cell>> = done
+        .iter()
+        .map(|s| {
+            vec![
+                Cell::Text(s.segment.clone()),
+                Cell::Int(s.version),
+                Cell::Int(s.size),
+                Cell::Int(s.entered),
+                Cell::Int(s.exited),
+                Cell::Text(format!("{:.1}s", s.duration_ms as f64 / 1000.0)),
+            ]
+        })
+        .collect();
+    ctx.printer
+        .rows(
+            &["segment", "version", "members", "entered", "exited", "duration"],
+            &rows,
+        )
+        .map_err(Error::Output)
+}
+
+/// Lock, then refresh in the warehouse; shared with `quickstart`.
+pub async fn run_refresh(
+    ctx: &Context,
+    project: &Project,
+    selection: &Selection,
+    wait: Duration,
+) -> Result<Vec<refresh::Refreshed>> {
+    let store = open_store(project).await?;
+    let _lock = lock(ctx, store.as_ref(), "refresh", wait).await?;
+    let mut wh = warehouse::open(project).await?;
+    let bar = ctx.printer.bar();
+    let printer = ctx.printer;
+    refresh::refresh(
+        project,
+        store.as_ref(),
+        wh.as_mut(),
+        selection,
+        ctx.now,
+        &bar,
+        &|text| printer.note(text),
+    )
+    .await
+}
+
+fn counts(plan: &Plan) -> (usize, usize, usize) {
+    let n = |a: Action| plan.items.iter().filter(|i| i.action == a).count();
+    (n(Action::Add), n(Action::Change), n(Action::Remove))
+}
+
+fn print_plan(ctx: &Context, plan: &Plan) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    let text = match ctx.printer.format {
+        Format::Json => {
+            let (add, change, remove) = counts(plan);
+            let value = serde_json::json!({
+                "changes": plan.has_changes(),
+                "add": add, "change": change, "remove": remove,
+                "items": plan.items,
+                "unchanged": plan.unchanged,
+            });
+            format!("{}\n", serde_json::to_string_pretty(&value).expect("plan serialises"))
+        }
+        Format::Markdown => plan_markdown(plan),
+        Format::Table | Format::Csv => plan_text(plan),
+    };
+    out.write_all(text.as_bytes()).map_err(Error::Output)
+}
+
+fn summary(plan: &Plan) -> String {
+    let (add, change, remove) = counts(plan);
+    if !plan.has_changes() {
+        return format!(
+            "No changes: {} segment{} applied and up to date.",
+            plan.unchanged.len(),
+            if plan.unchanged.len() == 1 { "" } else { "s" }
+        );
+    }
+    format!(
+        "Plan: {add} to add, {change} to change, {remove} to remove; {} unchanged.",
+        plan.unchanged.len()
+    )
+}
+
+fn number(n: Option<i64>) -> String {
+    let Some(n) = n else {
+        return "-".into();
+    };
+    let digits = n.abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 { format!("-{out}") } else { out }
+}
+
+fn delta(now: Option<i64>, last: Option<i64>) -> String {
+    match (now, last) {
+        (Some(n), Some(l)) => {
+            let d = n - l;
+            if d >= 0 {
+                format!("+{}", number(Some(d)))
+            } else {
+                number(Some(d))
+            }
+        }
+        _ => "-".into(),
+    }
+}
+
+fn sign(a: Action) -> &'static str {
+    match a {
+        Action::Add => "+",
+        Action::Change => "~",
+        Action::Remove => "-",
+    }
+}
+
+fn plan_text(plan: &Plan) -> String {
+    let mut s = String::new();
+    for i in &plan.items {
+        let version = i
+            .applied_version
+            .map(|v| format!(" (applied version {v})"))
+            .unwrap_or_default();
+        s.push_str(&format!("{} {} {}{version}\n", sign(i.action), i.action.as_str(), i.segment));
+        match (i.members_now, i.members_last) {
+            (Some(now), None) => s.push_str(&format!("    members now {}\n", number(Some(now)))),
+            (now, Some(last)) => s.push_str(&format!(
+                "    members now {}, at last refresh {} ({})\n",
+                number(now),
+                number(Some(last)),
+                delta(now, Some(last))
+            )),
+            (None, None) => {}
+        }
+        match (&i.action, &i.sql_diff) {
+            (Action::Change, Some(diff)) => {
+                for line in diff.lines() {
+                    s.push_str(&format!("    {line}\n"));
+                }
+            }
+            (Action::Change, None) => {
+                s.push_str("    the compiled SQL is the same (description, schedule or destinations changed)\n")
+            }
+            _ => {}
+        }
+    }
+    if plan.has_changes() {
+        s.push('\n');
+    }
+    s.push_str(&summary(plan));
+    s.push('\n');
+    s
+}
+
+fn plan_markdown(plan: &Plan) -> String {
+    let mut s = format!("### cdp plan\n\n{}\n", summary(plan));
+    if !plan.has_changes() {
+        return s;
+    }
+    s.push_str("\n| | segment | applied version | members now | at last refresh | change |\n");
+    s.push_str("|---|---|---:|---:|---:|---:|\n");
+    for i in &plan.items {
+        s.push_str(&format!(
+            "| {} {} | `{}` | {} | {} | {} | {} |\n",
+            sign(i.action),
+            i.action.as_str(),
+            i.segment,
+            i.applied_version.map(|v| v.to_string()).unwrap_or("-".into()),
+            number(i.members_now),
+            number(i.members_last),
+            delta(i.members_now, i.members_last)
+        ));
+    }
+    for i in &plan.items {
+        if let Some(diff) = &i.sql_diff {
+            let fence = "```";
+            s.push_str(&format!(
+                "\n<details><summary><code>{}</code>: compiled SQL</summary>\n\n{fence}diff\n{}{fence}\n\n</details>\n",
+                i.segment,
+                if diff.ends_with('\n') { diff.clone() } else { format!("{diff}\n") }
+            ));
+        }
+    }
+    s
+}

@@ -1,0 +1,301 @@
+//! `cdp refresh`: compute the applied segments' members in one scan, then merge each into its
+//! intervals in its own transaction, referenced segments first.
+
+use std::time::Instant;
+
+use chrono::{DateTime, Utc};
+
+use super::sql::{Merge, Tables};
+use crate::error::{Error, Result};
+use crate::progress::Progress;
+use crate::project::Project;
+use crate::project::segment_file::SegmentDef;
+use crate::segment::compile::Compiler;
+use crate::state::{RunStatus, SEGMENT, Snapshot, Store};
+use crate::warehouse::{Cell, RowSink, Warehouse, WarehouseError};
+
+/// What one refresh found for one segment.
+pub type Refreshed = Snapshot;
+
+/// Which segments to refresh.
+#[derive(Clone, Debug)]
+pub enum Selection {
+    All,
+    Named(Vec<String>),
+}
+
+/// Refreshes the selected segments (and those they refer to) as of `now`. The caller holds the
+/// project lock.
+pub async fn refresh(
+    project: &Project,
+    store: &dyn Store,
+    wh: &mut dyn Warehouse,
+    selection: &Selection,
+    now: DateTime<Utc>,
+    progress: &dyn Progress,
+    note: &dyn Fn(&str),
+) -> Result<Vec<Refreshed>> {
+    let applied = applied_segments(store).await?;
+    let names = select(project, &applied, selection)?;
+    for (def, text) in crate::plan::project_texts(project)? {
+        if let Some(a) = applied.iter().find(|a| a.0.name == def.name)
+            && names.contains(&def.name)
+            && crate::plan::content_hash(&text) != a.2
+        {
+            note(&format!(
+                "{}: differs from the applied version {}; refreshing the applied one (`cdp plan` shows the change)",
+                def.file, a.1
+            ));
+        }
+    }
+    let tables = Tables::new(
+        crate::warehouse::dialect_of(&project.warehouse),
+        project.warehouse.cdp_schema(),
+    );
+    ensure_tables(wh, &tables).await?;
+    recover(store, wh, &tables).await?;
+    check_not_before_last(wh, &tables, &names, now).await?;
+
+    let defs: Vec<SegmentDef> = applied.iter().map(|a| a.0.clone()).collect();
+    let compiler = Compiler {
+        dialect: wh.dialect(),
+        tables: project.tables(),
+        now,
+    };
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let (order, query) = compiler
+        .fused(&defs, &refs)
+        .map_err(|e| Error::Internal(e.to_string()))?;
+
+    let single = (order.len() == 1).then(|| order[0].as_str());
+    let run_id = store.start_run("refresh", single, Utc::now()).await?;
+    let started = Instant::now();
+    let result = run(wh, &tables, &applied, &order, &query, run_id, now, started, store, progress).await;
+    let _ = wh.execute(&format!("drop table if exists {}", tables.stage())).await;
+    match &result {
+        Ok(done) => {
+            let rows = done.iter().map(|s| s.entered + s.exited).sum();
+            store
+                .finish_run(run_id, RunStatus::Succeeded, Some(rows), None, Utc::now())
+                .await?;
+        }
+        Err(e) => {
+            let text = crate::error::chain(e);
+            store
+                .finish_run(run_id, RunStatus::Failed, None, Some(&text), Utc::now())
+                .await?;
+        }
+    }
+    result
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn run(
+    wh: &mut dyn Warehouse,
+    tables: &Tables,
+    applied: &[(SegmentDef, i64, String)],
+    order: &[String],
+    query: &str,
+    run_id: i64,
+    now: DateTime<Utc>,
+    started: Instant,
+    store: &dyn Store,
+    progress: &dyn Progress,
+) -> Result<Vec<Refreshed>> {
+    progress.start("computing members", order.len() as u64 + 1);
+    for sql in tables.stage_sql(query) {
+        wh.execute(&sql).await.map_err(|source| Error::Query {
+            sql: sql.clone(),
+            source,
+        })?;
+    }
+    progress.advance(1);
+    let mut done = Vec::new();
+    for (column, name) in order.iter().enumerate() {
+        let version = applied
+            .iter()
+            .find(|a| &a.0.name == name)
+            .map(|a| a.1)
+            .unwrap_or(0);
+        let merge = Merge {
+            segment: name,
+            column,
+            version,
+            run_id,
+            at: now,
+            duration_ms: started.elapsed().as_millis() as i64,
+        };
+        wh.transaction(&tables.merge_sql(&merge)).await?;
+        let mut found = Records::default();
+        wh.query(&tables.refreshes_of_runs(&[run_id]), &mut found)
+            .await?;
+        let snapshot = found
+            .0
+            .into_iter()
+            .find(|s| &s.segment == name)
+            .ok_or_else(|| Error::Internal(format!("the refresh record of `{name}` is missing")))?;
+        store.record_snapshot(&snapshot).await?;
+        done.push(snapshot);
+        progress.advance(1);
+    }
+    progress.finish();
+    Ok(done)
+}
+
+/// Applied segments with their version and hash, parsed from the YAML recorded by `apply`.
+pub async fn applied_segments(store: &dyn Store) -> Result<Vec<(SegmentDef, i64, String)>> {
+    let mut out = Vec::new();
+    for d in store.definitions(SEGMENT).await? {
+        let file = format!("{} (applied version {})", d.name, d.version);
+        let def = crate::project::parse_segment_text(&file, &d.content)
+            .map_err(|invalid| Error::AppliedInvalid { name: d.name.clone(), invalid })?;
+        out.push((def, d.version, d.hash));
+    }
+    Ok(out)
+}
+
+fn select(
+    project: &Project,
+    applied: &[(SegmentDef, i64, String)],
+    selection: &Selection,
+) -> Result<Vec<String>> {
+    let names: Vec<String> = match selection {
+        Selection::All => applied.iter().map(|a| a.0.name.clone()).collect(),
+        Selection::Named(n) => n.clone(),
+    };
+    if names.is_empty() {
+        return Err(Error::NothingApplied);
+    }
+    let unapplied: Vec<String> = names
+        .iter()
+        .filter(|n| !applied.iter().any(|a| &a.0.name == *n))
+        .cloned()
+        .collect();
+    if let Some(first) = unapplied.first()
+        && project.segment(first).is_none()
+    {
+        return Err(Error::UnknownSegment {
+            name: first.clone(),
+            known: applied.iter().map(|a| a.0.name.clone()).collect(),
+        });
+    }
+    if !unapplied.is_empty() {
+        return Err(Error::NotApplied { names: unapplied });
+    }
+    Ok(names)
+}
+
+pub async fn ensure_tables(wh: &mut dyn Warehouse, tables: &Tables) -> Result<()> {
+    for sql in tables.ensure() {
+        wh.execute(&sql).await.map_err(|source| Error::Query {
+            sql: sql.clone(),
+            source,
+        })?;
+    }
+    Ok(())
+}
+
+/// A run that died after committing some segments left their refresh records in the warehouse:
+/// copy them into the state store, and mark the run interrupted.
+async fn recover(store: &dyn Store, wh: &mut dyn Warehouse, tables: &Tables) -> Result<()> {
+    let runs = store.unfinished_runs().await?;
+    let ids: Vec<i64> = runs
+        .iter()
+        .filter(|r| r.command == "refresh")
+        .map(|r| r.id)
+        .collect();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let mut found = Records::default();
+    wh.query(&tables.refreshes_of_runs(&ids), &mut found).await?;
+    for s in &found.0 {
+        store.record_snapshot(s).await?;
+    }
+    for id in ids {
+        let committed = found.0.iter().filter(|s| s.run_id == id).count();
+        let why = format!(
+            "stopped before it finished; {committed} segment{} had committed",
+            if committed == 1 { "" } else { "s" }
+        );
+        store
+            .finish_run(id, RunStatus::Interrupted, None, Some(&why), Utc::now())
+            .await?;
+    }
+    Ok(())
+}
+
+/// Intervals need time to move forward: a refresh as of an instant before a segment's last one
+/// would rewrite its history.
+async fn check_not_before_last(
+    wh: &mut dyn Warehouse,
+    tables: &Tables,
+    names: &[String],
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let mut last = LastRefreshes::default();
+    wh.query(&tables.last_refreshes(), &mut last).await?;
+    for (segment, at) in last.0 {
+        if at > now && names.contains(&segment) {
+            return Err(Error::RefreshInPast { segment, last: at, now });
+        }
+    }
+    Ok(())
+}
+
+/// Rows of `refreshes` read back as snapshots.
+#[derive(Default)]
+struct Records(Vec<Snapshot>);
+
+impl RowSink for Records {
+    fn columns(&mut self, _: &[String]) -> Result<(), WarehouseError> {
+        Ok(())
+    }
+    fn row(&mut self, row: &[Cell]) -> Result<(), WarehouseError> {
+        let int = |i: usize| match row.get(i) {
+            Some(Cell::Int(v)) => *v,
+            Some(Cell::Float(v)) => *v as i64,
+            Some(Cell::Text(t)) => t.parse().unwrap_or(0),
+            _ => 0,
+        };
+        self.0.push(Snapshot {
+            run_id: int(0),
+            segment: text(row.get(1)),
+            version: int(2),
+            at: instant(row.get(3)),
+            size: int(4),
+            entered: int(5),
+            exited: int(6),
+            duration_ms: int(7),
+        });
+        Ok(())
+    }
+}
+
+#[derive(Default)]
+struct LastRefreshes(Vec<(String, DateTime<Utc>)>);
+
+impl RowSink for LastRefreshes {
+    fn columns(&mut self, _: &[String]) -> Result<(), WarehouseError> {
+        Ok(())
+    }
+    fn row(&mut self, row: &[Cell]) -> Result<(), WarehouseError> {
+        self.0.push((text(row.first()), instant(row.get(1))));
+        Ok(())
+    }
+}
+
+fn text(c: Option<&Cell>) -> String {
+    match c {
+        Some(Cell::Text(t)) => t.clone(),
+        Some(other) => other.to_text(),
+        None => String::new(),
+    }
+}
+
+fn instant(c: Option<&Cell>) -> DateTime<Utc> {
+    match c {
+        Some(Cell::Timestamp(t)) => *t,
+        _ => DateTime::<Utc>::MIN_UTC,
+    }
+}

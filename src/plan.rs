@@ -1,0 +1,290 @@
+//! `cdp plan`: the project's segments against what is applied (added, changed, removed), the
+//! diff of each change's compiled SQL, and member counts now against the last refresh.
+
+use std::fmt::Write as _;
+
+use chrono::{DateTime, Utc};
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+use crate::membership::refresh::applied_segments;
+use crate::project::Project;
+use crate::project::segment_file::SegmentDef;
+use crate::project::yaml::{self, Node, Value};
+use crate::segment::compile::Compiler;
+use crate::state::Store;
+use crate::warehouse::{Cell, RowSink, Warehouse, WarehouseError};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    Add,
+    Change,
+    Remove,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Add => "add",
+            Action::Change => "change",
+            Action::Remove => "remove",
+        }
+    }
+}
+
+/// One segment that `apply` would change.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Item {
+    pub segment: String,
+    pub action: Action,
+    /// The applied version it replaces or removes.
+    pub applied_version: Option<i64>,
+    /// The YAML as written, recorded by `apply` (none for a removal).
+    #[serde(skip)]
+    pub content: Option<String>,
+    pub hash: Option<String>,
+    /// Unified diff of the compiled SQL, applied -> proposed (changes only).
+    pub sql_diff: Option<String>,
+    /// Members it would have now, counted in the warehouse (0 for a removal).
+    pub members_now: Option<i64>,
+    /// Its size at its last refresh.
+    pub members_last: Option<i64>,
+}
+
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Plan {
+    pub items: Vec<Item>,
+    pub unchanged: Vec<String>,
+}
+
+impl Plan {
+    pub fn has_changes(&self) -> bool {
+        !self.items.is_empty()
+    }
+}
+
+/// A hash of what a segment file means: its YAML without comments, layout, quoting or `tests:`
+/// (fixtures check a definition; they are not part of it).
+pub fn content_hash(text: &str) -> String {
+    let canonical = match yaml::parse(text) {
+        Ok(node) => {
+            let mut out = String::new();
+            canonical(&node, true, &mut out);
+            out
+        }
+        Err(_) => text.to_string(),
+    };
+    let digest = Sha256::digest(canonical.as_bytes());
+    digest.iter().take(8).fold(String::new(), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
+fn canonical(node: &Node, top: bool, out: &mut String) {
+    match &node.value {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Int(i) => out.push_str(&i.to_string()),
+        Value::Float(f) => out.push_str(&format!("{f:?}")),
+        Value::Str(s) => out.push_str(&serde_json::Value::String(s.clone()).to_string()),
+        Value::Seq(items) => {
+            out.push('[');
+            for (i, n) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                canonical(n, false, out);
+            }
+            out.push(']');
+        }
+        Value::Map(entries) => {
+            out.push('{');
+            let mut first = true;
+            for (k, v) in entries {
+                if top && k.name == "tests" {
+                    continue;
+                }
+                if !first {
+                    out.push(',');
+                }
+                first = false;
+                out.push_str(&serde_json::Value::String(k.name.clone()).to_string());
+                out.push(':');
+                canonical(v, false, out);
+            }
+            out.push('}');
+        }
+    }
+}
+
+/// The project's segments with the text of each file.
+pub fn project_texts(project: &Project) -> Result<Vec<(&SegmentDef, String)>> {
+    project
+        .segments
+        .iter()
+        .map(|def| {
+            let path = project.root.join(&def.file);
+            std::fs::read_to_string(&path)
+                .map(|text| (def, text))
+                .map_err(|source| {
+                    Error::Load(crate::project::LoadError::Io { path, source })
+                })
+        })
+        .collect()
+}
+
+/// What `apply` would do, without counting members.
+pub async fn diff(project: &Project, store: &dyn Store, now: DateTime<Utc>) -> Result<Plan> {
+    let applied = applied_segments(store).await?;
+    let dialect = crate::warehouse::dialect_of(&project.warehouse).dialect();
+    let compiler = Compiler {
+        dialect,
+        tables: project.tables(),
+        now,
+    };
+    let applied_defs: Vec<SegmentDef> = applied.iter().map(|a| a.0.clone()).collect();
+    let mut items = Vec::new();
+    let mut unchanged = Vec::new();
+    for (def, text) in project_texts(project)? {
+        let hash = content_hash(&text);
+        match applied.iter().find(|a| a.0.name == def.name) {
+            None => items.push(Item {
+                segment: def.name.clone(),
+                action: Action::Add,
+                applied_version: None,
+                content: Some(text),
+                hash: Some(hash),
+                sql_diff: None,
+                members_now: None,
+                members_last: None,
+            }),
+            Some((_, version, h)) if *h == hash => {
+                let _ = version;
+                unchanged.push(def.name.clone());
+            }
+            Some((_, version, _)) => {
+                let old = compiler
+                    .segment(&applied_defs, &def.name)
+                    .map_err(|e| Error::Internal(e.to_string()))?;
+                let new = compiler
+                    .segment(&project.segments, &def.name)
+                    .map_err(|e| Error::Internal(e.to_string()))?;
+                let sql_diff = (old != new).then(|| {
+                    similar::TextDiff::from_lines(&old, &new)
+                        .unified_diff()
+                        .context_radius(2)
+                        .header("applied", "proposed")
+                        .to_string()
+                });
+                items.push(Item {
+                    segment: def.name.clone(),
+                    action: Action::Change,
+                    applied_version: Some(*version),
+                    content: Some(text),
+                    hash: Some(hash),
+                    sql_diff,
+                    members_now: None,
+                    members_last: None,
+                })
+            }
+        }
+    }
+    for (def, version, _) in &applied {
+        if project.segment(&def.name).is_none() {
+            items.push(Item {
+                segment: def.name.clone(),
+                action: Action::Remove,
+                applied_version: Some(*version),
+                content: None,
+                hash: None,
+                sql_diff: None,
+                members_now: Some(0),
+                members_last: None,
+            });
+        }
+    }
+    items.sort_by(|a, b| a.segment.cmp(&b.segment));
+    Ok(Plan { items, unchanged })
+}
+
+/// Fills in member counts: now (one scan of events for every added or changed segment) and at
+/// the last refresh.
+pub async fn count_members(
+    plan: &mut Plan,
+    project: &Project,
+    store: &dyn Store,
+    wh: &mut dyn Warehouse,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    for item in &mut plan.items {
+        item.members_last = store.snapshots(&item.segment).await?.last().map(|s| s.size);
+    }
+    let names: Vec<&str> = plan
+        .items
+        .iter()
+        .filter(|i| i.action != Action::Remove)
+        .map(|i| i.segment.as_str())
+        .collect();
+    if names.is_empty() {
+        return Ok(());
+    }
+    let compiler = Compiler {
+        dialect: wh.dialect(),
+        tables: project.tables(),
+        now,
+    };
+    let (order, fused) = compiler
+        .fused(&project.segments, &names)
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    let sums: Vec<String> = (0..order.len())
+        .map(|i| format!("sum(case when cdp_m{i} then 1 else 0 end)"))
+        .collect();
+    let sql = format!("select {}\nfrom (\n{fused}\n) as q", sums.join(", "));
+    let mut row = FirstRow::default();
+    wh.query(&sql, &mut row)
+        .await
+        .map_err(|source| Error::Query { sql, source })?;
+    for item in &mut plan.items {
+        if let Some(i) = order.iter().position(|n| *n == item.segment) {
+            item.members_now = Some(match row.0.get(i) {
+                Some(Cell::Int(n)) => *n,
+                Some(Cell::Float(f)) => *f as i64,
+                Some(Cell::Text(t)) => t.parse().unwrap_or(0),
+                _ => 0,
+            });
+        }
+    }
+    Ok(())
+}
+
+#[derive(Default)]
+struct FirstRow(Vec<Cell>);
+
+impl RowSink for FirstRow {
+    fn columns(&mut self, _: &[String]) -> Result<(), WarehouseError> {
+        Ok(())
+    }
+    fn row(&mut self, row: &[Cell]) -> Result<(), WarehouseError> {
+        if self.0.is_empty() {
+            self.0 = row.to_vec();
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::content_hash;
+
+    #[test]
+    fn the_hash_ignores_layout_comments_and_tests_but_not_meaning() {
+        let a = "name: a\nrules:\n  all:\n    - { trait: plan, eq: pro }\n";
+        let b = "# a comment\nname: 'a'\nrules: { all: [ { trait: plan, eq: \"pro\" } ] }\ntests: []\n";
+        let c = "name: a\nrules:\n  all:\n    - { trait: plan, eq: basic }\n";
+        assert_eq!(content_hash(a), content_hash(b));
+        assert_ne!(content_hash(a), content_hash(c));
+        assert_eq!(content_hash(a).len(), 16);
+    }
+}

@@ -1,0 +1,237 @@
+//! The state store: applied definitions, runs, refresh snapshots, the audit log and the project lock.
+//!
+//! One trait with a backend per engine: SQLite (a file, the default) and PostgreSQL (by URL). Both
+//! run the same SQL (see `queries.rs`); each has its own migrations under `migrations/`.
+
+mod lock;
+mod postgres;
+mod queries;
+mod sqlite;
+
+use std::path::Path;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+pub use lock::{Lock, LockHolder};
+
+use crate::project::secret::{Secret, redact_url};
+
+/// The kind of definition a segment file is recorded as.
+pub const SEGMENT: &str = "segment";
+
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    #[error("cannot open the state store {store}")]
+    Open {
+        store: String,
+        #[source]
+        source: sqlx::Error,
+    },
+    #[error("cannot create the folder `{}` for the state store", path.display())]
+    Folder {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot migrate the state store {store}")]
+    Migrate {
+        store: String,
+        #[source]
+        source: sqlx::migrate::MigrateError,
+    },
+    #[error("the state store failed")]
+    Query(#[from] sqlx::Error),
+    #[error("another cdp process holds the project lock: {0}")]
+    Locked(LockHolder),
+    #[error("cannot take the project lock file `{}`", path.display())]
+    LockFile {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("unsupported state store URL `{0}`")]
+    Scheme(String),
+}
+
+/// One applied version of a definition.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Definition {
+    pub name: String,
+    pub version: i64,
+    pub hash: String,
+    pub content: String,
+    pub applied_by: String,
+    pub applied_at: DateTime<Utc>,
+}
+
+/// What `apply` writes for one definition.
+#[derive(Clone, Debug)]
+pub enum Apply {
+    /// A new version (added or changed).
+    Put {
+        name: String,
+        hash: String,
+        content: String,
+    },
+    Remove {
+        name: String,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunStatus {
+    Running,
+    Succeeded,
+    Failed,
+    /// The process stopped without finishing (found by the next run).
+    Interrupted,
+}
+
+impl RunStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Running => "running",
+            RunStatus::Succeeded => "succeeded",
+            RunStatus::Failed => "failed",
+            RunStatus::Interrupted => "interrupted",
+        }
+    }
+}
+
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Run {
+    pub id: i64,
+    pub command: String,
+    pub segment: Option<String>,
+    pub started_at: DateTime<Utc>,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub rows: Option<i64>,
+    pub status: String,
+    pub error: Option<String>,
+}
+
+/// What one refresh found for one segment.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Snapshot {
+    pub run_id: i64,
+    pub segment: String,
+    pub version: i64,
+    pub at: DateTime<Utc>,
+    pub size: i64,
+    pub entered: i64,
+    pub exited: i64,
+    pub duration_ms: i64,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// Which store this is, for messages (URLs redacted).
+    fn describe(&self) -> &str;
+
+    /// The current version of every definition of `kind` that is applied and not removed.
+    async fn definitions(&self, kind: &str) -> Result<Vec<Definition>, StateError>;
+
+    /// Every version of one definition, oldest first, and when it was removed (if it was).
+    async fn versions(
+        &self,
+        kind: &str,
+        name: &str,
+    ) -> Result<(Vec<Definition>, Option<DateTime<Utc>>), StateError>;
+
+    /// Records new versions and removals in one transaction, with an audit entry each.
+    async fn apply(
+        &self,
+        kind: &str,
+        changes: &[Apply],
+        actor: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StateError>;
+
+    async fn start_run(
+        &self,
+        command: &str,
+        segment: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Result<i64, StateError>;
+
+    async fn finish_run(
+        &self,
+        id: i64,
+        status: RunStatus,
+        rows: Option<i64>,
+        error: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Result<(), StateError>;
+
+    /// Runs still marked running, oldest first.
+    async fn unfinished_runs(&self) -> Result<Vec<Run>, StateError>;
+
+    async fn runs(&self, limit: i64) -> Result<Vec<Run>, StateError>;
+
+    /// Records a snapshot; recording the same (run, segment) again changes nothing.
+    async fn record_snapshot(&self, s: &Snapshot) -> Result<(), StateError>;
+
+    /// Snapshots of a segment, oldest first.
+    async fn snapshots(&self, segment: &str) -> Result<Vec<Snapshot>, StateError>;
+
+    async fn audit(
+        &self,
+        actor: &str,
+        action: &str,
+        subject: &str,
+        detail: &str,
+    ) -> Result<(), StateError>;
+
+    /// Takes the project lock, waiting up to `wait` for another holder; released on drop, and by
+    /// the operating system or the server when the process dies.
+    async fn lock(
+        &self,
+        holder: &str,
+        wait: Duration,
+        waiting: &(dyn for<'h> Fn(&'h LockHolder) + Send + Sync),
+    ) -> Result<Lock, StateError>;
+
+    /// Applied migrations: (version, description).
+    async fn migrations(&self) -> Result<Vec<(i64, String)>, StateError>;
+}
+
+/// Opens (creating and migrating as needed) the store: `url` when configured, else the SQLite
+/// file `.cdp/state.db` under `local_dir`.
+pub async fn open(url: Option<&Secret>, local_dir: &Path) -> Result<Box<dyn Store>, StateError> {
+    match url {
+        None => Ok(Box::new(
+            sqlite::SqliteStore::open(&local_dir.join("state.db")).await?,
+        )),
+        Some(url) => {
+            let text = url.expose();
+            if text.starts_with("postgres://") || text.starts_with("postgresql://") {
+                Ok(Box::new(postgres::PostgresStore::connect(text).await?))
+            } else if let Some(path) = text.strip_prefix("sqlite://") {
+                let path = Path::new(path.split('?').next().unwrap_or(path));
+                Ok(Box::new(sqlite::SqliteStore::open(path).await?))
+            } else {
+                Err(StateError::Scheme(redact_url(text)))
+            }
+        }
+    }
+}
+
+/// Who is running cdp, for `applied_by` and the audit log.
+pub fn actor() -> String {
+    ["CDP_ACTOR", "GITHUB_ACTOR", "USER", "USERNAME"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// This machine's name, to tell lock holders apart.
+pub fn host() -> String {
+    std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "localhost".into())
+}

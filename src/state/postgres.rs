@@ -1,0 +1,62 @@
+//! The PostgreSQL backend, for teams and servers: `state: { url: "${CDP_STATE_URL}" }`.
+
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::{Connection, Row};
+
+use super::queries::impl_store;
+use super::{Lock, StateError};
+use crate::project::secret::redact_url;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// The advisory lock key of the project lock (any fixed number; one lock per database).
+const LOCK_KEY: i64 = 0x6364_705f_6c6f_636b;
+
+pub struct PostgresStore {
+    pool: PgPool,
+    describe: String,
+    url: String,
+}
+
+impl PostgresStore {
+    pub async fn connect(url: &str) -> Result<Self, StateError> {
+        let describe = format!("`{}` (PostgreSQL)", redact_url(url));
+        let pool = PgPoolOptions::new()
+            .max_connections(4)
+            .connect(url)
+            .await
+            .map_err(|source| StateError::Open {
+                store: describe.clone(),
+                source,
+            })?;
+        MIGRATOR
+            .run(&pool)
+            .await
+            .map_err(|source| StateError::Migrate {
+                store: describe.clone(),
+                source,
+            })?;
+        Ok(PostgresStore {
+            pool,
+            describe,
+            url: url.to_string(),
+        })
+    }
+
+    /// A session-level advisory lock on a connection of its own, which the lock then owns.
+    async fn try_lock(&self) -> Result<Option<Lock>, StateError> {
+        let mut conn = sqlx::PgConnection::connect(&self.url).await?;
+        let row = sqlx::query("select pg_try_advisory_lock($1) as ok")
+            .bind(LOCK_KEY)
+            .fetch_one(&mut conn)
+            .await?;
+        if row.try_get::<bool, _>("ok")? {
+            Ok(Some(Lock::Postgres(conn)))
+        } else {
+            conn.close().await.ok();
+            Ok(None)
+        }
+    }
+}
+
+impl_store!(PostgresStore);

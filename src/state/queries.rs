@@ -1,0 +1,403 @@
+//! The SQL both backends run: the same text (`$n` placeholders work in SQLite and PostgreSQL) and
+//! the same row types, expanded once per pool type.
+
+use chrono::{DateTime, Utc};
+
+use super::{Definition, Run, Snapshot};
+
+pub(super) const DEFINITION_COLUMNS: &str =
+    "name, version, hash, content, applied_by, applied_at";
+pub(super) const RUN_COLUMNS: &str =
+    "id, command, segment, started_at, ended_at, rows, status, error";
+pub(super) const SNAPSHOT_COLUMNS: &str =
+    "run_id, segment, version, at, size, entered, exited, duration_ms";
+
+pub(super) fn definition<R: sqlx::Row>(r: &R) -> Result<Definition, sqlx::Error>
+where
+    for<'a> &'a str: sqlx::ColumnIndex<R>,
+    for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> i64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> DateTime<Utc>: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+{
+    Ok(Definition {
+        name: r.try_get("name")?,
+        version: r.try_get("version")?,
+        hash: r.try_get("hash")?,
+        content: r.try_get("content")?,
+        applied_by: r.try_get("applied_by")?,
+        applied_at: r.try_get("applied_at")?,
+    })
+}
+
+pub(super) fn run<R: sqlx::Row>(r: &R) -> Result<Run, sqlx::Error>
+where
+    for<'a> &'a str: sqlx::ColumnIndex<R>,
+    for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> Option<String>: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> i64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> Option<i64>: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> DateTime<Utc>: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> Option<DateTime<Utc>>: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+{
+    Ok(Run {
+        id: r.try_get("id")?,
+        command: r.try_get("command")?,
+        segment: r.try_get("segment")?,
+        started_at: r.try_get("started_at")?,
+        ended_at: r.try_get("ended_at")?,
+        rows: r.try_get("rows")?,
+        status: r.try_get("status")?,
+        error: r.try_get("error")?,
+    })
+}
+
+pub(super) fn snapshot<R: sqlx::Row>(r: &R) -> Result<Snapshot, sqlx::Error>
+where
+    for<'a> &'a str: sqlx::ColumnIndex<R>,
+    for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> i64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> DateTime<Utc>: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+{
+    Ok(Snapshot {
+        run_id: r.try_get("run_id")?,
+        segment: r.try_get("segment")?,
+        version: r.try_get("version")?,
+        at: r.try_get("at")?,
+        size: r.try_get("size")?,
+        entered: r.try_get("entered")?,
+        exited: r.try_get("exited")?,
+        duration_ms: r.try_get("duration_ms")?,
+    })
+}
+
+/// `impl Store` for a backend struct with a `pool` field; the backend provides inherent
+/// `take_lock` and `applied_migrations`, the parts that differ by engine.
+macro_rules! impl_store {
+    ($ty:ty) => {
+        #[async_trait::async_trait]
+        impl $crate::state::Store for $ty {
+            fn describe(&self) -> &str {
+                &self.describe
+            }
+
+            async fn definitions(
+                &self,
+                kind: &str,
+            ) -> Result<Vec<$crate::state::Definition>, $crate::state::StateError> {
+                let sql = format!(
+                    "select {} from definitions d where kind = $1 and removed_at is null \
+                     and version = (select max(version) from definitions x where x.kind = d.kind and x.name = d.name) \
+                     order by name",
+                    $crate::state::queries::DEFINITION_COLUMNS
+                );
+                let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(kind)
+                    .fetch_all(&self.pool)
+                    .await?;
+                Ok(rows
+                    .iter()
+                    .map($crate::state::queries::definition)
+                    .collect::<Result<_, _>>()?)
+            }
+
+            async fn versions(
+                &self,
+                kind: &str,
+                name: &str,
+            ) -> Result<
+                (Vec<$crate::state::Definition>, Option<chrono::DateTime<chrono::Utc>>),
+                $crate::state::StateError,
+            > {
+                let sql = format!(
+                    "select {}, removed_at from definitions where kind = $1 and name = $2 order by version",
+                    $crate::state::queries::DEFINITION_COLUMNS
+                );
+                let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(kind)
+                    .bind(name)
+                    .fetch_all(&self.pool)
+                    .await?;
+                let mut removed = None;
+                let mut out = Vec::new();
+                for r in &rows {
+                    use sqlx::Row as _;
+                    removed = r.try_get("removed_at")?;
+                    out.push($crate::state::queries::definition(r)?);
+                }
+                Ok((out, removed))
+            }
+
+            async fn apply(
+                &self,
+                kind: &str,
+                changes: &[$crate::state::Apply],
+                actor: &str,
+                at: chrono::DateTime<chrono::Utc>,
+            ) -> Result<(), $crate::state::StateError> {
+                use sqlx::Row as _;
+                let mut tx = self.pool.begin().await?;
+                for change in changes {
+                    match change {
+                        $crate::state::Apply::Put { name, hash, content } => {
+                            let row = sqlx::query(
+                                "select coalesce(max(version), 0) as v from definitions where kind = $1 and name = $2",
+                            )
+                            .bind(kind)
+                            .bind(name)
+                            .fetch_one(&mut *tx)
+                            .await?;
+                            let version: i64 = row.try_get("v")?;
+                            sqlx::query(
+                                "insert into definitions (kind, name, version, hash, content, applied_by, applied_at) \
+                                 values ($1, $2, $3, $4, $5, $6, $7)",
+                            )
+                            .bind(kind)
+                            .bind(name)
+                            .bind(version + 1)
+                            .bind(hash)
+                            .bind(content)
+                            .bind(actor)
+                            .bind(at)
+                            .execute(&mut *tx)
+                            .await?;
+                            let action = if version == 0 { "add" } else { "change" };
+                            sqlx::query(
+                                "insert into audit (at, actor, action, subject, detail) values ($1, $2, $3, $4, $5)",
+                            )
+                            .bind(at)
+                            .bind(actor)
+                            .bind(format!("apply {action}"))
+                            .bind(format!("{kind} {name}"))
+                            .bind(format!("version {} ({hash})", version + 1))
+                            .execute(&mut *tx)
+                            .await?;
+                        }
+                        $crate::state::Apply::Remove { name } => {
+                            sqlx::query(
+                                "update definitions set removed_at = $1, removed_by = $2 \
+                                 where kind = $3 and name = $4 and removed_at is null",
+                            )
+                            .bind(at)
+                            .bind(actor)
+                            .bind(kind)
+                            .bind(name)
+                            .execute(&mut *tx)
+                            .await?;
+                            sqlx::query(
+                                "insert into audit (at, actor, action, subject, detail) values ($1, $2, $3, $4, $5)",
+                            )
+                            .bind(at)
+                            .bind(actor)
+                            .bind("apply remove")
+                            .bind(format!("{kind} {name}"))
+                            .bind("removed from the project; its history stays")
+                            .execute(&mut *tx)
+                            .await?;
+                        }
+                    }
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn start_run(
+                &self,
+                command: &str,
+                segment: Option<&str>,
+                at: chrono::DateTime<chrono::Utc>,
+            ) -> Result<i64, $crate::state::StateError> {
+                use sqlx::Row as _;
+                let row = sqlx::query(
+                    "insert into runs (command, segment, started_at, status, pid, host) \
+                     values ($1, $2, $3, 'running', $4, $5) returning id",
+                )
+                .bind(command)
+                .bind(segment)
+                .bind(at)
+                .bind(i64::from(std::process::id()))
+                .bind($crate::state::host())
+                .fetch_one(&self.pool)
+                .await?;
+                Ok(row.try_get("id")?)
+            }
+
+            async fn finish_run(
+                &self,
+                id: i64,
+                status: $crate::state::RunStatus,
+                rows: Option<i64>,
+                error: Option<&str>,
+                at: chrono::DateTime<chrono::Utc>,
+            ) -> Result<(), $crate::state::StateError> {
+                sqlx::query(
+                    "update runs set status = $1, rows = $2, error = $3, ended_at = $4 where id = $5",
+                )
+                .bind(status.as_str())
+                .bind(rows)
+                .bind(error)
+                .bind(at)
+                .bind(id)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn unfinished_runs(
+                &self,
+            ) -> Result<Vec<$crate::state::Run>, $crate::state::StateError> {
+                let sql = format!(
+                    "select {} from runs where status = 'running' order by id",
+                    $crate::state::queries::RUN_COLUMNS
+                );
+                let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&self.pool).await?;
+                Ok(rows
+                    .iter()
+                    .map($crate::state::queries::run)
+                    .collect::<Result<_, _>>()?)
+            }
+
+            async fn runs(
+                &self,
+                limit: i64,
+            ) -> Result<Vec<$crate::state::Run>, $crate::state::StateError> {
+                let sql = format!(
+                    "select {} from runs order by id desc limit $1",
+                    $crate::state::queries::RUN_COLUMNS
+                );
+                let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?;
+                Ok(rows
+                    .iter()
+                    .map($crate::state::queries::run)
+                    .collect::<Result<_, _>>()?)
+            }
+
+            async fn record_snapshot(
+                &self,
+                s: &$crate::state::Snapshot,
+            ) -> Result<(), $crate::state::StateError> {
+                sqlx::query(
+                    "insert into snapshots (run_id, segment, version, at, size, entered, exited, duration_ms) \
+                     values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict (run_id, segment) do nothing",
+                )
+                .bind(s.run_id)
+                .bind(&s.segment)
+                .bind(s.version)
+                .bind(s.at)
+                .bind(s.size)
+                .bind(s.entered)
+                .bind(s.exited)
+                .bind(s.duration_ms)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn snapshots(
+                &self,
+                segment: &str,
+            ) -> Result<Vec<$crate::state::Snapshot>, $crate::state::StateError> {
+                let sql = format!(
+                    "select {} from snapshots where segment = $1 order by at, run_id",
+                    $crate::state::queries::SNAPSHOT_COLUMNS
+                );
+                let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(segment)
+                    .fetch_all(&self.pool)
+                    .await?;
+                Ok(rows
+                    .iter()
+                    .map($crate::state::queries::snapshot)
+                    .collect::<Result<_, _>>()?)
+            }
+
+            async fn audit(
+                &self,
+                actor: &str,
+                action: &str,
+                subject: &str,
+                detail: &str,
+            ) -> Result<(), $crate::state::StateError> {
+                sqlx::query(
+                    "insert into audit (at, actor, action, subject, detail) values ($1, $2, $3, $4, $5)",
+                )
+                .bind(chrono::Utc::now())
+                .bind(actor)
+                .bind(action)
+                .bind(subject)
+                .bind(detail)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn lock(
+                &self,
+                holder: &str,
+                wait: std::time::Duration,
+                waiting: &(dyn for<'h> Fn(&'h $crate::state::LockHolder) + Send + Sync),
+            ) -> Result<$crate::state::Lock, $crate::state::StateError> {
+                let started = std::time::Instant::now();
+                let mut told = false;
+                loop {
+                    if let Some(lock) = self.try_lock().await? {
+                        sqlx::query(
+                            "insert into locks (name, holder, pid, host, since) values ('project', $1, $2, $3, $4) \
+                             on conflict (name) do update set holder = excluded.holder, pid = excluded.pid, \
+                             host = excluded.host, since = excluded.since",
+                        )
+                        .bind(holder)
+                        .bind(i64::from(std::process::id()))
+                        .bind($crate::state::host())
+                        .bind(chrono::Utc::now())
+                        .execute(&self.pool)
+                        .await?;
+                        return Ok(lock);
+                    }
+                    let current = self.lock_holder().await?;
+                    if started.elapsed() >= wait {
+                        return Err($crate::state::StateError::Locked(current));
+                    }
+                    if !told {
+                        waiting(&current);
+                        told = true;
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                }
+            }
+
+            async fn migrations(&self) -> Result<Vec<(i64, String)>, $crate::state::StateError> {
+                use sqlx::Row as _;
+                let rows = sqlx::query("select version, description from _sqlx_migrations order by version")
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.iter()
+                    .map(|r| Ok((r.try_get("version")?, r.try_get("description")?)))
+                    .collect()
+            }
+        }
+
+        impl $ty {
+            /// Who holds the lock, as recorded when it was taken.
+            async fn lock_holder(&self) -> Result<$crate::state::LockHolder, $crate::state::StateError> {
+                use sqlx::Row as _;
+                let row = sqlx::query("select holder, pid, host, since from locks where name = 'project'")
+                    .fetch_optional(&self.pool)
+                    .await?;
+                Ok(match row {
+                    Some(r) => $crate::state::LockHolder {
+                        holder: r.try_get("holder")?,
+                        pid: r.try_get("pid")?,
+                        host: r.try_get("host")?,
+                        since: Some(r.try_get("since")?),
+                    },
+                    None => $crate::state::LockHolder::default(),
+                })
+            }
+        }
+    };
+}
+
+pub(super) use impl_store;
