@@ -171,6 +171,7 @@ pub async fn diff(project: &Project, store: &dyn Store, now: DateTime<Utc>) -> R
                 let new = compiler
                     .segment(&project.segments, &def.name)
                     .map_err(|e| Error::Internal(e.to_string()))?;
+                let (old, new) = (format!("{old}\n"), format!("{new}\n"));
                 let sql_diff = (old != new).then(|| {
                     similar::TextDiff::from_lines(&old, &new)
                         .unified_diff()

@@ -3,6 +3,9 @@
 mod cli;
 mod common;
 mod compile;
+mod crash;
 mod differential;
+mod state;
 mod validate;
 mod warehouses;
+mod workflow;

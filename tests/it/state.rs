@@ -1,0 +1,150 @@
+//! The state store's contract, on SQLite and on PostgreSQL: applied versions, runs, snapshots,
+//! the project lock.
+
+use std::time::Duration;
+
+use cdp::project::secret::Secret;
+use cdp::state::{self, Apply, RunStatus, Snapshot, StateError, Store};
+use chrono::{TimeZone, Utc};
+
+use crate::common::{PgDatabase, postgres_url};
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+fn put(name: &str, hash: &str) -> Apply {
+    Apply::Put {
+        name: name.into(),
+        hash: hash.into(),
+        content: format!("name: {name}\nrules: {{ trait: plan, eq: {hash} }}\n"),
+    }
+}
+
+async fn contract(store: &dyn Store) {
+    let t = |d: u32| Utc.with_ymd_and_hms(2026, 6, d, 12, 0, 0).unwrap();
+    assert!(store.definitions(state::SEGMENT).await.unwrap().is_empty());
+
+    store
+        .apply(state::SEGMENT, &[put("a", "h1"), put("b", "h1")], "ana", t(1))
+        .await
+        .unwrap();
+    store
+        .apply(
+            state::SEGMENT,
+            &[put("a", "h2"), Apply::Remove { name: "b".into() }],
+            "bo",
+            t(2),
+        )
+        .await
+        .unwrap();
+    let current = store.definitions(state::SEGMENT).await.unwrap();
+    assert_eq!(current.len(), 1, "b is removed: {current:?}");
+    assert_eq!(
+        (current[0].name.as_str(), current[0].version, current[0].hash.as_str()),
+        ("a", 2, "h2")
+    );
+    assert_eq!(current[0].applied_by, "bo");
+    assert_eq!(current[0].applied_at, t(2));
+    let (versions, removed) = store.versions(state::SEGMENT, "b").await.unwrap();
+    assert_eq!(versions.len(), 1);
+    assert_eq!(removed, Some(t(2)), "the removal is recorded, the history kept");
+    // Re-adding a removed definition continues its versions.
+    store
+        .apply(state::SEGMENT, &[put("b", "h3")], "ana", t(3))
+        .await
+        .unwrap();
+    let (versions, removed) = store.versions(state::SEGMENT, "b").await.unwrap();
+    assert_eq!(versions.last().unwrap().version, 2);
+    assert_eq!(removed, None);
+
+    let run = store.start_run("refresh", None, t(4)).await.unwrap();
+    assert_eq!(store.unfinished_runs().await.unwrap().len(), 1);
+    let snap = Snapshot {
+        run_id: run,
+        segment: "a".into(),
+        version: 2,
+        at: t(4),
+        size: 10,
+        entered: 10,
+        exited: 0,
+        duration_ms: 5,
+    };
+    store.record_snapshot(&snap).await.unwrap();
+    store.record_snapshot(&snap).await.unwrap();
+    assert_eq!(store.snapshots("a").await.unwrap(), vec![snap]);
+    store
+        .finish_run(run, RunStatus::Succeeded, Some(10), None, t(4))
+        .await
+        .unwrap();
+    assert!(store.unfinished_runs().await.unwrap().is_empty());
+    let runs = store.runs(10).await.unwrap();
+    assert_eq!(runs[0].status, "succeeded");
+    assert_eq!(runs[0].rows, Some(10));
+
+    assert!(!store.migrations().await.unwrap().is_empty());
+}
+
+async fn lock_is_exclusive(open: impl AsyncFn() -> Box<dyn Store>) {
+    let first = open().await;
+    let second = open().await;
+    let quiet = |_: &state::LockHolder| {};
+    let held = first.lock("cdp refresh", Duration::ZERO, &quiet).await.unwrap();
+    match second.lock("cdp apply", Duration::from_millis(300), &quiet).await {
+        Err(StateError::Locked(holder)) => {
+            assert_eq!(holder.holder, "cdp refresh");
+            assert_eq!(holder.pid, i64::from(std::process::id()));
+        }
+        other => panic!("the second lock must wait, then fail: {other:?}"),
+    }
+    drop(held);
+    second
+        .lock("cdp apply", Duration::from_secs(5), &quiet)
+        .await
+        .expect("free once the first is dropped");
+}
+
+#[test]
+fn sqlite_store_keeps_the_contract() {
+    let dir = tempfile::tempdir().unwrap();
+    runtime().block_on(async {
+        let store = state::open(None, dir.path()).await.unwrap();
+        contract(store.as_ref()).await;
+        lock_is_exclusive(async || state::open(None, dir.path()).await.unwrap()).await;
+    });
+    assert!(dir.path().join("state.db").exists());
+}
+
+#[test]
+fn postgres_store_keeps_the_contract() {
+    let Some(admin) = postgres_url("state_contract") else {
+        return;
+    };
+    let db = PgDatabase::create(&admin, "state");
+    let url = Secret::new(db.url.as_str());
+    let dir = tempfile::tempdir().unwrap();
+    runtime().block_on(async {
+        let store = state::open(Some(&url), dir.path()).await.unwrap();
+        contract(store.as_ref()).await;
+        lock_is_exclusive(async || state::open(Some(&url), dir.path()).await.unwrap()).await;
+        // Opening again finds the migrations applied.
+        let again = state::open(Some(&url), dir.path()).await.unwrap();
+        assert_eq!(again.definitions(state::SEGMENT).await.unwrap().len(), 2);
+    });
+}
+
+#[test]
+fn an_unknown_url_scheme_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = runtime()
+        .block_on(state::open(Some(&Secret::new("mysql://u:pw@h/db")), dir.path()))
+        .err()
+        .expect("refused");
+    let text = err.to_string();
+    assert!(text.contains("mysql://"), "{text}");
+    assert!(!text.contains("pw"), "the password is redacted: {text}");
+}
