@@ -15,8 +15,10 @@
 //! Without `--bench` (as `cargo test --all-targets` runs it) it does the same on 5,000 users.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+
+mod support;
+use support::{ms, run};
 
 const FIVE: &str = "name: five_events\nrules:\n  all:\n    - { event: session_start, within: 30d, count: { gte: 5 } }\n    - { event: purchase, within: 90d }\n    - { event: purchase, sum: amount, gte: 20, within: 90d }\n    - not: { event: support_ticket, within: 30d }\n    - { event: add_to_cart, within: 14d, count: { gte: 1 } }\n";
 
@@ -167,49 +169,6 @@ fn compile(dir: &Path, now: &str, args: &[&str]) -> String {
         .trim()
         .trim_end_matches(';')
         .to_string()
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
-
-/// Runs the cdp binary; returns its stdout and peak resident memory in KiB.
-fn run(dir: &Path, now: &str, args: &[&str], stdout_file: Option<&Path>) -> (Vec<u8>, u64) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cdp"));
-    cmd.arg("--project-dir")
-        .arg(dir)
-        .arg("--no-progress")
-        .args(args)
-        .env("CDP_NOW", now)
-        .stderr(Stdio::inherit());
-    match stdout_file {
-        Some(f) => cmd.stdout(std::fs::File::create(f).unwrap()),
-        None => cmd.stdout(Stdio::piped()),
-    };
-    let mut child = cmd.spawn().expect("cdp runs");
-    let pid = child.id();
-    let mut out = Vec::new();
-    let reader = child.stdout.take().map(|mut s| {
-        std::thread::spawn(move || {
-            let mut buf = Vec::new();
-            std::io::Read::read_to_end(&mut s, &mut buf).unwrap();
-            buf
-        })
-    });
-    // wait4 reports the child's peak resident set size, which polling /proc could miss.
-    let mut status = 0;
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let rc = unsafe { libc::wait4(pid as libc::pid_t, &mut status, 0, &mut usage) };
-    assert_eq!(rc, pid as libc::pid_t);
-    assert!(
-        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
-        "cdp {args:?} failed"
-    );
-    let peak = usage.ru_maxrss as u64;
-    if let Some(r) = reader {
-        out = r.join().unwrap();
-    }
-    (out, peak)
 }
 
 /// Checks that the three queries give the same members and prints their medians and ratios.

@@ -90,6 +90,9 @@ impl Error {
             Error::UnknownSegment { name, known } => did_you_mean(name, known.iter().map(String::as_str))
                 .or_else(|| Some("`cdp segments list` shows the segments of this project".into())),
             Error::Load(LoadError::Invalid { .. }) => Some("fix the problems above, then run `cdp validate` again".into()),
+            Error::Warehouse(WarehouseError::DuckDbOpen { source, .. }) if source.0.contains("lock") => {
+                Some("another process has the DuckDB file open (DuckDB allows one writer): wait for that cdp command to finish, or point `--env` at another warehouse".into())
+            }
             Error::Warehouse(WarehouseError::PostgresConnect { .. }) => {
                 Some("check that the server is running and the URL, user and password are right".into())
             }

@@ -5,6 +5,7 @@ mod common;
 mod compile;
 mod crash;
 mod differential;
+mod examples;
 mod state;
 mod validate;
 mod warehouses;
