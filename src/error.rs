@@ -69,6 +69,10 @@ pub enum Error {
     },
     #[error("segment `{0}` has not been refreshed yet")]
     NeverRefreshed(String),
+    #[error("there is no demo data to advance: {table} does not exist")]
+    NotSeeded { table: String },
+    #[error("cannot advance the demo data: {table} is not as `cdp demo seed` wrote it: {problem}")]
+    BadDemoSpec { table: String, problem: String },
 }
 
 /// An error and its causes on one line, for the state store's run log.
@@ -112,6 +116,8 @@ impl Error {
             Error::NeedsApproval => Some("pass `--auto-approve` (as CI does) after reviewing `cdp plan`".into()),
             Error::Removed { name, .. } => Some(format!("its history stays readable: `cdp segments history {name}`")),
             Error::NeverRefreshed(name) => Some(format!("run `cdp refresh {name}`")),
+            Error::NotSeeded { .. } => Some("run `cdp demo seed` first; `cdp demo advance` continues the data it generated".into()),
+            Error::BadDemoSpec { .. } => Some("run `cdp demo seed` again to start the demo data over".into()),
             Error::BadNow(_) => Some("give an RFC 3339 timestamp such as `2026-01-31T12:00:00Z`, or a date".into()),
             _ => None,
         }

@@ -1,8 +1,8 @@
-//! `cdp query`, `cdp demo seed`, `cdp quickstart`.
+//! `cdp query`, `cdp demo seed` and `advance`, `cdp quickstart`.
 
 use super::Context;
 use super::segments::stream;
-use crate::demo::{self, Seeded, Spec};
+use crate::demo::{self, Advanced, Seeded, Spec, SpecTable};
 use crate::error::{Error, Result};
 use crate::output::Format;
 use crate::preview;
@@ -37,15 +37,48 @@ async fn seed_into(
 ) -> Result<Seeded> {
     let started = std::time::Instant::now();
     let bar = ctx.printer.bar();
-    let seeded = demo::seed(wh, project.tables(), spec, &bar).await?;
+    let seeded = demo::seed(wh, project.tables(), &spec_table(project), spec, &bar).await?;
     ctx.printer.note(&format!(
         "seeded {} users and {} events ending {} in {:.1}s",
         seeded.users,
         seeded.events,
-        spec.end.format("%Y-%m-%d"),
+        seeded.end.format("%Y-%m-%d"),
         started.elapsed().as_secs_f64()
     ));
     Ok(seeded)
+}
+
+pub async fn advance(ctx: &Context, days: u32) -> Result<Advanced> {
+    let project = ctx.load()?;
+    let mut wh = warehouse::open(&project).await?;
+    let started = std::time::Instant::now();
+    let bar = ctx.printer.bar();
+    let done = demo::advance(
+        wh.as_mut(),
+        project.tables(),
+        &spec_table(&project),
+        days,
+        &bar,
+    )
+    .await?;
+    ctx.printer.note(&format!(
+        "advanced {} day{}: {} events, {} new users, now ending {} in {:.1}s",
+        done.days,
+        if done.days == 1 { "" } else { "s" },
+        done.events,
+        done.new_users,
+        done.end.format("%Y-%m-%d"),
+        started.elapsed().as_secs_f64()
+    ));
+    Ok(done)
+}
+
+/// Where seed records the demo spec for advance: the project's cdp schema.
+fn spec_table(project: &Project) -> SpecTable {
+    SpecTable::new(
+        warehouse::dialect_of(&project.warehouse),
+        project.warehouse.cdp_schema(),
+    )
 }
 
 pub async fn quickstart(ctx: &Context, users: u64) -> Result<()> {

@@ -162,6 +162,12 @@ pub enum DemoCommand {
         #[arg(long, default_value_t = 42)]
         seed: u64,
     },
+    /// Append the next days of demo activity (new sign-ups, sessions, churn) after `demo seed`
+    Advance {
+        /// Days to append after where the demo data ends now
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=3650))]
+        days: u32,
+    },
 }
 
 /// Options every command resolves once.
@@ -224,6 +230,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Demo(DemoCommand::Seed { users, days, seed }) => {
             data::seed(&ctx, users, days, seed).await.map(|_| ())
         }
+        Command::Demo(DemoCommand::Advance { days }) => data::advance(&ctx, days).await.map(|_| ()),
         Command::Schema { kind, out } => meta::schema(&ctx, kind.as_deref(), out),
         Command::Completions { shell } => meta::completions(shell),
     }

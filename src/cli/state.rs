@@ -171,6 +171,7 @@ pub async fn run_refresh(
         ctx.now,
         &bar,
         &|text| printer.note(text),
+        ctx.verbose,
     )
     .await
 }

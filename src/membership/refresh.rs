@@ -34,6 +34,7 @@ pub async fn refresh(
     now: DateTime<Utc>,
     progress: &dyn Progress,
     note: &dyn Fn(&str),
+    show_sql: bool,
 ) -> Result<Vec<Refreshed>> {
     let applied = applied_segments(store).await?;
     let names = select(project, &applied, selection)?;
@@ -67,6 +68,9 @@ pub async fn refresh(
         .fused(&defs, &refs)
         .map_err(|e| Error::Internal(e.to_string()))?;
 
+    if show_sql {
+        note(&format!("-- the membership query of {}:\n{query}", order.join(", ")));
+    }
     let single = (order.len() == 1).then(|| order[0].as_str());
     let run_id = store.start_run("refresh", single, Utc::now()).await?;
     let started = Instant::now();

@@ -1,58 +1,80 @@
-//! Several segments as one plan: one scan of events for all of them and a predicate per segment.
+//! Several segments as one plan: shared scans of events and a predicate per segment.
 //!
-//! `refresh` computes every selected segment in one pass over the events table: their scans merge
-//! (each event name read from its earliest window), their columns and sequences are renumbered,
-//! and a `segment:` reference becomes the referenced segment's own predicate.
+//! `refresh` computes every selected segment together. Their aggregate conditions share one
+//! scan (each event name read from its earliest window); their sequences share a second one,
+//! since ordering each user's events in time is a different pass from counting them, and mixing
+//! the two would sort every counted row. Columns keep one numbering across both, and a
+//! `segment:` reference becomes the referenced segment's own predicate.
 
-use chrono::{DateTime, Utc};
+use super::ir::{Column, Plan, Pred, Scan, need};
 
-use super::ir::{Column, Plan, Pred, Scan};
-
-/// Members of each segment as one boolean over the shared scan.
+/// Members of each segment as one boolean over the shared scans.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Fused {
-    pub scan: Option<Scan>,
+    pub groups: Vec<Group>,
     /// (segment, predicate), in the order the plans were given.
     pub members: Vec<(String, Pred)>,
 }
 
+/// One scan and, for each of its columns, the column number the predicates use.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Group {
+    pub scan: Scan,
+    pub columns: Vec<usize>,
+}
+
 /// Fuses plans given in dependency order (a referenced segment before the segments using it).
 pub fn fuse(plans: &[Plan]) -> Fused {
-    let mut events: Vec<(String, Option<DateTime<Utc>>)> = Vec::new();
-    let mut columns = Vec::new();
-    let mut sequences = Vec::new();
+    let mut aggregates = Group::empty();
+    let mut sequences = Group::empty();
     let mut members: Vec<(String, Pred)> = Vec::new();
+    let mut next = 0;
     for plan in plans {
-        let offset = columns.len();
+        let offset = next;
         if let Some(scan) = &plan.scan {
-            for (name, since) in &scan.events {
-                match events.iter_mut().find(|(n, _)| n == name) {
-                    // `None` reads all history, which covers every window.
-                    Some((_, have)) => {
-                        *have = match (*have, *since) {
-                            (Some(a), Some(b)) => Some(a.min(b)),
-                            _ => None,
+            for (i, c) in scan.columns.iter().enumerate() {
+                match c {
+                    Column::SequenceMatched(q) => {
+                        let seq = scan.sequences[*q].clone();
+                        let since = seq.steps[0].from.map(|b| b.at);
+                        for step in &seq.steps {
+                            need(&mut sequences.scan.events, &step.event, since);
                         }
+                        sequences.scan.sequences.push(seq);
+                        let local = sequences.scan.sequences.len() - 1;
+                        sequences.scan.columns.push(Column::SequenceMatched(local));
+                        sequences.columns.push(offset + i);
                     }
-                    None => events.push((name.clone(), *since)),
+                    Column::Aggregate { test, .. } | Column::Seen { test, .. } => {
+                        need(&mut aggregates.scan.events, &test.event, test.from.map(|b| b.at));
+                        aggregates.scan.columns.push(c.clone());
+                        aggregates.columns.push(offset + i);
+                    }
                 }
             }
-            let seq_offset = sequences.len();
-            columns.extend(scan.columns.iter().map(|c| match c {
-                Column::SequenceMatched(q) => Column::SequenceMatched(q + seq_offset),
-                other => other.clone(),
-            }));
-            sequences.extend(scan.sequences.iter().cloned());
+            next += scan.columns.len();
         }
         let pred = renumber(&plan.predicate, offset, &members);
         members.push((plan.segment.clone(), pred));
     }
-    let scan = (!columns.is_empty()).then_some(Scan {
-        events,
-        columns,
-        sequences,
-    });
-    Fused { scan, members }
+    let groups = [aggregates, sequences]
+        .into_iter()
+        .filter(|g| !g.columns.is_empty())
+        .collect();
+    Fused { groups, members }
+}
+
+impl Group {
+    fn empty() -> Self {
+        Group {
+            scan: Scan {
+                events: Vec::new(),
+                columns: Vec::new(),
+                sequences: Vec::new(),
+            },
+            columns: Vec::new(),
+        }
+    }
 }
 
 fn renumber(p: &Pred, offset: usize, done: &[(String, Pred)]) -> Pred {
@@ -93,15 +115,18 @@ fn renumber(p: &Pred, offset: usize, done: &[(String, Pred)]) -> Pred {
 
 #[cfg(test)]
 mod tests {
-    use chrono::TimeZone;
+    use chrono::{DateTime, TimeZone, Utc};
 
     use super::*;
     use crate::segment::lower::lower;
     use crate::segment::parse;
 
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 6, 15, 0, 0, 0).unwrap()
+    }
+
     fn plan(name: &str, yaml: &str) -> Plan {
-        let now = Utc.with_ymd_and_hms(2026, 6, 15, 0, 0, 0).unwrap();
-        lower(name, &parse::rule_from_str(yaml).expect("rule parses"), now)
+        lower(name, &parse::rule_from_str(yaml).expect("rule parses"), now())
     }
 
     #[test]
@@ -112,8 +137,8 @@ mod tests {
             "all: [{ event: session_start, within: 7d, count: { gte: 2 } }, { segment: a }]",
         );
         let fused = fuse(&[a.clone(), b]);
-        let scan = fused.scan.expect("a scan");
-        assert_eq!(scan.columns.len(), 2);
+        assert_eq!(fused.groups.len(), 1);
+        assert_eq!(fused.groups[0].columns, vec![0, 1]);
         assert_eq!(fused.members[0].1, a.predicate);
         let Pred::And(parts) = &fused.members[1].1 else {
             panic!("b is a conjunction: {:?}", fused.members[1].1)
@@ -127,10 +152,31 @@ mod tests {
         let a = plan("a", "{ event: purchase, within: 30d }");
         let b = plan("b", "{ event: purchase, within: 90d }");
         let c = plan("c", "{ first_seen: { event: purchase } }");
-        let ab = fuse(&[a.clone(), b.clone()]).scan.unwrap();
-        assert_eq!(ab.events.len(), 1);
-        assert_eq!(ab.events[0].1, b.scan.unwrap().events[0].1);
-        let all = fuse(&[a, c]).scan.unwrap();
-        assert_eq!(all.events, vec![("purchase".to_string(), None)]);
+        let ab = fuse(&[a.clone(), b.clone()]);
+        let events = &ab.groups[0].scan.events;
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].1, b.scan.unwrap().events[0].1);
+        let all = fuse(&[a, c]);
+        assert_eq!(all.groups[0].scan.events, vec![("purchase".to_string(), None)]);
+    }
+
+    #[test]
+    fn sequences_get_a_scan_of_their_own_with_the_same_numbering() {
+        let a = plan("a", "{ event: purchase, within: 30d }");
+        let s = plan(
+            "s",
+            "all: [{ event: page_view, within: 7d }, { sequence: [add_to_cart, purchase], within: 1d, since: 14d }]",
+        );
+        let fused = fuse(&[a, s]);
+        assert_eq!(fused.groups.len(), 2);
+        assert_eq!(fused.groups[0].columns, vec![0, 1]);
+        assert_eq!(fused.groups[1].columns, vec![2]);
+        assert_eq!(fused.groups[1].scan.columns, vec![Column::SequenceMatched(0)]);
+        let names: Vec<&str> = fused.groups[1].scan.events.iter().map(|e| e.0.as_str()).collect();
+        assert_eq!(names, ["add_to_cart", "purchase"]);
+        assert!(matches!(
+            &fused.members[1].1,
+            Pred::And(p) if p[1] == Pred::Flag { column: 2 }
+        ));
     }
 }

@@ -24,6 +24,20 @@ pub struct Scan {
     pub sequences: Vec<Sequence>,
 }
 
+/// Adds an event name to a scan's reads, from `since` (`None`: all history); a name read twice is
+/// read from the earlier instant.
+pub fn need(events: &mut Vec<(String, Option<DateTime<Utc>>)>, event: &str, since: Option<DateTime<Utc>>) {
+    match events.iter_mut().find(|(n, _)| n == event) {
+        Some((_, have)) => {
+            *have = match (*have, since) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                _ => None,
+            }
+        }
+        None => events.push((event.to_string(), since)),
+    }
+}
+
 /// A row-level test on one scanned event.
 #[derive(Clone, Debug, PartialEq)]
 pub struct EventTest {

@@ -164,15 +164,7 @@ impl Builder {
     }
 
     fn note(&mut self, event: &str, from: Option<DateTime<Utc>>) {
-        match self.events.iter_mut().find(|(n, _)| n == event) {
-            Some((_, since)) => {
-                *since = match (*since, from) {
-                    (Some(a), Some(b)) => Some(a.min(b)),
-                    _ => None,
-                }
-            }
-            None => self.events.push((event.to_string(), from)),
-        }
+        super::ir::need(&mut self.events, event, from);
     }
 
     /// Reuses an identical column, so a condition written twice is computed once.

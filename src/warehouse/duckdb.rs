@@ -77,13 +77,24 @@ impl Warehouse for DuckDbWarehouse {
         columns: &[(&str, ColType)],
         rows: &mut (dyn Iterator<Item = Vec<Cell>> + Send),
     ) -> Result<u64, WarehouseError> {
-        let err = duck;
         self.conn
             .execute_batch(&create_table_sql(DialectKind::Duckdb, table, columns))
-            .map_err(err)?;
+            .map_err(duck)?;
+        self.append(table, columns, rows).await
+    }
+
+    async fn append(
+        &mut self,
+        table: &str,
+        columns: &[(&str, ColType)],
+        rows: &mut (dyn Iterator<Item = Vec<Cell>> + Send),
+    ) -> Result<u64, WarehouseError> {
+        let err = duck;
+        // Named columns, so a table whose columns are in another order (or has more) still works.
+        let names: Vec<&str> = columns.iter().map(|(n, _)| *n).collect();
         let mut appender = match table.split_once('.') {
-            Some((schema, name)) => self.conn.appender_to_db(name, schema),
-            None => self.conn.appender(table),
+            Some((schema, name)) => self.conn.appender_with_columns_to_db(name, schema, &names),
+            None => self.conn.appender_with_columns(table, &names),
         }
         .map_err(err)?;
         let mut n = 0u64;

@@ -76,6 +76,14 @@ pub trait Warehouse: Send {
         rows: &mut (dyn Iterator<Item = Vec<Cell>> + Send),
     ) -> Result<u64, WarehouseError>;
 
+    /// Adds `rows` to the existing `table` at bulk speed, inside the open transaction if any.
+    async fn append(
+        &mut self,
+        table: &str,
+        columns: &[(&str, ColType)],
+        rows: &mut (dyn Iterator<Item = Vec<Cell>> + Send),
+    ) -> Result<u64, WarehouseError>;
+
     /// Runs statements as one transaction: all of them take effect, or (on an error, or when
     /// the process dies) none.
     async fn transaction(&mut self, statements: &[String]) -> Result<(), WarehouseError> {

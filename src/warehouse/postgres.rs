@@ -82,16 +82,19 @@ impl Warehouse for PostgresWarehouse {
         columns: &[(&str, ColType)],
         rows: &mut (dyn Iterator<Item = Vec<Cell>> + Send),
     ) -> Result<u64, WarehouseError> {
+        self.execute(&create_table_sql(DialectKind::Postgres, table, columns))
+            .await?;
+        self.append(table, columns, rows).await
+    }
+
+    async fn append(
+        &mut self,
+        table: &str,
+        columns: &[(&str, ColType)],
+        rows: &mut (dyn Iterator<Item = Vec<Cell>> + Send),
+    ) -> Result<u64, WarehouseError> {
         let err = WarehouseError::Postgres;
         let d = self.dialect();
-        sqlx::raw_sql(AssertSqlSafe(create_table_sql(
-            DialectKind::Postgres,
-            table,
-            columns,
-        )))
-        .execute(&mut self.conn)
-        .await
-        .map_err(err)?;
         let names: Vec<String> = columns.iter().map(|(n, _)| d.ident(n)).collect();
         let copy = format!("copy {} ({}) from stdin", d.ident(table), names.join(", "));
         let mut sink = self.conn.copy_in_raw(&copy).await.map_err(err)?;

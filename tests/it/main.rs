@@ -4,6 +4,7 @@ mod cli;
 mod common;
 mod compile;
 mod crash;
+mod demo;
 mod differential;
 mod examples;
 mod state;

@@ -106,7 +106,19 @@ fn history_follows_refreshes(p: &TempProject, env: &[(&str, &str)], args: &[&str
         p.run_env(&all, &e)
     };
     run(&["apply", "--auto-approve"], NOW).ok();
-    let segments = ["active_last_30d", "power_users", "upsell_candidates", "lapsed_payers"];
+    // Every demo segment: refresh computes them together, and each must match its own query.
+    let segments = [
+        "active_last_30d",
+        "power_users",
+        "upsell_candidates",
+        "lapsed_payers",
+        "big_spenders_usd",
+        "buyers_2026",
+        "cart_abandoners",
+        "high_value_at_risk",
+        "new_not_activated",
+        "web_europe_engaged",
+    ];
     let mut expected = Vec::new();
     for day in 0..3i64 {
         let now = at_day(day);

@@ -70,8 +70,43 @@ impl Renderer<'_> {
         let users = d.ident(&self.tables.users.table);
         let id = format!("u.{}", d.ident(&self.tables.users.id));
         let mut ctes = Vec::new();
-        if let Some(scan) = &fused.scan {
-            self.scan_ctes(FUSED, scan, &mut ctes);
+        let mut sources = Vec::new();
+        let mut renamed = Vec::new();
+        for (g, group) in fused.groups.iter().enumerate() {
+            let name = format!("{FUSED}_g{g}");
+            self.scan_ctes(&name, &group.scan, &mut ctes);
+            let alias = format!("g{g}");
+            for (local, global) in group.columns.iter().enumerate() {
+                renamed.push(format!("{alias}.cdp_c{local} as cdp_c{global}"));
+            }
+            sources.push((events_cte(&name), alias));
+        }
+        if !sources.is_empty() {
+            let uid = match sources.as_slice() {
+                [(_, a)] => format!("{a}.cdp_uid"),
+                many => format!(
+                    "coalesce({})",
+                    many.iter()
+                        .map(|(_, a)| format!("{a}.cdp_uid"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
+            let mut from = format!("{} as {}", sources[0].0, sources[0].1);
+            for (cte, alias) in &sources[1..] {
+                let _ = write!(
+                    from,
+                    "\nfull join {cte} as {alias} on {alias}.cdp_uid = {}.cdp_uid",
+                    sources[0].1
+                );
+            }
+            ctes.push((
+                events_cte(FUSED),
+                format!(
+                    "select {uid} as cdp_uid,\n  {}\nfrom {from}",
+                    renamed.join(",\n  ")
+                ),
+            ));
         }
         let mut sql = String::new();
         if !ctes.is_empty() {
@@ -89,7 +124,7 @@ impl Renderer<'_> {
             select.push(format!("{} as cdp_m{i}", self.pred(pred, &id)));
         }
         let _ = write!(sql, "select {}\nfrom {users} as u", select.join(",\n  "));
-        if fused.scan.is_some() {
+        if !fused.groups.is_empty() {
             let join = if fused.members.iter().all(|(_, p)| p.requires_events()) {
                 "join"
             } else {
@@ -138,19 +173,17 @@ impl Renderer<'_> {
             d.ident(&t.table),
             self.scan_filter(scan, &raw)
         );
-        let (cols, source) = if scan.sequences.is_empty() {
-            (raw, from)
-        } else {
-            self.sequence_ctes(segment, scan, &raw, &from, out)
-        };
-        let mut select = vec![format!("{} as cdp_uid", cols.uid)];
+        if !scan.sequences.is_empty() {
+            return self.sequence_scan(segment, scan, &raw, &from, out);
+        }
+        let mut select = vec![format!("{} as cdp_uid", raw.uid)];
         for (i, c) in scan.columns.iter().enumerate() {
-            select.push(format!("{} as cdp_c{i}", self.column(c, &cols, scan)));
+            select.push(format!("{} as cdp_c{i}", self.column(c, &raw)));
         }
         let body = format!(
-            "select {}\nfrom {source}\ngroup by {}",
+            "select {}\nfrom {from}\ngroup by {}",
             select.join(",\n  "),
-            cols.uid
+            raw.uid
         );
         out.push((events_cte(segment), body));
     }
@@ -187,57 +220,81 @@ impl Renderer<'_> {
         }
     }
 
-    /// Row-level CTEs that carry, per event, the latest start of each partial sequence.
-    fn sequence_ctes(
+    /// A scan with sequences: the scanned rows reduced to what later steps need (per-row values
+    /// of each column, a flag per sequence step), then running maxima over each user's rows in
+    /// time order carrying the latest start of each partial sequence, then the aggregate. The
+    /// window sorts narrow rows: properties are read once, before it.
+    fn sequence_scan(
         &self,
         segment: &str,
         scan: &Scan,
         raw: &EventCols,
         from: &str,
         out: &mut Vec<(String, String)>,
-    ) -> (EventCols, String) {
+    ) {
         let rows = format!("cdp_{segment}_rows");
+        let mut select = vec![
+            format!("{} as cdp_uid", raw.uid),
+            format!("{} as cdp_ts", raw.ts),
+        ];
+        for (i, c) in scan.columns.iter().enumerate() {
+            if let Some((_, value)) = self.column_parts(c, raw) {
+                select.push(format!("{value} as cdp_v{i}"));
+            }
+        }
+        for (q, seq) in scan.sequences.iter().enumerate() {
+            for (k, step) in seq.steps.iter().enumerate() {
+                select.push(format!("{} as cdp_t{q}_{k}", self.test(step, raw)));
+            }
+        }
         out.push((
             rows.clone(),
+            format!("select {}\nfrom {from}", select.join(",\n  ")),
+        ));
+        // Only rows where some step matches take part in the ordered windows.
+        let steps = format!("cdp_{segment}_steps");
+        let mut flags_in = vec!["cdp_uid".to_string(), "cdp_ts".to_string()];
+        let mut any = Vec::new();
+        for (q, seq) in scan.sequences.iter().enumerate() {
+            for k in 0..seq.steps.len() {
+                flags_in.push(format!("cdp_t{q}_{k}"));
+                any.push(format!("cdp_t{q}_{k}"));
+            }
+        }
+        out.push((
+            steps.clone(),
             format!(
-                "select {} as cdp_uid, {} as cdp_event, {} as cdp_ts, {} as cdp_props\nfrom {from}",
-                raw.uid, raw.name, raw.ts, raw.props
+                "select {}\nfrom {rows}\nwhere {}",
+                flags_in.join(", "),
+                any.join(" or ")
             ),
         ));
-        let cols = EventCols {
-            uid: "cdp_uid".into(),
-            name: "cdp_event".into(),
-            ts: "cdp_ts".into(),
-            props: "cdp_props".into(),
-        };
         let depth = scan
             .sequences
             .iter()
             .map(|s| s.steps.len() - 1)
             .max()
             .unwrap_or(0);
-        let mut prev = rows;
+        let mut prev = steps;
         for k in 0..depth {
             let mut adds = Vec::new();
             for (q, seq) in scan.sequences.iter().enumerate() {
                 if k + 1 >= seq.steps.len() {
                     continue;
                 }
-                let step = &seq.steps[k];
                 let carried = if k == 0 {
-                    cols.ts.clone()
+                    "cdp_ts".to_string()
                 } else {
                     format!("cdp_s{q}_{}", k - 1)
                 };
                 // The next step may be the same kind of event: then a row must not chain with itself.
-                let frame = if seq.steps[k + 1].event == step.event {
+                let frame = if seq.steps[k + 1].event == seq.steps[k].event {
                     "rows between unbounded preceding and 1 preceding"
                 } else {
                     "range between unbounded preceding and current row"
                 };
                 adds.push(format!(
-                    "max(case when {} then {carried} end) over (partition by cdp_uid order by cdp_ts {frame}) as cdp_s{q}_{k}",
-                    self.test(step, &cols)
+                    "max(case when cdp_t{q}_{k} then {carried} end) over (partition by cdp_uid order by cdp_ts {frame}) as cdp_s{q}_{k}"
                 ));
             }
             let name = format!("cdp_{segment}_seq{k}");
@@ -247,22 +304,76 @@ impl Renderer<'_> {
             ));
             prev = name;
         }
-        (cols, prev)
+        let (mut flags, mut aggs) = (vec!["cdp_uid".to_string()], vec!["cdp_uid".to_string()]);
+        let mut outer = vec!["a.cdp_uid".to_string()];
+        for (i, c) in scan.columns.iter().enumerate() {
+            match (c, self.column_parts(c, raw)) {
+                (_, Some((func, _))) => {
+                    aggs.push(format!("{func}(cdp_v{i}) as cdp_c{i}"));
+                    outer.push(format!("a.cdp_c{i}"));
+                }
+                (Column::SequenceMatched(q), None) => {
+                    flags.push(format!("{} as cdp_c{i}", self.sequence_flag(*q, scan)));
+                    outer.push(format!("f.cdp_c{i}"));
+                }
+                _ => unreachable!("only sequence flags have no per-row value"),
+            }
+        }
+        let flags_body = format!(
+            "select {}\nfrom {prev}\ngroup by cdp_uid",
+            flags.join(",\n  ")
+        );
+        if aggs.len() == 1 {
+            out.push((events_cte(segment), flags_body));
+            return;
+        }
+        // Every user with a matching step has scanned rows, so the aggregates hold every user.
+        let flags_name = format!("cdp_{segment}_flags");
+        out.push((flags_name.clone(), flags_body));
+        let aggs_name = format!("cdp_{segment}_aggregates");
+        out.push((
+            aggs_name.clone(),
+            format!("select {}\nfrom {rows}\ngroup by cdp_uid", aggs.join(",\n  ")),
+        ));
+        out.push((
+            events_cte(segment),
+            format!(
+                "select {}\nfrom {aggs_name} as a\nleft join {flags_name} as f on f.cdp_uid = a.cdp_uid",
+                outer.join(", ")
+            ),
+        ));
     }
 
-    fn column(&self, c: &Column, cols: &EventCols, scan: &Scan) -> String {
+    /// A per-user column as one aggregate over the scanned rows.
+    fn column(&self, c: &Column, cols: &EventCols) -> String {
         let d = self.dialect;
-        let agg = |func: &str, value: &str, test: &EventTest, reads_json: bool| {
-            let cond = self.test(test, cols);
+        match c {
             // A filtered aggregate may compute its argument for every row; `case` reads the
             // JSON of matching rows only.
-            if d.supports_filter_clause() && !reads_json {
-                format!("{func}({value}) filter (where {cond})")
-            } else {
-                let v = if value == "*" { "1" } else { value };
-                format!("{func}(case when {cond} then {v} end)")
+            Column::Aggregate {
+                agg: Agg::Count,
+                test,
+                ..
+            } if d.supports_filter_clause() => {
+                format!("count(*) filter (where {})", self.test(test, cols))
             }
-        };
+            Column::Seen { latest, test } if d.supports_filter_clause() => format!(
+                "{}({}) filter (where {})",
+                if *latest { "max" } else { "min" },
+                cols.ts,
+                self.test(test, cols)
+            ),
+            _ => match self.column_parts(c, cols) {
+                Some((func, value)) => format!("{func}({value})"),
+                None => unreachable!("sequence flags are rendered by the sequence scan"),
+            },
+        }
+    }
+
+    /// The aggregate function of a column and the per-row value it reads (NULL on rows that do
+    /// not match); `None` for a sequence flag.
+    fn column_parts(&self, c: &Column, cols: &EventCols) -> Option<(&'static str, String)> {
+        let d = self.dialect;
         match c {
             Column::Aggregate {
                 agg: a,
@@ -271,7 +382,7 @@ impl Renderer<'_> {
             } => {
                 let value = match property {
                     Some(p) => d.json_number(&cols.props, p),
-                    None => "*".into(),
+                    None => "1".into(),
                 };
                 let func = match a {
                     Agg::Count => "count",
@@ -280,24 +391,23 @@ impl Renderer<'_> {
                     Agg::Min => "min",
                     Agg::Max => "max",
                 };
-                agg(func, &value, test, property.is_some())
+                Some((func, format!("case when {} then {value} end", self.test(test, cols))))
             }
-            Column::Seen { latest, test } => {
-                agg(if *latest { "max" } else { "min" }, &cols.ts, test, false)
-            }
-            Column::SequenceMatched(q) => self.sequence_flag(*q, cols, scan),
+            Column::Seen { latest, test } => Some((
+                if *latest { "max" } else { "min" },
+                format!("case when {} then {} end", self.test(test, cols), cols.ts),
+            )),
+            Column::SequenceMatched(_) => None,
         }
     }
 
     /// 1 when the last step of sequence `q` happened within its span of the carried start.
-    fn sequence_flag(&self, q: usize, cols: &EventCols, scan: &Scan) -> String {
+    fn sequence_flag(&self, q: usize, scan: &Scan) -> String {
         let seq = &scan.sequences[q];
         let last = seq.steps.len() - 1;
         let start = format!("cdp_s{q}_{}", last - 1);
         format!(
-            "max(case when {} and {start} is not null and {} <= {start} + {} then 1 else 0 end)",
-            self.test(&seq.steps[last], cols),
-            cols.ts,
+            "max(case when cdp_t{q}_{last} and {start} is not null and cdp_ts <= {start} + {} then 1 else 0 end)",
             self.dialect.interval_seconds(seq.within.seconds)
         )
     }

@@ -1,0 +1,102 @@
+//! `cdp demo advance`: the next days of the demo data. The new rows and the spec's new end are
+//! written in one transaction, so a run that dies changes nothing and can simply be repeated.
+
+use chrono::{DateTime, Utc};
+
+use super::rows::EventRows;
+use super::spec_table::{SpecTable, Stored};
+use super::{Spec, generate, user_columns};
+use crate::error::{Error, Result};
+use crate::progress::Progress;
+use crate::project::config::Tables;
+use crate::warehouse::Warehouse;
+
+#[derive(Debug, serde::Serialize)]
+pub struct Advanced {
+    pub days: u32,
+    /// Users who signed up on the new days.
+    pub new_users: u64,
+    pub events: u64,
+    /// Where the data ends now.
+    pub end: DateTime<Utc>,
+}
+
+/// Appends `days` more days of users and events to the data `spec_table` describes.
+pub async fn advance(
+    wh: &mut dyn Warehouse,
+    tables: &Tables,
+    spec_table: &SpecTable,
+    days: u32,
+    progress: &dyn Progress,
+) -> Result<Advanced> {
+    let spec = match spec_table.read(wh).await? {
+        Stored::Spec(spec) => spec,
+        Stored::Missing => {
+            return Err(Error::NotSeeded {
+                table: spec_table.name(),
+            });
+        }
+        Stored::Invalid(problem) => {
+            return Err(Error::BadDemoSpec {
+                table: spec_table.name(),
+                problem,
+            });
+        }
+    };
+    let later = Spec {
+        advanced: spec.advanced.saturating_add(days),
+        ..spec
+    };
+    wh.execute("begin").await?;
+    match append(wh, tables, spec_table, &spec, &later, progress).await {
+        Ok(done) => {
+            wh.execute("commit").await?;
+            Ok(done)
+        }
+        Err(e) => {
+            let _ = wh.execute("rollback").await;
+            Err(e)
+        }
+    }
+}
+
+/// The rows of the days between `spec` and `later`, and the spec's new end; the caller holds
+/// the transaction.
+async fn append(
+    wh: &mut dyn Warehouse,
+    tables: &Tables,
+    spec_table: &SpecTable,
+    spec: &Spec,
+    later: &Spec,
+    progress: &dyn Progress,
+) -> Result<Advanced> {
+    let days = spec.advanced..later.advanced;
+    let before = spec.users_after(spec.advanced);
+    let after = later.users_after(later.advanced);
+    progress.start("users", after - before);
+    let mut users = (before..after).map(|i| generate::user(later, i, false).user);
+    let new_users = wh
+        .append(&tables.users.table, &user_columns(tables), &mut users)
+        .await?;
+    progress.advance(new_users);
+    progress.finish();
+
+    // Every user so far may be active on the new days, the new sign-ups included.
+    progress.start("events", after);
+    let event_cols = crate::warehouse::event_columns(&tables.events);
+    let spec_for_rows = *later;
+    let mut events = EventRows::spawn(0..after, progress, move |i| {
+        generate::later_events(&spec_for_rows, i, days.clone())
+    });
+    let n_events = wh
+        .append(&tables.events.table, &event_cols, &mut events)
+        .await?;
+    progress.finish();
+    wh.execute(&spec_table.update_sql(later)).await?;
+    Ok(Advanced {
+        days: later.advanced - spec.advanced,
+        new_users,
+        events: n_events,
+        end: later.data_end(),
+    })
+}
