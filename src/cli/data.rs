@@ -5,10 +5,8 @@ use super::segments::stream;
 use crate::demo::{self, Advanced, Seeded, Spec, SpecTable};
 use crate::error::{Error, Result};
 use crate::output::Format;
-use crate::preview;
 use crate::project::Project;
 use crate::scaffold;
-use crate::segment::compile::Compiler;
 use crate::warehouse::{self, Cell, Warehouse};
 
 pub async fn query(ctx: &Context, sql: &str) -> Result<()> {
@@ -103,29 +101,41 @@ pub async fn quickstart(ctx: &Context, users: u64) -> Result<()> {
         Spec::ending_today(ctx.now, users, 90, 42),
     )
     .await?;
-    let compiler = Compiler {
-        dialect: wh.dialect(),
-        tables: project.tables(),
-        now: ctx.now,
-    };
-    let mut rows = Vec::new();
-    for s in &project.segments {
-        let members = compiler
-            .segment(&project.segments, &s.name)
-            .expect("validated segments compile");
-        let sql = preview::count_sql(&members);
-        let n = wh
-            .count(&sql)
-            .await
-            .map_err(|source| Error::Query { sql, source })?;
-        rows.push(vec![
-            Cell::Text(s.name.clone()),
-            Cell::Int(n),
-            Cell::Text(s.description.clone().unwrap_or_default()),
-        ]);
+    // The refresh opens the warehouse itself; DuckDB allows one open database per file.
+    drop(wh);
+    let applied = super::state::apply_all(ctx, &project).await?;
+    if applied > 0 {
+        ctx.printer
+            .note(&format!("applied {applied} segment versions (state in the state store)"));
     }
+    let refreshed = super::state::run_refresh(
+        ctx,
+        &project,
+        &crate::membership::refresh::Selection::All,
+        std::time::Duration::from_secs(300),
+    )
+    .await?;
+    let rows: Vec<Vec<Cell>> = refreshed
+        .iter()
+        .map(|s| {
+            let description = project
+                .segment(&s.segment)
+                .and_then(|d| d.description.clone())
+                .unwrap_or_default();
+            vec![
+                Cell::Text(s.segment.clone()),
+                Cell::Int(s.size),
+                Cell::Int(s.entered),
+                Cell::Int(s.exited),
+                Cell::Text(description),
+            ]
+        })
+        .collect();
     ctx.printer
-        .rows(&["segment", "members", "description"], &rows)
+        .rows(
+            &["segment", "members", "entered", "exited", "description"],
+            &rows,
+        )
         .map_err(Error::Output)?;
     if ctx.printer.format == Format::Table {
         let largest = rows
@@ -136,8 +146,10 @@ pub async fn quickstart(ctx: &Context, users: u64) -> Result<()> {
             })
             .map(|r| r[0].to_text())
             .unwrap_or_default();
+        // The demo data ends now; the next day of it is tomorrow, as far as windows can tell.
+        let tomorrow = (ctx.now + chrono::Duration::days(1)).format("%Y-%m-%dT%H:%M:%SZ");
         ctx.printer.note(&format!(
-            "\nnext:\n  cdp segments list                         what each segment says\n  cdp segments preview {largest:<20} who is in it\n  cdp compile {largest:<29} the SQL it runs\n  cdp test                                  run the segments' fixture tests\n  cdp validate                              check the YAML after you edit it"
+            "\nnext:\n  cdp segments list                         what each segment says\n  cdp segments members {largest:<20} who is in it now\n  cdp demo advance && cdp refresh --all --now {tomorrow}\n                                            a day later: who entered and exited\n  cdp segments history {largest:<20} one row per refresh\n  cdp plan                                  what an edit to segments/ would change\n  cdp compile {largest:<29} the SQL it runs"
         ));
     }
     Ok(())

@@ -78,8 +78,32 @@ pub async fn apply(ctx: &Context, auto_approve: bool, wait: Duration) -> Result<
     if !auto_approve {
         confirm()?;
     }
-    let changes: Vec<Apply> = plan
-        .items
+    let changes = changes(&plan);
+    store
+        .apply(state::SEGMENT, &changes, &state::actor(), ctx.now)
+        .await?;
+    let (add, change, remove) = counts(&plan);
+    ctx.printer.note(&format!(
+        "Applied: {add} added, {change} changed, {remove} removed (by {}).",
+        state::actor()
+    ));
+    Ok(())
+}
+
+/// Applies every change of the project without asking (quickstart); returns how many.
+pub async fn apply_all(ctx: &Context, project: &Project) -> Result<usize> {
+    let store = open_store(project).await?;
+    let _lock = lock(ctx, store.as_ref(), "quickstart", Duration::from_secs(300)).await?;
+    let plan = plan::diff(project, store.as_ref(), ctx.now).await?;
+    let changes = changes(&plan);
+    store
+        .apply(state::SEGMENT, &changes, &state::actor(), ctx.now)
+        .await?;
+    Ok(changes.len())
+}
+
+fn changes(plan: &Plan) -> Vec<Apply> {
+    plan.items
         .iter()
         .map(|i| match (&i.action, &i.content, &i.hash) {
             (Action::Remove, _, _) => Apply::Remove {
@@ -92,16 +116,7 @@ pub async fn apply(ctx: &Context, auto_approve: bool, wait: Duration) -> Result<
             },
             _ => unreachable!("additions and changes carry their YAML"),
         })
-        .collect();
-    store
-        .apply(state::SEGMENT, &changes, &state::actor(), ctx.now)
-        .await?;
-    let (add, change, remove) = counts(&plan);
-    ctx.printer.note(&format!(
-        "Applied: {add} added, {change} changed, {remove} removed (by {}).",
-        state::actor()
-    ));
-    Ok(())
+        .collect()
 }
 
 fn confirm() -> Result<()> {

@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 
-use super::sql::{Merge, Tables};
+use super::sql::{Merge, MergeSegment, Tables};
 use crate::error::{Error, Result};
 use crate::progress::Progress;
 use crate::project::Project;
@@ -75,7 +75,9 @@ pub async fn refresh(
     let run_id = store.start_run("refresh", single, Utc::now()).await?;
     let started = Instant::now();
     let result = run(wh, &tables, &applied, &order, &query, run_id, now, started, store, progress).await;
-    let _ = wh.execute(&format!("drop table if exists {}", tables.stage())).await;
+    for table in [tables.stage(), tables.changes()] {
+        let _ = wh.execute(&format!("drop table if exists {table}")).await;
+    }
     match &result {
         Ok(done) => {
             let rows = done.iter().map(|s| s.entered + s.exited).sum();
@@ -114,33 +116,58 @@ async fn run(
         })?;
     }
     progress.advance(1);
-    let mut done = Vec::new();
-    for (column, name) in order.iter().enumerate() {
-        let version = applied
-            .iter()
-            .find(|a| &a.0.name == name)
-            .map(|a| a.1)
-            .unwrap_or(0);
-        let merge = Merge {
-            segment: name,
+    let segments: Vec<MergeSegment> = order
+        .iter()
+        .enumerate()
+        .map(|(column, name)| MergeSegment {
+            name: name.clone(),
             column,
-            version,
-            run_id,
-            at: now,
-            duration_ms: started.elapsed().as_millis() as i64,
-        };
-        wh.transaction(&tables.merge_sql(&merge)).await?;
-        let mut found = Records::default();
-        wh.query(&tables.refreshes_of_runs(&[run_id]), &mut found)
-            .await?;
+            version: applied
+                .iter()
+                .find(|a| &a.0.name == name)
+                .map(|a| a.1)
+                .unwrap_or(0),
+        })
+        .collect();
+    for sql in tables.changes_sql(&segments) {
+        wh.execute(&sql).await.map_err(|source| Error::Query {
+            sql: sql.clone(),
+            source,
+        })?;
+    }
+    let merge = Merge {
+        segments: &segments,
+        run_id,
+        at: now,
+        duration_ms: started.elapsed().as_millis() as i64,
+    };
+    // Every segment as of one instant, in one transaction: all of it lands, or none.
+    let statements = tables.merge_sql(&merge);
+    wh.execute("begin").await?;
+    for sql in &statements {
+        if let Err(source) = wh.execute(sql).await {
+            let _ = wh.execute("rollback").await;
+            return Err(Error::Query {
+                sql: sql.clone(),
+                source,
+            });
+        }
+    }
+    wh.execute("commit").await?;
+    progress.advance(order.len() as u64);
+    let mut found = Records::default();
+    wh.query(&tables.refreshes_of_runs(&[run_id]), &mut found)
+        .await?;
+    let mut done = Vec::new();
+    for name in order {
         let snapshot = found
             .0
-            .into_iter()
+            .iter()
             .find(|s| &s.segment == name)
+            .cloned()
             .ok_or_else(|| Error::Internal(format!("the refresh record of `{name}` is missing")))?;
         store.record_snapshot(&snapshot).await?;
         done.push(snapshot);
-        progress.advance(1);
     }
     progress.finish();
     Ok(done)

@@ -81,42 +81,87 @@ impl Tables {
         ]
     }
 
-    /// One transaction's statements that make `segment`'s open intervals equal to the members in
-    /// stage column `column`: the refresh record (with counts) first, then closing and opening.
+    /// The table of membership changes a refresh computes before it commits them.
+    pub fn changes(&self) -> String {
+        self.name("refresh_changes")
+    }
+
+    /// Replaces the changes table with every (segment, user) whose membership differs between
+    /// the stage and the open intervals: `is_member` true for an entry, false for an exit. Set
+    /// differences in the warehouse, one pass for every segment.
+    pub fn changes_sql(&self, segments: &[MergeSegment]) -> Vec<String> {
+        let d = self.dialect();
+        let names: Vec<String> = segments.iter().map(|s| d.string(&s.name)).collect();
+        let new: Vec<String> = segments
+            .iter()
+            .zip(&names)
+            .map(|(s, name)| {
+                format!(
+                    "select distinct {name} as segment, user_id from {} where cdp_m{}",
+                    self.stage(),
+                    s.column
+                )
+            })
+            .collect();
+        vec![
+            format!("drop table if exists {}", self.changes()),
+            format!(
+                "create table {} as\n\
+                 select coalesce(n.segment, o.segment) as segment, coalesce(n.user_id, o.user_id) as user_id,\n  \
+                 n.user_id is not null as is_member\n\
+                 from ({}) as n\n\
+                 full join (select segment, user_id from {} where exited_at is null and segment in ({})) as o\n  \
+                 on o.segment = n.segment and o.user_id = n.user_id\n\
+                 where n.user_id is null or o.user_id is null",
+                self.changes(),
+                new.join("\n  union all "),
+                self.membership(),
+                names.join(", ")
+            ),
+        ]
+    }
+
+    /// The statements of one transaction that apply the changes table: the refresh records
+    /// (sizes and counts) first, then closing the intervals of those who left and opening
+    /// intervals for those who entered.
     pub fn merge_sql(&self, m: &Merge) -> Vec<String> {
         let d = self.dialect();
-        let seg = d.string(m.segment);
         let at = d.timestamp(m.at);
         let members = self.membership();
-        let new = format!(
-            "(select distinct user_id from {} where cdp_m{})",
-            self.stage(),
-            m.column
-        );
-        let open = format!("{members} as m where m.segment = {seg} and m.exited_at is null");
-        let entered = format!(
-            "select n.user_id from {new} as n where not exists (select 1 from {open} and m.user_id = n.user_id)"
-        );
+        let changes = self.changes();
+        let records: Vec<String> = m
+            .segments
+            .iter()
+            .map(|s| {
+                let name = d.string(&s.name);
+                format!(
+                    "select {run}, {name}, {version}, {at},\n    \
+                     (select count(distinct user_id) from {stage} where cdp_m{column}),\n    \
+                     (select count(*) from {changes} where segment = {name} and is_member),\n    \
+                     (select count(*) from {changes} where segment = {name} and not is_member),\n    {ms}",
+                    run = m.run_id,
+                    version = s.version,
+                    stage = self.stage(),
+                    column = s.column,
+                    ms = m.duration_ms,
+                )
+            })
+            .collect();
         vec![
             format!(
-                "insert into {} (run_id, segment, version, refreshed_at, size, entered, exited, duration_ms)\n\
-                 select {run}, {seg}, {version}, {at},\n  (select count(*) from {new} as n),\n  \
-                 (select count(*) from ({entered}) as x),\n  \
-                 (select count(*) from {open} and not exists (select 1 from {new} as n where n.user_id = m.user_id)),\n  {ms}",
+                "insert into {} (run_id, segment, version, refreshed_at, size, entered, exited, duration_ms)\n  {}",
                 self.refreshes(),
-                run = m.run_id,
-                version = m.version,
-                ms = m.duration_ms,
+                records.join("\n  union all ")
             ),
             format!(
-                "update {members} set exited_at = {at}, exited_run = {run}\n\
-                 where segment = {seg} and exited_at is null\n  \
-                 and user_id not in (select user_id from {new} as n)",
+                "update {members} as m set exited_at = {at}, exited_run = {run}\n\
+                 from {changes} as c\n\
+                 where c.segment = m.segment and c.user_id = m.user_id and not c.is_member and m.exited_at is null",
                 run = m.run_id
             ),
             format!(
                 "insert into {members} (segment, user_id, entered_at, entered_run)\n\
-                 select {seg}, x.user_id, {at}, {run} from ({entered}) as x",
+                 select segment, user_id, {at}, {run} from {changes} where is_member",
                 run = m.run_id
             ),
         ]
@@ -141,12 +186,17 @@ impl Tables {
     }
 }
 
-/// One segment's merge.
+/// One refresh's merge: every segment, as of one instant.
 pub struct Merge<'a> {
-    pub segment: &'a str,
-    pub column: usize,
-    pub version: i64,
+    pub segments: &'a [MergeSegment],
     pub run_id: i64,
     pub at: DateTime<Utc>,
     pub duration_ms: i64,
+}
+
+/// A segment and the stage column holding its members.
+pub struct MergeSegment {
+    pub name: String,
+    pub column: usize,
+    pub version: i64,
 }

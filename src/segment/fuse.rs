@@ -16,11 +16,12 @@ pub struct Fused {
     pub members: Vec<(String, Pred)>,
 }
 
-/// One scan and, for each of its columns, the column number the predicates use.
+/// One scan, and which of its columns (local number) is which predicate column (global
+/// number); a column two segments share is computed once and read under both numbers.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Group {
     pub scan: Scan,
-    pub columns: Vec<usize>,
+    pub columns: Vec<(usize, usize)>,
 }
 
 /// Fuses plans given in dependency order (a referenced segment before the segments using it).
@@ -41,14 +42,19 @@ pub fn fuse(plans: &[Plan]) -> Fused {
                             need(&mut sequences.scan.events, &step.event, since);
                         }
                         sequences.scan.sequences.push(seq);
-                        let local = sequences.scan.sequences.len() - 1;
-                        sequences.scan.columns.push(Column::SequenceMatched(local));
-                        sequences.columns.push(offset + i);
+                        let q = sequences.scan.sequences.len() - 1;
+                        sequences.scan.columns.push(Column::SequenceMatched(q));
+                        let local = sequences.scan.columns.len() - 1;
+                        sequences.columns.push((local, offset + i));
                     }
                     Column::Aggregate { test, .. } | Column::Seen { test, .. } => {
                         need(&mut aggregates.scan.events, &test.event, test.from.map(|b| b.at));
-                        aggregates.scan.columns.push(c.clone());
-                        aggregates.columns.push(offset + i);
+                        let columns = &mut aggregates.scan.columns;
+                        let local = columns.iter().position(|x| x == c).unwrap_or_else(|| {
+                            columns.push(c.clone());
+                            columns.len() - 1
+                        });
+                        aggregates.columns.push((local, offset + i));
                     }
                 }
             }
@@ -138,7 +144,7 @@ mod tests {
         );
         let fused = fuse(&[a.clone(), b]);
         assert_eq!(fused.groups.len(), 1);
-        assert_eq!(fused.groups[0].columns, vec![0, 1]);
+        assert_eq!(fused.groups[0].columns, vec![(0, 0), (1, 1)]);
         assert_eq!(fused.members[0].1, a.predicate);
         let Pred::And(parts) = &fused.members[1].1 else {
             panic!("b is a conjunction: {:?}", fused.members[1].1)
@@ -161,6 +167,15 @@ mod tests {
     }
 
     #[test]
+    fn a_condition_two_segments_share_is_computed_once() {
+        let a = plan("a", "{ event: purchase, within: 30d }");
+        let b = plan("b", "not: { event: purchase, within: 30d }");
+        let fused = fuse(&[a, b]);
+        assert_eq!(fused.groups[0].scan.columns.len(), 1);
+        assert_eq!(fused.groups[0].columns, vec![(0, 0), (0, 1)]);
+    }
+
+    #[test]
     fn sequences_get_a_scan_of_their_own_with_the_same_numbering() {
         let a = plan("a", "{ event: purchase, within: 30d }");
         let s = plan(
@@ -169,8 +184,8 @@ mod tests {
         );
         let fused = fuse(&[a, s]);
         assert_eq!(fused.groups.len(), 2);
-        assert_eq!(fused.groups[0].columns, vec![0, 1]);
-        assert_eq!(fused.groups[1].columns, vec![2]);
+        assert_eq!(fused.groups[0].columns, vec![(0, 0), (1, 1)]);
+        assert_eq!(fused.groups[1].columns, vec![(0, 2)]);
         assert_eq!(fused.groups[1].scan.columns, vec![Column::SequenceMatched(0)]);
         let names: Vec<&str> = fused.groups[1].scan.events.iter().map(|e| e.0.as_str()).collect();
         assert_eq!(names, ["add_to_cart", "purchase"]);

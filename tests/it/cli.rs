@@ -20,10 +20,25 @@ fn quickstart_in_an_empty_folder() {
         assert!(out.stdout.contains(name), "{name} missing:\n{}", out.stdout);
     }
     assert!(out.stderr.contains("next:"), "{}", out.stderr);
-    // A second run reuses the project and gives the same sizes.
-    let again = p.run(&["quickstart", "--users", "2000"]);
-    again.ok();
-    assert_eq!(out.stdout, again.stdout);
+    assert!(p.path().join(".cdp/state.db").exists());
+    // A second run reuses the project: the same members, so nobody enters or exits.
+    let csv = |o: &crate::common::Output| -> Vec<Vec<String>> {
+        o.stdout
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').take(4).map(str::to_string).collect())
+            .collect()
+    };
+    let first = p.run(&["quickstart", "--users", "2000", "--format", "csv"]);
+    let again = p.run(&["quickstart", "--users", "2000", "--format", "csv"]);
+    let (first, again) = (csv(first.ok()), csv(again.ok()));
+    assert_eq!(first.len(), 10);
+    for (a, b) in first.iter().zip(&again) {
+        assert_eq!((&a[0], &a[1]), (&b[0], &b[1]));
+        assert_eq!((b[2].as_str(), b[3].as_str()), ("0", "0"), "{b:?}");
+    }
+    let history = p.run(&["segments", "history", "power_users", "--format", "csv"]);
+    assert_eq!(history.ok().stdout.lines().count(), 4, "three refreshes: {}", history.stdout);
 }
 
 #[test]

@@ -53,11 +53,6 @@ pub trait Dialect: Sync {
         format!("interval '{seconds} seconds'")
     }
 
-    /// `agg(value) filter (where cond)` instead of `agg(case when cond then value end)`.
-    fn supports_filter_clause(&self) -> bool {
-        false
-    }
-
     fn text_type(&self) -> &'static str {
         "varchar"
     }

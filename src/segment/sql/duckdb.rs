@@ -9,11 +9,6 @@ impl Dialect for DuckDb {
         "duckdb"
     }
 
-    // https://duckdb.org/docs/sql/query_syntax/filter
-    fn supports_filter_clause(&self) -> bool {
-        true
-    }
-
     // https://duckdb.org/docs/data/json/json_functions#json-extraction-functions
     fn json_text(&self, column: &str, key: &str) -> String {
         format!(

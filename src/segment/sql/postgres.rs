@@ -9,11 +9,6 @@ impl Dialect for Postgres {
         "postgres"
     }
 
-    // https://www.postgresql.org/docs/current/sql-expressions.html#SYNTAX-AGGREGATES
-    fn supports_filter_clause(&self) -> bool {
-        true
-    }
-
     // https://www.postgresql.org/docs/current/functions-json.html (->>); the cast accepts json, jsonb and text
     fn json_text(&self, column: &str, key: &str) -> String {
         format!("(({column})::jsonb ->> {})", self.string(key))

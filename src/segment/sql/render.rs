@@ -76,7 +76,7 @@ impl Renderer<'_> {
             let name = format!("{FUSED}_g{g}");
             self.scan_ctes(&name, &group.scan, &mut ctes);
             let alias = format!("g{g}");
-            for (local, global) in group.columns.iter().enumerate() {
+            for (local, global) in &group.columns {
                 renamed.push(format!("{alias}.cdp_c{local} as cdp_c{global}"));
             }
             sources.push((events_cte(&name), alias));
@@ -344,29 +344,12 @@ impl Renderer<'_> {
         ));
     }
 
-    /// A per-user column as one aggregate over the scanned rows.
+    /// A per-user column as one aggregate over the scanned rows. `agg(case when ...)` rather
+    /// than a `filter` clause: measured faster on DuckDB, and every engine has it.
     fn column(&self, c: &Column, cols: &EventCols) -> String {
-        let d = self.dialect;
-        match c {
-            // A filtered aggregate may compute its argument for every row; `case` reads the
-            // JSON of matching rows only.
-            Column::Aggregate {
-                agg: Agg::Count,
-                test,
-                ..
-            } if d.supports_filter_clause() => {
-                format!("count(*) filter (where {})", self.test(test, cols))
-            }
-            Column::Seen { latest, test } if d.supports_filter_clause() => format!(
-                "{}({}) filter (where {})",
-                if *latest { "max" } else { "min" },
-                cols.ts,
-                self.test(test, cols)
-            ),
-            _ => match self.column_parts(c, cols) {
-                Some((func, value)) => format!("{func}({value})"),
-                None => unreachable!("sequence flags are rendered by the sequence scan"),
-            },
+        match self.column_parts(c, cols) {
+            Some((func, value)) => format!("{func}({value})"),
+            None => unreachable!("sequence flags are rendered by the sequence scan"),
         }
     }
 
