@@ -75,6 +75,7 @@ impl Compiler<'_> {
         Renderer {
             dialect: self.dialect,
             tables: self.tables,
+            column_at: Vec::new(),
         }
     }
 }

@@ -21,6 +21,8 @@ const FUSED: &str = "refresh";
 pub struct Renderer<'a> {
     pub dialect: &'a dyn Dialect,
     pub tables: &'a Tables,
+    /// Where each scan column is read from, when not from the single `e` (fused scans).
+    pub column_at: Vec<String>,
 }
 
 /// Names of the event columns as the current query level sees them.
@@ -70,44 +72,34 @@ impl Renderer<'_> {
         let users = d.ident(&self.tables.users.table);
         let id = format!("u.{}", d.ident(&self.tables.users.id));
         let mut ctes = Vec::new();
-        let mut sources = Vec::new();
-        let mut renamed = Vec::new();
+        let mut joins = String::new();
+        let mut column_at = Vec::new();
+        // Each group joins the users on its own: cheaper than joining the groups first.
+        let join = if fused.members.iter().all(|(_, p)| p.requires_events()) && fused.groups.len() == 1 {
+            "join"
+        } else {
+            "left join"
+        };
         for (g, group) in fused.groups.iter().enumerate() {
             let name = format!("{FUSED}_g{g}");
             self.scan_ctes(&name, &group.scan, &mut ctes);
-            let alias = format!("g{g}");
             for (local, global) in &group.columns {
-                renamed.push(format!("{alias}.cdp_c{local} as cdp_c{global}"));
+                if column_at.len() <= *global {
+                    column_at.resize(*global + 1, String::new());
+                }
+                column_at[*global] = format!("g{g}.cdp_c{local}");
             }
-            sources.push((events_cte(&name), alias));
+            let _ = write!(
+                joins,
+                "\n{join} {} as g{g} on g{g}.cdp_uid = {id}",
+                events_cte(&name)
+            );
         }
-        if !sources.is_empty() {
-            let uid = match sources.as_slice() {
-                [(_, a)] => format!("{a}.cdp_uid"),
-                many => format!(
-                    "coalesce({})",
-                    many.iter()
-                        .map(|(_, a)| format!("{a}.cdp_uid"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            };
-            let mut from = format!("{} as {}", sources[0].0, sources[0].1);
-            for (cte, alias) in &sources[1..] {
-                let _ = write!(
-                    from,
-                    "\nfull join {cte} as {alias} on {alias}.cdp_uid = {}.cdp_uid",
-                    sources[0].1
-                );
-            }
-            ctes.push((
-                events_cte(FUSED),
-                format!(
-                    "select {uid} as cdp_uid,\n  {}\nfrom {from}",
-                    renamed.join(",\n  ")
-                ),
-            ));
-        }
+        let r = Renderer {
+            dialect: self.dialect,
+            tables: self.tables,
+            column_at,
+        };
         let mut sql = String::new();
         if !ctes.is_empty() {
             let parts: Vec<String> = ctes
@@ -121,18 +113,13 @@ impl Renderer<'_> {
             d.text_type()
         )];
         for (i, (_, pred)) in fused.members.iter().enumerate() {
-            select.push(format!("{} as cdp_m{i}", self.pred(pred, &id)));
+            select.push(format!("{} as cdp_m{i}", r.pred(pred, &id)));
         }
-        let _ = write!(sql, "select {}\nfrom {users} as u", select.join(",\n  "));
-        if !fused.groups.is_empty() {
-            let join = if fused.members.iter().all(|(_, p)| p.requires_events()) {
-                "join"
-            } else {
-                "left join"
-            };
-            let _ = write!(sql, "\n{join} {} as e on e.cdp_uid = {id}", events_cte(FUSED));
-        }
-        let _ = write!(sql, "\nwhere {id} is not null");
+        let _ = write!(
+            sql,
+            "select {}\nfrom {users} as u{joins}\nwhere {id} is not null",
+            select.join(",\n  ")
+        );
         sql
     }
 
@@ -442,9 +429,9 @@ impl Renderer<'_> {
                 zero_when_empty,
             } => {
                 let v = if *zero_when_empty {
-                    format!("coalesce(e.cdp_c{column}, 0)")
+                    format!("coalesce({}, 0)", self.col(*column))
                 } else {
-                    format!("e.cdp_c{column}")
+                    self.col(*column)
                 };
                 self.cond(&v, cond, false)
             }
@@ -453,7 +440,7 @@ impl Renderer<'_> {
                 from,
                 until,
             } => {
-                let v = format!("e.cdp_c{column}");
+                let v = self.col(*column);
                 let mut parts = Vec::new();
                 parts.extend(from.map(|b| bound(d, &v, b, true)));
                 parts.extend(until.map(|b| bound(d, &v, b, false)));
@@ -463,12 +450,19 @@ impl Renderer<'_> {
                     format!("coalesce({}, false)", parts.join(" and "))
                 }
             }
-            Pred::Flag { column } => format!("coalesce(e.cdp_c{column} = 1, false)"),
+            Pred::Flag { column } => format!("coalesce({} = 1, false)", self.col(*column)),
             Pred::InSegment(name) => format!(
                 "coalesce({id} in (select {MEMBER_COLUMN} from {}), false)",
                 cte_name(name)
             ),
             Pred::Sql(sql) => format!("coalesce(({}), false)", sql.trim()),
+        }
+    }
+
+    fn col(&self, column: usize) -> String {
+        match self.column_at.get(column) {
+            Some(at) => at.clone(),
+            None => format!("e.cdp_c{column}"),
         }
     }
 
