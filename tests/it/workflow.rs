@@ -213,3 +213,66 @@ fn history_and_members_as_of_each_refresh_on_postgres() {
     history_follows_refreshes(&p, &env, &["--env", "pg"]);
     assert!(!p.path().join(".cdp/state.db").exists(), "state went to PostgreSQL");
 }
+
+/// Refresh, members and plan on tables cdp did not create: mapped names, integer ids, its own
+/// `cdp_schema`; the members listing has the shape of a preview.
+fn foreign_warehouse(p: &TempProject, env: &[(&str, &str)], args: &[&str]) {
+    let run = |more: &[&str]| {
+        let mut all: Vec<&str> = args.to_vec();
+        all.extend_from_slice(more);
+        p.run_env(&all, env)
+    };
+    let setup = [
+        "create schema crm",
+        "create schema analytics",
+        "create table crm.\"Customers\" (\"CustomerId\" integer, \"Plan\" varchar, \"Region\" varchar)",
+        "insert into crm.\"Customers\" values (1, 'pro', 'EU'), (2, 'pro', 'US'), (3, 'free', NULL), (4, NULL, 'US')",
+        "create table analytics.track (uid integer, type varchar, sent_at timestamp, payload varchar)",
+        "insert into analytics.track values (1, 'session_start', timestamp '2026-06-14 10:00:00', '{}'), (3, 'session_start', timestamp '2026-05-01 09:00:00', '{}')",
+    ];
+    for sql in setup {
+        run(&["query", sql]).ok();
+    }
+    run(&["apply", "--auto-approve"]).ok();
+    run(&["refresh", "--all"]).ok();
+    let preview = run(&["segments", "preview", "quiet", "--format", "csv"]);
+    let members = run(&["segments", "members", "quiet", "--format", "csv"]);
+    assert_eq!(members.ok().stdout, preview.ok().stdout);
+    assert_eq!(
+        ids(&members.stdout),
+        ["2", "3", "4"].iter().map(|s| s.to_string()).collect()
+    );
+    let count = run(&["query", "select count(*) as n from audiences.membership", "--format", "csv"]);
+    assert_eq!(count.ok().stdout, "n\n5\n", "quiet has 3 members, pro 2");
+    assert_eq!(run(&["plan", "--detailed-exitcode"]).code, 0);
+}
+
+const FOREIGN_SEGMENTS: [(&str, &str); 2] = [
+    (
+        "quiet.yaml",
+        "name: quiet\nrules:\n  not: { event: session_start, within: 7d }\n",
+    ),
+    ("pro.yaml", "name: pro\nrules: { trait: Plan, eq: pro }\n"),
+];
+
+#[test]
+fn refresh_on_a_duckdb_warehouse_cdp_did_not_create() {
+    let p = TempProject::with(
+        "environments:\n  dev:\n    warehouse: { type: duckdb, path: data/wh.duckdb, cdp_schema: audiences }\ntables:\n  users: { table: crm.Customers, id: CustomerId }\n  events: { table: analytics.track, user_id: uid, name: type, timestamp: sent_at, properties: payload }\n",
+        &FOREIGN_SEGMENTS,
+    );
+    foreign_warehouse(&p, &[], &[]);
+}
+
+#[test]
+fn refresh_on_a_postgres_warehouse_cdp_did_not_create() {
+    let Some(admin) = postgres_url("workflow_foreign") else {
+        return;
+    };
+    let db = PgDatabase::create(&admin, "foreign");
+    let p = TempProject::with(
+        "environments:\n  dev:\n    warehouse: { type: postgres, url: \"${CDP_PG}\", cdp_schema: audiences }\ntables:\n  users: { table: crm.Customers, id: CustomerId }\n  events: { table: analytics.track, user_id: uid, name: type, timestamp: sent_at, properties: payload }\n",
+        &FOREIGN_SEGMENTS,
+    );
+    foreign_warehouse(&p, &[("CDP_PG", db.url.as_str())], &[]);
+}
