@@ -54,8 +54,11 @@ impl Diagnostic {
         let mut out = String::new();
         let _ = writeln!(out, "error: {}", self.message);
         let _ = writeln!(out, "  --> {}:{}:{}", self.file, self.line, self.column);
-        if let Some(text) = source.and_then(|s| s.lines().nth(self.line.saturating_sub(1) as usize))
+        if let Some(text) = source
+            .and_then(|s| s.lines().nth(self.line.saturating_sub(1) as usize))
+            .map(super::secret::mask_passwords)
         {
+            let text = text.as_str();
             let num = self.line.to_string();
             let pad = " ".repeat(num.len());
             let caret_at = text

@@ -42,9 +42,40 @@ pub fn redact_url(url: &str) -> String {
     format!("{}://{}:****@{}", &url[..scheme_end], user, &rest[at + 1..])
 }
 
+/// A line of a file with the password of every `scheme://user:password@host` in it masked, one
+/// `*` per character, so columns after it stay where they were (for carets under a snippet).
+pub fn mask_passwords(line: &str) -> String {
+    let mut out = line.to_string();
+    let mut from = 0;
+    while let Some(found) = out[from..].find("://") {
+        let start = from + found + 3;
+        let end = out[start..]
+            .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | ',' | '}' | ']'))
+            .map_or(out.len(), |i| start + i);
+        if let Some(at) = out[start..end].rfind('@')
+            && let Some(colon) = out[start..start + at].find(':')
+        {
+            let (a, b) = (start + colon + 1, start + at);
+            let stars = "*".repeat(out[a..b].chars().count());
+            out.replace_range(a..b, &stars);
+        }
+        from = end.max(start);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn passwords_in_a_line_are_masked_in_place() {
+        let line = r#"  state: { url: "postgres://cdp:hunter2@db:5432/x" }  # and sqlite://a"#;
+        let masked = mask_passwords(line);
+        assert_eq!(masked, r#"  state: { url: "postgres://cdp:*******@db:5432/x" }  # and sqlite://a"#);
+        assert_eq!(masked.len(), line.len());
+        assert_eq!(mask_passwords("no url here"), "no url here");
+    }
 
     #[test]
     fn never_shows_the_value() {

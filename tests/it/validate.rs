@@ -124,6 +124,18 @@ fn cases() -> Vec<(
             vec![],
         ),
         (
+            "state_url_not_a_database",
+            "environments:\n  dev:\n    state: { url: \"mysql://cdp:secret@db/state\" }\n",
+            vec![("active.yaml", OK_SEGMENT)],
+            vec![],
+        ),
+        (
+            "state_url_variable_missing",
+            "environments:\n  prod:\n    state: { url: \"${CDP_STATE_URL_UNSET}\" }\n",
+            vec![("active.yaml", OK_SEGMENT)],
+            vec!["--env", "prod"],
+        ),
+        (
             "unknown_warehouse_type",
             "environments:\n  dev:\n    warehouse: { type: duckbd }\n",
             vec![("active.yaml", OK_SEGMENT)],
