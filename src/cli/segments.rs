@@ -287,7 +287,12 @@ pub async fn members(
         .transpose()?;
     let project = ctx.load()?;
     let store = super::state::open_store(&project).await?;
-    let (_, removed) = known(&project, store.as_ref(), name).await?;
+    let (versions, removed) = known(&project, store.as_ref(), name).await?;
+    if versions.is_empty() {
+        return Err(Error::NotApplied {
+            names: vec![name.to_string()],
+        });
+    }
     if let (None, Some(at)) = (at, removed) {
         return Err(Error::Removed {
             name: name.to_string(),
