@@ -143,17 +143,12 @@ async fn run(
     };
     // Every segment as of one instant, in one transaction: all of it lands, or none.
     let statements = tables.merge_sql(&merge);
-    wh.execute("begin").await?;
-    for sql in &statements {
-        if let Err(source) = wh.execute(sql).await {
-            let _ = wh.execute("rollback").await;
-            return Err(Error::Query {
-                sql: sql.clone(),
-                source,
-            });
-        }
-    }
-    wh.execute("commit").await?;
+    wh.transaction(&statements)
+        .await
+        .map_err(|f| Error::Query {
+            sql: statements[f.index].clone(),
+            source: f.source,
+        })?;
     progress.advance(order.len() as u64);
     let mut found = Records::default();
     wh.query(&tables.refreshes_of_runs(&[run_id]), &mut found)

@@ -37,6 +37,19 @@ pub enum WarehouseError {
     Sink(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
+/// A statement of a transaction failed; the transaction was rolled back.
+#[derive(Debug)]
+pub struct FailedStatement {
+    pub index: usize,
+    pub source: WarehouseError,
+}
+
+impl From<FailedStatement> for WarehouseError {
+    fn from(f: FailedStatement) -> Self {
+        f.source
+    }
+}
+
 /// An engine's own error text, without the driver's generic wrapper around it.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
@@ -85,16 +98,20 @@ pub trait Warehouse: Send {
     ) -> Result<u64, WarehouseError>;
 
     /// Runs statements as one transaction: all of them take effect, or (on an error, or when
-    /// the process dies) none.
-    async fn transaction(&mut self, statements: &[String]) -> Result<(), WarehouseError> {
-        self.execute("begin").await?;
-        for s in statements {
+    /// the process dies) none. An error says which statement failed. An engine that must send a
+    /// transaction in one request (Snowflake's SQL API) overrides this.
+    async fn transaction(&mut self, statements: &[String]) -> Result<(), FailedStatement> {
+        let fail = |index, source| FailedStatement { index, source };
+        self.execute("begin").await.map_err(|e| fail(0, e))?;
+        for (i, s) in statements.iter().enumerate() {
             if let Err(e) = self.execute(s).await {
                 let _ = self.execute("rollback").await;
-                return Err(e);
+                return Err(fail(i, e));
             }
         }
-        self.execute("commit").await
+        self.execute("commit")
+            .await
+            .map_err(|e| fail(statements.len().saturating_sub(1), e))
     }
 
     /// Runs a query whose result is one number (a count).

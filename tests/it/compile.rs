@@ -152,3 +152,47 @@ fn a_mapped_warehouse_uses_its_own_names() {
     }
     insta::assert_snapshot!(text);
 }
+
+/// The membership SQL a refresh runs, in each dialect: tables, the changes, the one-transaction merge.
+#[test]
+fn membership_sql_in_every_dialect() {
+    use cdp::membership::sql::{Merge, MergeSegment, Tables};
+    use cdp::segment::sql::dialect::DialectKind;
+    use chrono::TimeZone;
+    let segments = [
+        MergeSegment {
+            name: "lapsed_payers".into(),
+            column: 0,
+            version: 3,
+        },
+        MergeSegment {
+            name: "it's quoted".into(),
+            column: 1,
+            version: 1,
+        },
+    ];
+    let mut text = String::new();
+    for kind in [DialectKind::Duckdb, DialectKind::Postgres, DialectKind::Snowflake] {
+        let t = Tables::new(kind, "cdp");
+        let merge = Merge {
+            segments: &segments,
+            run_id: 42,
+            at: chrono::Utc.with_ymd_and_hms(2026, 6, 15, 12, 0, 0).unwrap(),
+            duration_ms: 1500,
+        };
+        text.push_str(&format!("-- {}\n", kind.dialect().name()));
+        for sql in t
+            .ensure()
+            .into_iter()
+            .chain(t.stage_sql("select 'u1' as user_id, true as cdp_m0, false as cdp_m1"))
+            .chain(t.changes_sql(&segments))
+            .chain(t.merge_sql(&merge))
+        {
+            text.push_str(&sql);
+            text.push_str(";\n");
+        }
+        text.push_str(&t.members_sql("lapsed_payers", Some(merge.at)));
+        text.push_str(";\n\n");
+    }
+    insta::assert_snapshot!(text);
+}
