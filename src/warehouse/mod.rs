@@ -4,6 +4,7 @@ mod arrow_cells;
 pub mod cell;
 pub mod duckdb;
 pub mod postgres;
+pub mod snowflake;
 
 use async_trait::async_trait;
 
@@ -145,7 +146,7 @@ pub fn dialect_of(config: &WarehouseConfig) -> DialectKind {
     match config {
         WarehouseConfig::DuckDb { .. } => DialectKind::Duckdb,
         WarehouseConfig::Postgres { .. } => DialectKind::Postgres,
-        WarehouseConfig::Snowflake { .. } => DialectKind::Snowflake,
+        WarehouseConfig::Snowflake(_) => DialectKind::Snowflake,
     }
 }
 
@@ -167,7 +168,7 @@ pub async fn open(project: &Project) -> Result<Box<dyn Warehouse>, WarehouseErro
         WarehouseConfig::Postgres { url, .. } => Ok(Box::new(
             postgres::PostgresWarehouse::connect(url.expose()).await?,
         )),
-        WarehouseConfig::Snowflake { .. } => Err(WarehouseError::Unsupported("snowflake")),
+        WarehouseConfig::Snowflake(_) => Err(WarehouseError::Unsupported("snowflake")),
     }
 }
 

@@ -136,6 +136,30 @@ fn cases() -> Vec<(
             vec!["--env", "prod"],
         ),
         (
+            "snowflake_key_pair_without_user",
+            "environments:\n  prod:\n    warehouse:\n      type: snowflake\n      account: xy12345.us-east-1\n      private_key_path: keys/cdp.p8\n",
+            vec![("active.yaml", OK_SEGMENT)],
+            vec!["--env", "prod"],
+        ),
+        (
+            "snowflake_two_keys",
+            "environments:\n  prod:\n    warehouse:\n      type: snowflake\n      account: xy12345.us-east-1\n      user: CDP\n      private_key_path: keys/cdp.p8\n      private_key: \"-----BEGIN PRIVATE KEY-----\"\n",
+            vec![("active.yaml", OK_SEGMENT)],
+            vec!["--env", "prod"],
+        ),
+        (
+            "snowflake_unknown_authenticator",
+            "environments:\n  prod:\n    warehouse:\n      type: snowflake\n      account: xy12345.us-east-1\n      authenticator: oath\n      token: abc\n",
+            vec![("active.yaml", OK_SEGMENT)],
+            vec!["--env", "prod"],
+        ),
+        (
+            "snowflake_token_without_authenticator",
+            "environments:\n  prod:\n    warehouse:\n      type: snowflake\n      account: xy12345.us-east-1\n      user: CDP\n      token: abc\n",
+            vec![("active.yaml", OK_SEGMENT)],
+            vec!["--env", "prod"],
+        ),
+        (
             "unknown_warehouse_type",
             "environments:\n  dev:\n    warehouse: { type: duckbd }\n",
             vec![("active.yaml", OK_SEGMENT)],

@@ -56,10 +56,7 @@ pub enum WarehouseConfig {
         url: Secret,
         cdp_schema: String,
     },
-    Snowflake {
-        account: String,
-        cdp_schema: String,
-    },
+    Snowflake(Box<SnowflakeConfig>),
 }
 
 impl WarehouseConfig {
@@ -67,8 +64,8 @@ impl WarehouseConfig {
     pub fn cdp_schema(&self) -> &str {
         match self {
             WarehouseConfig::DuckDb { cdp_schema, .. }
-            | WarehouseConfig::Postgres { cdp_schema, .. }
-            | WarehouseConfig::Snowflake { cdp_schema, .. } => cdp_schema,
+            | WarehouseConfig::Postgres { cdp_schema, .. } => cdp_schema,
+            WarehouseConfig::Snowflake(c) => &c.cdp_schema,
         }
     }
 
@@ -76,9 +73,57 @@ impl WarehouseConfig {
         match self {
             WarehouseConfig::DuckDb { .. } => "duckdb",
             WarehouseConfig::Postgres { .. } => "postgres",
-            WarehouseConfig::Snowflake { .. } => "snowflake",
+            WarehouseConfig::Snowflake(_) => "snowflake",
         }
     }
+}
+
+/// A Snowflake warehouse: the account, how cdp signs in, and the session's context.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SnowflakeConfig {
+    pub account: String,
+    pub user: Option<String>,
+    pub auth: SnowflakeAuth,
+    pub warehouse: Option<String>,
+    pub database: Option<String>,
+    pub schema: Option<String>,
+    pub role: Option<String>,
+    pub cdp_schema: String,
+    /// Overrides `https://<account>.snowflakecomputing.com` (private link, tests on loopback).
+    pub endpoint: Option<String>,
+    /// Seconds a statement may run; 0 is Snowflake's maximum.
+    pub statement_timeout: u64,
+}
+
+impl SnowflakeConfig {
+    /// The SQL API's base URL: `endpoint`, else derived from the account identifier.
+    pub fn base_url(&self) -> String {
+        match &self.endpoint {
+            Some(e) => e.trim_end_matches('/').to_string(),
+            None => format!(
+                "https://{}.snowflakecomputing.com",
+                self.account.to_lowercase().replace('_', "-")
+            ),
+        }
+    }
+}
+
+/// How cdp signs in to Snowflake.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SnowflakeAuth {
+    /// Key-pair JWT: a PKCS#8 PEM key from a file or a variable, maybe encrypted.
+    KeyPair {
+        key: KeySource,
+        passphrase: Option<Secret>,
+    },
+    OAuth(Secret),
+    ProgrammaticAccessToken(Secret),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum KeySource {
+    Path(String),
+    Pem(Secret),
 }
 
 /// Where users and events live in the warehouse and what their columns are called.

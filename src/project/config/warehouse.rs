@@ -1,6 +1,6 @@
 //! The `warehouse:` block of an environment, with `${ENV}` references resolved on request.
 
-use super::{DEFAULT_CDP_SCHEMA, WarehouseConfig};
+use super::{DEFAULT_CDP_SCHEMA, KeySource, SnowflakeAuth, SnowflakeConfig, WarehouseConfig};
 use crate::project::decode::{Decoder, Fields};
 use crate::project::diagnostic::did_you_mean;
 use crate::project::interpolate::{self, InterpolateError};
@@ -83,34 +83,7 @@ pub fn parse_warehouse(
                 cdp_schema,
             })
         }
-        "snowflake" => {
-            if !f.has("account") && !f.has("endpoint") {
-                d.missing(
-                    &f,
-                    "account",
-                    "your Snowflake account identifier",
-                    Some("e.g. `account: xy12345.us-east-1`"),
-                );
-                return None;
-            }
-            for key in [
-                "user",
-                "private_key_path",
-                "private_key",
-                "private_key_passphrase",
-                "token",
-                "endpoint",
-            ] {
-                env_value(d, &f, key, resolve);
-            }
-            let account = env_value(d, &f, "account", resolve)
-                .map(|s| s.expose().to_string())
-                .unwrap_or_default();
-            Some(WarehouseConfig::Snowflake {
-                account,
-                cdp_schema,
-            })
-        }
+        "snowflake" => parse_snowflake(d, &f, cdp_schema, resolve).map(|c| WarehouseConfig::Snowflake(Box::new(c))),
         other => {
             let n = f.get("type").unwrap();
             d.report(
@@ -123,6 +96,140 @@ pub fn parse_warehouse(
             None
         }
     }
+}
+
+const AUTHENTICATORS: &[&str] = &["snowflake_jwt", "oauth", "programmatic_access_token"];
+
+fn parse_snowflake(
+    d: &mut Decoder,
+    f: &Fields,
+    cdp_schema: String,
+    resolve: bool,
+) -> Option<SnowflakeConfig> {
+    if !f.has("account") && !f.has("endpoint") {
+        d.missing(
+            f,
+            "account",
+            "your Snowflake account identifier",
+            Some("e.g. `account: xy12345.us-east-1`"),
+        );
+        return None;
+    }
+    let mut ok = true;
+    let authenticator = d
+        .opt_string(f, "authenticator")
+        .unwrap_or_else(|| "snowflake_jwt".into());
+    if !AUTHENTICATORS.contains(&authenticator.as_str()) {
+        let n = f.get("authenticator").expect("given");
+        d.report(
+            n.pos,
+            &f.at("authenticator"),
+            format!("unknown authenticator `{authenticator}`"),
+        )
+        .hint = did_you_mean(&authenticator, AUTHENTICATORS.iter().copied())
+            .or_else(|| Some("one of `snowflake_jwt` (key pair, the default), `oauth`, `programmatic_access_token`".into()));
+        ok = false;
+    }
+    let account = env_value(d, f, "account", resolve).map(|s| s.expose().to_string());
+    let user = env_value(d, f, "user", resolve).map(|s| s.expose().to_string());
+    let endpoint = env_value(d, f, "endpoint", resolve).map(|s| s.expose().to_string());
+    let path = env_value(d, f, "private_key_path", resolve);
+    let pem = env_value(d, f, "private_key", resolve);
+    let passphrase = env_value(d, f, "private_key_passphrase", resolve);
+    let token = env_value(d, f, "token", resolve);
+    let auth = if authenticator == "snowflake_jwt" {
+        if f.has("token") {
+            let n = f.get("token").expect("given");
+            d.report(n.pos, &f.at("token"), "a token needs an authenticator").hint = Some(
+                "add `authenticator: oauth` (or `programmatic_access_token`), or sign in with `private_key_path`".into(),
+            );
+            ok = false;
+        }
+        if !f.has("user") {
+            d.missing(
+                f,
+                "user",
+                "the Snowflake user the key belongs to",
+                Some("key-pair sign-in names the user: `user: CDP_SERVICE`"),
+            );
+            ok = false;
+        }
+        match (path, pem) {
+            (Some(_), Some(_)) => {
+                let n = f.get("private_key").expect("given");
+                d.report(
+                    n.pos,
+                    &f.at("private_key"),
+                    "both `private_key` and `private_key_path` are set",
+                )
+                .hint = Some("keep one: the key's PEM text, or the path of its file".into());
+                None
+            }
+            (Some(p), None) => Some(SnowflakeAuth::KeyPair {
+                key: KeySource::Path(p.expose().to_string()),
+                passphrase,
+            }),
+            (None, Some(pem)) => Some(SnowflakeAuth::KeyPair {
+                key: KeySource::Pem(pem),
+                passphrase,
+            }),
+            (None, None) => {
+                d.missing(
+                    f,
+                    "private_key_path",
+                    "the PKCS#8 private key of the user",
+                    Some("write `private_key_path: \"${SNOWFLAKE_PRIVATE_KEY_PATH}\"`, or `private_key: \"${SNOWFLAKE_PRIVATE_KEY}\"` with the PEM text"),
+                );
+                None
+            }
+        }
+    } else {
+        match token {
+            Some(t) if authenticator == "oauth" => Some(SnowflakeAuth::OAuth(t)),
+            Some(t) => Some(SnowflakeAuth::ProgrammaticAccessToken(t)),
+            None => {
+                d.missing(
+                    f,
+                    "token",
+                    "the access token",
+                    Some("write `token: \"${SNOWFLAKE_TOKEN}\"` and export it"),
+                );
+                None
+            }
+        }
+    };
+    let statement_timeout = match f.get("statement_timeout") {
+        None => 0,
+        Some(n) => match &n.value {
+            Value::Int(i) if *i >= 0 => *i as u64,
+            _ => match d.text(n, &f.at("statement_timeout")).map(|t| crate::segment::parse::span_from_str(&t)) {
+                Some(Ok(span)) => span.seconds.max(0) as u64,
+                _ => {
+                    d.report(
+                        n.pos,
+                        &f.at("statement_timeout"),
+                        "`statement_timeout` must be a number of seconds or a duration",
+                    )
+                    .hint = Some("e.g. `statement_timeout: 10m` (0 is Snowflake's maximum)".into());
+                    ok = false;
+                    0
+                }
+            },
+        },
+    };
+    let auth = auth?;
+    (ok && resolve).then(|| SnowflakeConfig {
+        account: account.unwrap_or_default(),
+        user,
+        auth,
+        warehouse: d.opt_string(f, "warehouse"),
+        database: d.opt_string(f, "database"),
+        schema: d.opt_string(f, "schema"),
+        role: d.opt_string(f, "role"),
+        cdp_schema,
+        endpoint,
+        statement_timeout,
+    })
 }
 
 /// Reads a string that may hold `${ENV}` references; resolves them when asked.

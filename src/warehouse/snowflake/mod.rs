@@ -1,0 +1,5 @@
+//! Snowflake through its SQL API v2 (`../shared/reference/snowflake.md`): authentication first;
+//! the statement client builds on it.
+
+pub mod auth;
+pub mod types;
