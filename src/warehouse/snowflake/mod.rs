@@ -1,5 +1,6 @@
 //! Snowflake through its SQL API v2 (`../shared/reference/snowflake.md`): authentication first;
 //! the statement client builds on it.
 
+pub mod api;
 pub mod auth;
 pub mod types;
