@@ -32,6 +32,8 @@ pub enum WarehouseError {
     },
     #[error("PostgreSQL failed to run the query")]
     Postgres(#[source] sqlx::Error),
+    #[error("Snowflake failed")]
+    Snowflake(#[source] Box<snowflake::client::SnowflakeError>),
     #[error("the {0} warehouse is not available in this version of cdp")]
     Unsupported(&'static str),
     #[error("cannot write the result")]
