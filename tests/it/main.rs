@@ -7,6 +7,7 @@ mod crash;
 mod demo;
 mod differential;
 mod examples;
+mod snowflake;
 mod state;
 mod validate;
 mod warehouses;

@@ -129,6 +129,8 @@ pub struct ResultSet {
     pub result_set_meta_data: Option<ResultMeta>,
     #[serde(default)]
     pub data: Vec<Vec<Option<String>>>,
+    /// Absent from the responses that carry a later partition.
+    #[serde(default)]
     pub statement_handle: String,
     #[serde(default)]
     pub statement_handles: Vec<String>,

@@ -4,4 +4,5 @@
 pub mod api;
 pub mod auth;
 pub mod client;
+pub mod http;
 pub mod types;

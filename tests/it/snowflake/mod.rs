@@ -1,0 +1,135 @@
+//! The Snowflake statement client against the local double of the SQL API, over real HTTP.
+
+mod double;
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use cdp::project::config::{KeySource, SnowflakeAuth, SnowflakeConfig};
+use cdp::project::secret::Secret;
+use cdp::warehouse::snowflake::api::StatementRequest;
+use cdp::warehouse::snowflake::auth::{Credentials, KeyPair, Session};
+use cdp::warehouse::snowflake::client::{Client, Policy};
+use cdp::warehouse::snowflake::http::Http;
+use cdp::warehouse::{Cell, RowSink, WarehouseError};
+use double::{Double, Fault};
+
+use crate::common::repo;
+
+fn fixture(name: &str) -> String {
+    std::fs::read_to_string(repo().join("tests/fixtures/snowflake").join(name)).unwrap()
+}
+
+fn config(endpoint: &str) -> SnowflakeConfig {
+    SnowflakeConfig {
+        account: "xy12345.us-east-1".into(),
+        user: Some("cdp_service".into()),
+        auth: SnowflakeAuth::KeyPair {
+            key: KeySource::Pem(Secret::new(fixture("rsa_key.p8"))),
+            passphrase: None,
+        },
+        warehouse: Some("ANALYTICS_WH".into()),
+        database: Some("ANALYTICS".into()),
+        schema: Some("PUBLIC".into()),
+        role: None,
+        cdp_schema: "CDP".into(),
+        endpoint: Some(endpoint.into()),
+        statement_timeout: 60,
+    }
+}
+
+fn client(double: &Double, key: &str) -> Client<Http> {
+    let key = KeyPair::from_pem(&fixture(key), None).unwrap();
+    Client {
+        transport: Http::new(Duration::from_secs(10)).unwrap(),
+        base_url: double.url.clone(),
+        session: Mutex::new(Session::new(Credentials::KeyPair {
+            key,
+            account: "xy12345.us-east-1".into(),
+            user: "cdp_service".into(),
+        })),
+        policy: Policy {
+            attempts: 6,
+            base: Duration::from_millis(5),
+            cap: Duration::from_millis(20),
+            poll: Duration::from_millis(5),
+        },
+    }
+}
+
+#[derive(Default)]
+struct Rows(Vec<Vec<Cell>>);
+
+impl RowSink for Rows {
+    fn columns(&mut self, _: &[String]) -> Result<(), WarehouseError> {
+        Ok(())
+    }
+    fn row(&mut self, row: &[Cell]) -> Result<(), WarehouseError> {
+        self.0.push(row.to_vec());
+        Ok(())
+    }
+}
+
+fn run(c: &Client<Http>, double: &Double, sql: &str) -> Result<Vec<Vec<Cell>>, WarehouseError> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let request = StatementRequest::new(&config(&double.url), sql, "cdp test", 1);
+    let mut rows = Rows::default();
+    rt.block_on(c.run(&request, &mut rows))?;
+    Ok(rows.0)
+}
+
+const SUBJECT: &str = "XY12345.CDP_SERVICE";
+
+#[test]
+fn results_stream_from_every_partition_in_order() {
+    let double = Double::start(&fixture("rsa_key.pub"), SUBJECT, 4);
+    let c = client(&double, "rsa_key.p8");
+    let rows = run(
+        &c,
+        &double,
+        "select range as n, 'u' || range as id, timestamp '2026-06-15 12:00:00' as at from range(10)",
+    )
+    .unwrap();
+    let ns: Vec<Cell> = rows.iter().map(|r| r[0].clone()).collect();
+    assert_eq!(ns, (0..10).map(Cell::Int).collect::<Vec<_>>(), "3 partitions, in order");
+    assert_eq!(rows[3][1], Cell::Text("u3".into()));
+    assert_eq!(
+        rows[0][2],
+        Cell::Timestamp(chrono::DateTime::from_timestamp(1_781_524_800, 0).unwrap())
+    );
+}
+
+#[test]
+fn a_lost_response_is_retried_and_the_statement_runs_once() {
+    let double = Double::start(&fixture("rsa_key.pub"), SUBJECT, 100);
+    double.inject(&[Fault::Before(429), Fault::After(503), Fault::Before(500)]);
+    let c = client(&double, "rsa_key.p8");
+    run(&c, &double, "create table t as select 1 as n").unwrap();
+    let executions = double.executions();
+    assert_eq!(executions.len(), 1, "one request id: {executions:?}");
+    assert_eq!(executions.values().copied().collect::<Vec<_>>(), [1], "ran once");
+    let rows = run(&c, &double, "select count(*) from t").unwrap();
+    assert_eq!(rows, [[Cell::Int(1)]]);
+}
+
+#[test]
+fn bad_sql_is_a_clear_error_with_its_sql_state() {
+    let double = Double::start(&fixture("rsa_key.pub"), SUBJECT, 100);
+    let c = client(&double, "rsa_key.p8");
+    let err = run(&c, &double, "select * from no_such_table").unwrap_err();
+    let text = format!("{}", cdp::error::chain(&err));
+    assert!(text.contains("SQL state 42000") && text.contains("no_such_table"), "{text}");
+}
+
+#[test]
+fn a_key_snowflake_does_not_know_is_refused() {
+    let double = Double::start(&fixture("rsa_key.pub"), SUBJECT, 100);
+    let c = client(&double, "other_key.p8");
+    let err = run(&c, &double, "select 1").unwrap_err();
+    let text = cdp::error::chain(&err);
+    assert!(text.contains("HTTP 401") && text.contains("JWT token is invalid"), "{text}");
+    assert!(double.executions().is_empty());
+}
