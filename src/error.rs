@@ -75,6 +75,27 @@ pub enum Error {
     BadDemoSpec { table: String, problem: String },
 }
 
+fn snowflake_hint(e: &crate::warehouse::snowflake::client::SnowflakeError) -> Option<String> {
+    use crate::warehouse::snowflake::client::SnowflakeError as E;
+    match e {
+        E::Refused { status: 401, .. } => Some(
+            "Snowflake does not know this key for this user: register its public key with `ALTER USER <user> SET RSA_PUBLIC_KEY = '...'`, and check `account` and `user` in cdp.yaml".into(),
+        ),
+        E::Refused { status: 403, .. } => {
+            Some("the user may not use the SQL API here; check its role and network policy".into())
+        }
+        E::Refused { status: 404, .. } | E::GaveUp { .. } => Some(
+            "check `account` (as in <account>.snowflakecomputing.com) or `endpoint` in cdp.yaml, and the network".into(),
+        ),
+        E::Statement { sql_state, message, .. }
+            if sql_state == "42501" || message.contains("Insufficient privileges") || message.contains("not authorized") =>
+        {
+            Some("the role lacks a privilege: grant it USAGE on the warehouse, database and schema, SELECT on the tables, and CREATE SCHEMA for `cdp_schema`".into())
+        }
+        _ => None,
+    }
+}
+
 /// An error and its causes on one line, for the state store's run log.
 pub fn chain(err: &dyn std::error::Error) -> String {
     let mut text = err.to_string();
@@ -97,6 +118,17 @@ impl Error {
             Error::Warehouse(WarehouseError::DuckDbOpen { source, .. }) if source.0.contains("lock") => {
                 Some("another process has the DuckDB file open (DuckDB allows one writer): wait for that cdp command to finish, or point `--env` at another warehouse".into())
             }
+            Error::Warehouse(WarehouseError::Snowflake(e)) => snowflake_hint(e),
+            Error::Query { source: WarehouseError::Snowflake(e), .. } => snowflake_hint(e),
+            Error::Warehouse(WarehouseError::SnowflakeConnect(e)) => match e.as_ref() {
+                crate::warehouse::snowflake::ConnectError::KeyFile { .. } => {
+                    Some("check `private_key_path` in cdp.yaml (relative to the project folder)".into())
+                }
+                crate::warehouse::snowflake::ConnectError::Sign(_) => Some(
+                    "an encrypted key needs `private_key_passphrase: \"${SNOWFLAKE_KEY_PASSPHRASE}\"`; the key must be RSA in PEM (PKCS#8)".into(),
+                ),
+                crate::warehouse::snowflake::ConnectError::Http(_) => None,
+            },
             Error::Warehouse(WarehouseError::PostgresConnect { .. }) => {
                 Some("check that the server is running and the URL, user and password are right".into())
             }

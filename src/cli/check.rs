@@ -13,9 +13,13 @@ use crate::segment::compile::Compiler;
 use crate::segment::sql::dialect::DialectKind;
 use crate::warehouse::dialect_of;
 
-pub fn validate(ctx: &Context) -> Result<()> {
+pub async fn validate(ctx: &Context, connect: bool) -> Result<()> {
     match ctx.load() {
         Ok(project) => {
+            if connect {
+                let what = crate::warehouse::check_connection(&project).await?;
+                ctx.printer.note(&format!("connected: {what}"));
+            }
             if ctx.printer.format == Format::Json {
                 ctx.printer
                     .json(&json!({ "valid": true, "environment": project.env, "segments": project.segments.len(), "problems": [] }))

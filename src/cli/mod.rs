@@ -60,7 +60,11 @@ pub enum Command {
         users: u64,
     },
     /// Check every file of the project and report all problems at once
-    Validate,
+    Validate {
+        /// Also sign in to the environment's warehouse and run `select 1`
+        #[arg(long)]
+        connect: bool,
+    },
     /// Run the `tests:` fixtures of every segment on an in-memory DuckDB
     Test,
     /// Print the SQL a segment compiles to
@@ -201,7 +205,7 @@ pub async fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Init => meta::init(&ctx),
         Command::Quickstart { users } => data::quickstart(&ctx, users).await,
-        Command::Validate => check::validate(&ctx),
+        Command::Validate { connect } => check::validate(&ctx, connect).await,
         Command::Test => check::test(&ctx).await,
         Command::Compile { segment, dialect } => check::compile(&ctx, &segment, dialect),
         Command::Segments(SegmentsCommand::List) => segments::list(&ctx),

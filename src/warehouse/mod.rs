@@ -34,6 +34,8 @@ pub enum WarehouseError {
     Postgres(#[source] sqlx::Error),
     #[error("Snowflake failed")]
     Snowflake(#[source] Box<snowflake::client::SnowflakeError>),
+    #[error("cannot sign in to Snowflake")]
+    SnowflakeConnect(#[source] Box<snowflake::ConnectError>),
     #[error("the {0} warehouse is not available in this version of cdp")]
     Unsupported(&'static str),
     #[error("cannot write the result")]
@@ -171,6 +173,29 @@ pub async fn open(project: &Project) -> Result<Box<dyn Warehouse>, WarehouseErro
             postgres::PostgresWarehouse::connect(url.expose()).await?,
         )),
         WarehouseConfig::Snowflake(_) => Err(WarehouseError::Unsupported("snowflake")),
+    }
+}
+
+/// Signs in to the project's warehouse and runs `select 1`; says what it reached.
+pub async fn check_connection(project: &Project) -> Result<String, WarehouseError> {
+    match &project.warehouse {
+        WarehouseConfig::Snowflake(config) => {
+            let client = snowflake::connect(config, &project.root)
+                .map_err(|e| WarehouseError::SnowflakeConnect(Box::new(e)))?;
+            let request = snowflake::api::StatementRequest::new(config, "select 1", "cdp validate --connect", 1);
+            let mut sink = FirstCell(None);
+            client.run(&request, &mut sink).await?;
+            Ok(format!(
+                "Snowflake at {} as {}",
+                config.base_url(),
+                config.user.clone().unwrap_or_else(|| "the token's user".into())
+            ))
+        }
+        other => {
+            let mut wh = open(project).await?;
+            wh.count("select 1").await?;
+            Ok(format!("{} warehouse", other.kind()))
+        }
     }
 }
 

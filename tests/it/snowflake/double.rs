@@ -19,6 +19,8 @@ pub enum Fault {
     Before(u16),
     /// Run the statement, then answer `status` as if the response were lost.
     After(u16),
+    /// Refuse the statement as a role without the privilege would be.
+    Deny,
 }
 
 struct Inner {
@@ -135,6 +137,14 @@ async fn submit(
     let fault = s.faults.pop_front();
     if let Some(Fault::Before(status)) = fault {
         return error(status, "000000", "injected", "");
+    }
+    if let Some(Fault::Deny) = fault {
+        return error(
+            422,
+            "003001",
+            "SQL access control error: Insufficient privileges to operate on warehouse 'ANALYTICS_WH'",
+            "42501",
+        );
     }
     let request = q.get("requestId").cloned().unwrap_or_default();
     let handle = match s.by_request.get(&request) {

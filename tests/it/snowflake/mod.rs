@@ -133,3 +133,39 @@ fn a_key_snowflake_does_not_know_is_refused() {
     assert!(text.contains("HTTP 401") && text.contains("JWT token is invalid"), "{text}");
     assert!(double.executions().is_empty());
 }
+
+/// `cdp validate --connect` signs in and runs `select 1`, or says what is wrong and what to do.
+#[test]
+fn validate_connect_signs_in_or_says_why_not() {
+    let double = Double::start(&fixture("rsa_key.pub"), SUBJECT, 100);
+    let keys = repo().join("tests/fixtures/snowflake");
+    let project = |key: &str| {
+        crate::common::TempProject::with(
+            &format!(
+                "environments:\n  prod:\n    warehouse:\n      type: snowflake\n      account: xy12345.us-east-1\n      user: cdp_service\n      private_key_path: \"{}\"\n      warehouse: ANALYTICS_WH\n      endpoint: \"${{SNOWFLAKE_ENDPOINT}}\"\n",
+                keys.join(key).display()
+            ),
+            &[("a.yaml", "name: a\nrules: { trait: plan, eq: pro }\n")],
+        )
+    };
+    let env = [("SNOWFLAKE_ENDPOINT", double.url.as_str())];
+    let ok = project("rsa_key.p8").run_env(&["--env", "prod", "validate", "--connect"], &env);
+    ok.ok();
+    assert!(ok.stderr.contains("connected: Snowflake at http://127.0.0.1"), "{}", ok.stderr);
+
+    let wrong = project("other_key.p8").run_env(&["--env", "prod", "validate", "--connect"], &env);
+    assert_eq!(wrong.code, 1);
+    assert!(wrong.stderr.contains("HTTP 401"), "{}", wrong.stderr);
+    assert!(wrong.stderr.contains("hint: Snowflake does not know this key"), "{}", wrong.stderr);
+    assert!(!wrong.stderr.contains("BEGIN"), "no key material in errors");
+
+    double.inject(&[Fault::Deny]);
+    let denied = project("rsa_key.p8").run_env(&["--env", "prod", "validate", "--connect"], &env);
+    assert_eq!(denied.code, 1);
+    assert!(denied.stderr.contains("42501"), "{}", denied.stderr);
+    assert!(denied.stderr.contains("hint: the role lacks a privilege"), "{}", denied.stderr);
+
+    let missing = project("no_such_key.p8").run_env(&["--env", "prod", "validate", "--connect"], &env);
+    assert_eq!(missing.code, 1);
+    assert!(missing.stderr.contains("cannot read the private key file"), "{}", missing.stderr);
+}
