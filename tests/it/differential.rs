@@ -292,6 +292,22 @@ async fn members(wh: &mut dyn Warehouse, rule: &Rule) -> BTreeSet<String> {
     ids.0.into_iter().collect()
 }
 
+/// Members by the Snowflake SQL, rewritten for DuckDB as the local double of Snowflake does.
+async fn members_snowflake(wh: &mut dyn Warehouse, rule: &Rule) -> BTreeSet<String> {
+    let tables = Tables::default();
+    let c = Compiler {
+        dialect: cdp::segment::sql::dialect::DialectKind::Snowflake.dialect(),
+        tables: &tables,
+        now: now(),
+    };
+    let sql = crate::snowflake::translate::to_duckdb(&c.rules("random", rule));
+    let mut ids = Ids(vec![]);
+    wh.query(&sql, &mut ids)
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}\n{sql}"));
+    ids.0.into_iter().collect()
+}
+
 #[test]
 fn sql_and_reference_evaluator_agree() {
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -301,6 +317,8 @@ fn sql_and_reference_evaluator_agree() {
     let users = dataset(11, 80);
     let duck = std::cell::RefCell::new(DuckDbWarehouse::in_memory().unwrap());
     rt.block_on(load(&mut *duck.borrow_mut(), &users));
+    rt.block_on(duck.borrow_mut().execute(crate::snowflake::translate::SETUP))
+        .unwrap();
     let pg_db =
         postgres_url("differential").map(|admin| PgDatabase::create(&admin, "differential"));
     let pg = pg_db.as_ref().map(|db| {
@@ -329,6 +347,13 @@ fn sql_and_reference_evaluator_agree() {
                 &on_duck,
                 &expected,
                 "DuckDB disagrees with the evaluator for {:?}",
+                rule
+            );
+            let on_snowflake = rt.block_on(members_snowflake(&mut *duck.borrow_mut(), &rule));
+            prop_assert_eq!(
+                &on_snowflake,
+                &expected,
+                "The Snowflake SQL (run by the double's rewriting) disagrees for {:?}",
                 rule
             );
             if let Some(pg) = pg.as_ref() {

@@ -1,6 +1,7 @@
 //! The Snowflake statement client against the local double of the SQL API, over real HTTP.
 
 mod double;
+pub mod translate;
 
 use std::sync::Mutex;
 use std::time::Duration;
