@@ -172,7 +172,27 @@ pub async fn open(project: &Project) -> Result<Box<dyn Warehouse>, WarehouseErro
         WarehouseConfig::Postgres { url, .. } => Ok(Box::new(
             postgres::PostgresWarehouse::connect(url.expose()).await?,
         )),
-        WarehouseConfig::Snowflake(_) => Err(WarehouseError::Unsupported("snowflake")),
+        WarehouseConfig::Snowflake(config) => {
+            let client = snowflake::connect(config, &project.root)
+                .map_err(|e| WarehouseError::SnowflakeConnect(Box::new(e)))?;
+            Ok(Box::new(snowflake::warehouse::SnowflakeWarehouse {
+                client,
+                config: (**config).clone(),
+                tag: query_tag(),
+            }))
+        }
+    }
+}
+
+/// `cdp` and the command being run (`cdp refresh`), for the warehouse's query history; never
+/// arguments, which may hold SQL or names.
+fn query_tag() -> String {
+    let command = std::env::args()
+        .skip(1)
+        .find(|a| !a.starts_with('-') && a.chars().all(|c| c.is_ascii_lowercase()));
+    match command {
+        Some(c) => format!("cdp {c}"),
+        None => "cdp".into(),
     }
 }
 

@@ -146,6 +146,13 @@ impl<T: Transport> Client<T> {
         Ok(())
     }
 
+    /// Runs statements that return nothing worth reading (DDL, DML, a multi-statement request).
+    pub async fn execute(&self, request: &StatementRequest) -> Result<(), WarehouseError> {
+        let body = serde_json::to_string(request).expect("a request serialises");
+        self.submit(&api::request_id(), &body).await?;
+        Ok(())
+    }
+
     /// Submits with one `requestId` however many times it is sent, then polls until done.
     async fn submit(&self, id: &str, body: &str) -> Result<ResultSet, SnowflakeError> {
         let mut url = format!(

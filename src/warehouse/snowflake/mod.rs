@@ -6,6 +6,7 @@ pub mod auth;
 pub mod client;
 pub mod http;
 pub mod types;
+pub mod warehouse;
 
 use std::path::Path;
 use std::sync::Mutex;

@@ -46,8 +46,10 @@ pub struct Double {
 impl Double {
     /// Starts on a free loopback port; `subject` is `ACCOUNT.USER` as the JWT must name it.
     pub fn start(public_key: &str, subject: &str, partition_rows: usize) -> Double {
+        let duck = duckdb::Connection::open_in_memory().unwrap();
+        duck.execute_batch(super::translate::SETUP).unwrap();
         let inner = Arc::new(Mutex::new(Inner {
-            duck: duckdb::Connection::open_in_memory().unwrap(),
+            duck,
             public_key: public_key.to_string(),
             subject: subject.to_string(),
             partition_rows,
@@ -75,6 +77,11 @@ impl Double {
             });
         });
         Double { inner, url }
+    }
+
+    /// Runs DuckDB SQL directly, as the data's owner would (tables cdp did not create).
+    pub fn setup(&self, sql: &str) {
+        self.inner.lock().unwrap().duck.execute_batch(sql).unwrap();
     }
 
     pub fn inject(&self, faults: &[Fault]) {
@@ -152,10 +159,16 @@ async fn submit(
         Some(h) if q.get("retry").map(String::as_str) == Some("true") => h.clone(),
         _ => {
             let sql = body["statement"].as_str().unwrap_or("").to_string();
+            let multi = body["parameters"]["MULTI_STATEMENT_COUNT"].as_str().is_some();
             *s.executions.entry(request.clone()).or_default() += 1;
             s.next += 1;
             let handle = format!("01b{:05}", s.next);
-            match run(&s.duck, &sql) {
+            let result = if multi {
+                run_many(&s.duck, &sql)
+            } else {
+                run(&s.duck, &super::translate::to_duckdb(&sql))
+            };
+            match result {
                 Ok(result) => {
                     s.results.insert(handle.clone(), result);
                     s.by_request.insert(request, handle.clone());
@@ -209,6 +222,21 @@ fn page(s: &Inner, handle: &str, partition: usize, with_meta: bool) -> Value {
         out["statementHandle"] = json!(handle);
     }
     out
+}
+
+/// A multi-statement request: each statement in turn; a failure rolls back an open transaction.
+fn run_many(duck: &duckdb::Connection, sql: &str) -> Result<(Vec<Value>, Vec<Vec<Value>>), String> {
+    let mut last = (Vec::new(), Vec::new());
+    for statement in sql.split(";\n").filter(|s| !s.trim().is_empty()) {
+        match run(duck, &super::translate::to_duckdb(statement)) {
+            Ok(r) => last = r,
+            Err(e) => {
+                let _ = duck.execute_batch("rollback");
+                return Err(e);
+            }
+        }
+    }
+    Ok(last)
 }
 
 /// Runs SQL on DuckDB and renders the result as the SQL API does: every value a string.

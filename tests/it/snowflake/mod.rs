@@ -170,3 +170,57 @@ fn validate_connect_signs_in_or_says_why_not() {
     assert_eq!(missing.code, 1);
     assert!(missing.stderr.contains("cannot read the private key file"), "{}", missing.stderr);
 }
+
+/// The plan / apply / refresh / members workflow on Snowflake (the double) gives every demo
+/// segment the members the embedded DuckDB gives it, on the same data.
+#[test]
+fn refresh_on_snowflake_matches_duckdb() {
+    use std::collections::BTreeSet;
+    let local = crate::common::TempProject::demo();
+    local.run(&["demo", "seed", "--users", "400"]).ok();
+    let double = Double::start(&fixture("rsa_key.pub"), SUBJECT, 50);
+    double.setup(&format!(
+        "attach '{}' as src (read_only);
+         create table users as select * from src.users;
+         create table events as select * from src.events;
+         detach src;",
+        local.path().join(".cdp/warehouse.duckdb").display()
+    ));
+    let sf = crate::common::TempProject::demo();
+    let config = std::fs::read_to_string(sf.path().join("cdp.yaml")).unwrap().replace(
+        "environments:\n",
+        &format!(
+            "environments:\n  sf:\n    warehouse:\n      type: snowflake\n      account: xy12345.us-east-1\n      user: cdp_service\n      private_key_path: \"{}\"\n      endpoint: \"${{SNOWFLAKE_ENDPOINT}}\"\n",
+            repo().join("tests/fixtures/snowflake/rsa_key.p8").display()
+        ),
+    );
+    sf.write("cdp.yaml", &config);
+    let env = [("SNOWFLAKE_ENDPOINT", double.url.as_str())];
+    let run = |args: &[&str]| {
+        let mut all = vec!["--env", "sf"];
+        all.extend_from_slice(args);
+        sf.run_env(&all, &env)
+    };
+    run(&["validate", "--connect"]).ok();
+    let plan = run(&["plan", "--detailed-exitcode"]);
+    assert_eq!(plan.code, 2, "{}", plan.snapshot());
+    run(&["apply", "--auto-approve"]).ok();
+    run(&["refresh", "--all"]).ok();
+    let ids = |csv: &str| -> BTreeSet<String> {
+        csv.lines().skip(1).map(|l| l.split(',').next().unwrap().to_string()).collect()
+    };
+    for entry in std::fs::read_dir(sf.path().join("segments")).unwrap() {
+        let name = entry.unwrap().path().file_stem().unwrap().to_string_lossy().to_string();
+        let want = ids(&local.run(&["segments", "preview", &name, "--format", "csv"]).ok().stdout);
+        let got = ids(&run(&["segments", "members", &name, "--format", "csv"]).ok().stdout);
+        assert_eq!(got, want, "{name}");
+        let preview = ids(&run(&["segments", "preview", &name, "--format", "csv"]).ok().stdout);
+        assert_eq!(preview, want, "{name} previewed on Snowflake");
+    }
+    // Nothing changed: a second refresh enters and exits no one.
+    let again = run(&["refresh", "--all", "--format", "csv"]);
+    for line in again.ok().stdout.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        assert_eq!((f[3], f[4]), ("0", "0"), "{line}");
+    }
+}
