@@ -21,6 +21,10 @@ pub enum Fault {
     After(u16),
     /// Refuse the statement as a role without the privilege would be.
     Deny,
+    /// Run the statement, answer 202 (still running), and 202 again on the first poll.
+    Slow,
+    /// Run the statement, then send a body cut off in the middle.
+    Garbled,
 }
 
 struct Inner {
@@ -35,6 +39,12 @@ struct Inner {
     by_request: HashMap<String, String>,
     pub executions: HashMap<String, u32>,
     next: u64,
+    /// Handles whose next poll still answers 202.
+    slow: HashMap<String, u32>,
+    /// Fail this share of requests at random (before or after running), from this seed.
+    random: Option<(f64, u64)>,
+    /// Faults answered so far.
+    injected: u32,
 }
 
 #[derive(Clone)]
@@ -58,6 +68,9 @@ impl Double {
             by_request: HashMap::new(),
             executions: HashMap::new(),
             next: 0,
+            slow: HashMap::new(),
+            random: None,
+            injected: 0,
         }));
         let app = Router::new()
             .route("/api/v2/statements", post(submit))
@@ -84,8 +97,19 @@ impl Double {
         self.inner.lock().unwrap().duck.execute_batch(sql).unwrap();
     }
 
+    /// Fails about `share` of all requests from now on: 429 or 503 before running, 503 or a
+    /// cut-off body after, or a 202 — chosen by a seeded generator.
+    pub fn fail_randomly(&self, share: f64, seed: u64) {
+        self.inner.lock().unwrap().random = Some((share, seed));
+    }
+
     pub fn inject(&self, faults: &[Fault]) {
         self.inner.lock().unwrap().faults.extend(faults.iter().copied());
+    }
+
+    /// How many faults the double has answered with.
+    pub fn injected(&self) -> u32 {
+        self.inner.lock().unwrap().injected
     }
 
     /// How many times each request id's statement ran.
@@ -141,7 +165,8 @@ async fn submit(
     if !authorised(&s, &headers) {
         return error(401, "390144", "JWT token is invalid.", "08001");
     }
-    let fault = s.faults.pop_front();
+    let fault = s.faults.pop_front().or_else(|| random_fault(&mut s));
+    s.injected += u32::from(fault.is_some());
     if let Some(Fault::Before(status)) = fault {
         return error(status, "000000", "injected", "");
     }
@@ -182,8 +207,25 @@ async fn submit(
             }
         }
     };
-    if let Some(Fault::After(status)) = fault {
-        return error(status, "000000", "injected after running", "");
+    match fault {
+        Some(Fault::After(status)) => return error(status, "000000", "injected after running", ""),
+        Some(Fault::Garbled) => {
+            let body = page(&s, &handle, 0, true).to_string();
+            let cut = body.len() / 2;
+            return (StatusCode::OK, Json(Value::String(body[..cut].to_string())));
+        }
+        Some(Fault::Slow) => {
+            s.slow.insert(handle.clone(), 1);
+            return (
+                StatusCode::ACCEPTED,
+                Json(json!({
+                    "code": "333334", "message": "Asynchronous execution in progress.",
+                    "statementHandle": handle,
+                    "statementStatusUrl": format!("/api/v2/statements/{handle}"),
+                })),
+            );
+        }
+        _ => {}
     }
     (StatusCode::OK, Json(page(&s, &handle, 0, true)))
 }
@@ -194,15 +236,45 @@ async fn status(
     Query(q): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> (StatusCode, Json<Value>) {
-    let s = inner.lock().unwrap();
+    let mut s = inner.lock().unwrap();
     if !authorised(&s, &headers) {
         return error(401, "390144", "JWT token is invalid.", "08001");
+    }
+    if let Some(left) = s.slow.get_mut(&handle) {
+        if *left > 0 {
+            *left -= 1;
+            return (
+                StatusCode::ACCEPTED,
+                Json(json!({ "code": "333334", "statementHandle": handle })),
+            );
+        }
     }
     if !s.results.contains_key(&handle) {
         return error(404, "000000", "no such statement", "");
     }
     let partition: usize = q.get("partition").and_then(|p| p.parse().ok()).unwrap_or(0);
     (StatusCode::OK, Json(page(&s, &handle, partition, partition == 0)))
+}
+
+fn random_fault(s: &mut Inner) -> Option<Fault> {
+    let (share, seed) = s.random?;
+    // A small deterministic generator (splitmix64): the same seed fails the same requests.
+    let mut x = seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    s.random = Some((share, x));
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^= x >> 31;
+    let roll = (x >> 11) as f64 / (1u64 << 53) as f64;
+    if roll >= share {
+        return None;
+    }
+    Some(match x % 5 {
+        0 => Fault::Before(429),
+        1 => Fault::Before(503),
+        2 => Fault::After(503),
+        3 => Fault::Garbled,
+        _ => Fault::Slow,
+    })
 }
 
 /// One partition of a result; the first carries the metadata.

@@ -171,11 +171,9 @@ fn validate_connect_signs_in_or_says_why_not() {
     assert!(missing.stderr.contains("cannot read the private key file"), "{}", missing.stderr);
 }
 
-/// The plan / apply / refresh / members workflow on Snowflake (the double) gives every demo
-/// segment the members the embedded DuckDB gives it, on the same data.
-#[test]
-fn refresh_on_snowflake_matches_duckdb() {
-    use std::collections::BTreeSet;
+/// A demo project on DuckDB, and the same project on Snowflake (the double) over a copy of its
+/// data.
+fn twin_projects() -> (crate::common::TempProject, crate::common::TempProject, Double) {
     let local = crate::common::TempProject::demo();
     local.run(&["demo", "seed", "--users", "400"]).ok();
     let double = Double::start(&fixture("rsa_key.pub"), SUBJECT, 50);
@@ -195,22 +193,44 @@ fn refresh_on_snowflake_matches_duckdb() {
         ),
     );
     sf.write("cdp.yaml", &config);
-    let env = [("SNOWFLAKE_ENDPOINT", double.url.as_str())];
-    let run = |args: &[&str]| {
-        let mut all = vec!["--env", "sf"];
-        all.extend_from_slice(args);
-        sf.run_env(&all, &env)
-    };
+    (local, sf, double)
+}
+
+fn ids(csv: &str) -> std::collections::BTreeSet<String> {
+    csv.lines().skip(1).map(|l| l.split(',').next().unwrap().to_string()).collect()
+}
+
+fn on_snowflake(
+    sf: &crate::common::TempProject,
+    double: &Double,
+    args: &[&str],
+) -> crate::common::Output {
+    let mut all = vec!["--env", "sf"];
+    all.extend_from_slice(args);
+    sf.run_env(&all, &[("SNOWFLAKE_ENDPOINT", double.url.as_str())])
+}
+
+fn segment_names(p: &crate::common::TempProject) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(p.path().join("segments"))
+        .unwrap()
+        .map(|e| e.unwrap().path().file_stem().unwrap().to_string_lossy().to_string())
+        .collect();
+    names.sort();
+    names
+}
+
+/// The plan / apply / refresh / members workflow on Snowflake (the double) gives every demo
+/// segment the members the embedded DuckDB gives it, on the same data.
+#[test]
+fn refresh_on_snowflake_matches_duckdb() {
+    let (local, sf, double) = twin_projects();
+    let run = |args: &[&str]| on_snowflake(&sf, &double, args);
     run(&["validate", "--connect"]).ok();
     let plan = run(&["plan", "--detailed-exitcode"]);
     assert_eq!(plan.code, 2, "{}", plan.snapshot());
     run(&["apply", "--auto-approve"]).ok();
     run(&["refresh", "--all"]).ok();
-    let ids = |csv: &str| -> BTreeSet<String> {
-        csv.lines().skip(1).map(|l| l.split(',').next().unwrap().to_string()).collect()
-    };
-    for entry in std::fs::read_dir(sf.path().join("segments")).unwrap() {
-        let name = entry.unwrap().path().file_stem().unwrap().to_string_lossy().to_string();
+    for name in segment_names(&sf) {
         let want = ids(&local.run(&["segments", "preview", &name, "--format", "csv"]).ok().stdout);
         let got = ids(&run(&["segments", "members", &name, "--format", "csv"]).ok().stdout);
         assert_eq!(got, want, "{name}");
@@ -223,4 +243,25 @@ fn refresh_on_snowflake_matches_duckdb() {
         let f: Vec<&str> = line.split(',').collect();
         assert_eq!((f[3], f[4]), ("0", "0"), "{line}");
     }
+}
+
+/// With a fifth of all requests failing (throttled, lost after running, cut off, or slow), a
+/// refresh still completes with the right members, and no statement runs twice.
+#[test]
+fn refresh_survives_injected_faults_and_runs_each_statement_once() {
+    let (local, sf, double) = twin_projects();
+    double.fail_randomly(0.2, 7);
+    let run = |args: &[&str]| on_snowflake(&sf, &double, args);
+    run(&["apply", "--auto-approve"]).ok();
+    run(&["refresh", "--all"]).ok();
+    for name in segment_names(&sf) {
+        let want = ids(&local.run(&["segments", "preview", &name, "--format", "csv"]).ok().stdout);
+        let got = ids(&run(&["segments", "members", &name, "--format", "csv"]).ok().stdout);
+        assert_eq!(got, want, "{name}");
+    }
+    let executions = double.executions();
+    assert!(executions.len() > 10, "{executions:?}");
+    assert!(double.injected() >= 3, "faults were injected: {}", double.injected());
+    let twice: Vec<_> = executions.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(twice.is_empty(), "statements ran twice: {twice:?}");
 }
