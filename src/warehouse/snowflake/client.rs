@@ -43,6 +43,8 @@ pub enum SnowflakeError {
     GaveUp { attempts: u32, last: String },
     #[error("cannot sign in to Snowflake")]
     Auth(#[from] AuthError),
+    #[error("interrupted; statement {handle} {}", if *cancelled { "was cancelled in Snowflake" } else { "may still be running in Snowflake" })]
+    Interrupted { handle: String, cancelled: bool },
     #[error(transparent)]
     Value(#[from] types::BadValue),
 }
@@ -95,6 +97,8 @@ pub struct Client<T: Transport> {
     pub base_url: String,
     pub session: std::sync::Mutex<Session>,
     pub policy: Policy,
+    /// Notified on Ctrl-C: a statement still running is cancelled in Snowflake, not abandoned.
+    pub interrupt: std::sync::Arc<tokio::sync::Notify>,
 }
 
 impl<T: Transport> Client<T> {
@@ -195,13 +199,33 @@ impl<T: Transport> Client<T> {
     async fn poll(&self, handle: &str) -> Result<ResultSet, SnowflakeError> {
         let url = format!("{}/api/v2/statements/{handle}", self.base_url);
         loop {
-            match self.get_next(&url).await? {
+            let next = tokio::select! {
+                next = self.get_next(&url) => next?,
+                _ = self.interrupt.notified() => return Err(self.cancel(handle).await),
+            };
+            match next {
                 Next::Done(rs) => return Ok(*rs),
-                Next::Poll(_) => tokio::time::sleep(self.policy.poll).await,
+                Next::Poll(_) => tokio::select! {
+                    _ = tokio::time::sleep(self.policy.poll) => {}
+                    _ = self.interrupt.notified() => return Err(self.cancel(handle).await),
+                },
                 Next::Failed { body, .. } => return Err(failed(body)),
                 Next::Refused { status, body } => return Err(SnowflakeError::Refused { status, body }),
                 Next::Retry => unreachable!("get_next retries"),
             }
+        }
+    }
+
+    /// Asks Snowflake to stop a running statement; the error to report either way.
+    async fn cancel(&self, handle: &str) -> SnowflakeError {
+        let url = format!("{}/api/v2/statements/{handle}/cancel", self.base_url);
+        let cancelled = match self.headers() {
+            Ok(h) => matches!(self.transport.post(&url, &h, String::new()).await, Ok(r) if r.status == 200),
+            Err(_) => false,
+        };
+        SnowflakeError::Interrupted {
+            handle: handle.to_string(),
+            cancelled,
         }
     }
 
@@ -335,6 +359,7 @@ mod tests {
                 cap: Duration::from_millis(2),
                 poll: Duration::from_millis(1),
             },
+            interrupt: Default::default(),
         }
     }
 
@@ -451,6 +476,29 @@ mod tests {
         let c = client(Scripted::new(vec![Ok((401, "JWT token is invalid."))]));
         let err = rt().block_on(c.run(&request(), &mut Rows::default())).unwrap_err();
         assert!(format!("{:?}", err).contains("401"), "{err:?}");
+    }
+
+    #[test]
+    fn an_interrupt_cancels_the_running_statement() {
+        let running = r#"{"code":"333334","statementHandle":"h7"}"#;
+        // Still running at every poll, and then the cancel's answer.
+        let mut c = client(Scripted::new(vec![Ok((202, running)); 60]));
+        c.policy.poll = Duration::from_millis(20);
+        let interrupt = c.interrupt.clone();
+        let rt = rt();
+        let err = rt.block_on(async {
+            tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_millis(30)).await;
+                interrupt.notify_one();
+            });
+            c.run(&request(), &mut Rows::default()).await
+        });
+        let text = format!("{:?}", err.unwrap_err());
+        assert!(text.contains("Interrupted"), "{text}");
+        let asked = c.transport.asked.lock().unwrap();
+        let last = asked.last().unwrap();
+        assert_eq!(last.0, "POST");
+        assert!(last.1.ends_with("/api/v2/statements/h7/cancel"), "{}", last.1);
     }
 
     #[test]

@@ -49,6 +49,7 @@ pub fn connect(config: &SnowflakeConfig, root: &Path) -> Result<Client<Http>, Co
         base_url: config.base_url(),
         session: Mutex::new(Session::new(credentials)),
         policy: Policy::default(),
+        interrupt: interrupt(),
     })
 }
 
@@ -64,4 +65,24 @@ pub enum ConnectError {
     Sign(SnowflakeError),
     #[error("cannot set up HTTPS: {0}")]
     Http(String),
+}
+
+/// Notified once when the user presses Ctrl-C, for every client of the process.
+fn interrupt() -> std::sync::Arc<tokio::sync::Notify> {
+    static NOTIFY: std::sync::OnceLock<std::sync::Arc<tokio::sync::Notify>> = std::sync::OnceLock::new();
+    NOTIFY
+        .get_or_init(|| {
+            let n = std::sync::Arc::new(tokio::sync::Notify::new());
+            let on_signal = n.clone();
+            if let Ok(handle) = tokio::runtime::Handle::try_current() {
+                handle.spawn(async move {
+                    if tokio::signal::ctrl_c().await.is_ok() {
+                        on_signal.notify_waiters();
+                        on_signal.notify_one();
+                    }
+                });
+            }
+            n
+        })
+        .clone()
 }

@@ -55,6 +55,7 @@ fn client(double: &Double, key: &str) -> Client<Http> {
             cap: Duration::from_millis(20),
             poll: Duration::from_millis(5),
         },
+        interrupt: Default::default(),
     }
 }
 
