@@ -79,6 +79,13 @@ fn interrupt() -> std::sync::Arc<tokio::sync::Notify> {
                     if tokio::signal::ctrl_c().await.is_ok() {
                         on_signal.notify_waiters();
                         on_signal.notify_one();
+                        // Time to send the cancel; a second Ctrl-C, or the wait, ends cdp as
+                        // Ctrl-C always does.
+                        tokio::select! {
+                            _ = tokio::signal::ctrl_c() => {}
+                            _ = tokio::time::sleep(std::time::Duration::from_secs(5)) => {}
+                        }
+                        std::process::exit(130);
                     }
                 });
             }
