@@ -97,7 +97,7 @@ fn refresh_needs_applied_segments() {
 }
 
 /// Three refreshes with data changes between them: history, and members as of each refresh.
-fn history_follows_refreshes(p: &TempProject, env: &[(&str, &str)], args: &[&str]) {
+pub(crate) fn history_follows_refreshes(p: &TempProject, env: &[(&str, &str)], args: &[&str]) {
     let run = |more: &[&str], now: &str| -> Output {
         let mut all: Vec<&str> = args.to_vec();
         all.extend_from_slice(more);

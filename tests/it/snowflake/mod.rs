@@ -266,3 +266,16 @@ fn refresh_survives_injected_faults_and_runs_each_statement_once() {
     let twice: Vec<_> = executions.iter().filter(|(_, n)| **n > 1).collect();
     assert!(twice.is_empty(), "statements ran twice: {twice:?}");
 }
+
+/// History on Snowflake: three refreshes with new data between them, members as of each
+/// refresh, overlap, and refreshes that change nothing adding no rows (the suite DuckDB and
+/// PostgreSQL run).
+#[test]
+fn history_and_members_as_of_each_refresh_on_snowflake() {
+    let (_local, sf, double) = twin_projects();
+    crate::workflow::history_follows_refreshes(
+        &sf,
+        &[("SNOWFLAKE_ENDPOINT", double.url.as_str())],
+        &["--env", "sf"],
+    );
+}
