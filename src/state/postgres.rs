@@ -21,8 +21,19 @@ pub struct PostgresStore {
 impl PostgresStore {
     pub async fn connect(url: &str) -> Result<Self, StateError> {
         let describe = format!("`{}` (PostgreSQL)", redact_url(url));
+        // One direct connection first: a pool would hide why it failed behind a timeout.
+        sqlx::PgConnection::connect(url)
+            .await
+            .map_err(|source| StateError::Open {
+                store: describe.clone(),
+                source,
+            })?
+            .close()
+            .await
+            .ok();
         let pool = PgPoolOptions::new()
             .max_connections(4)
+            .acquire_timeout(std::time::Duration::from_secs(15))
             .connect(url)
             .await
             .map_err(|source| StateError::Open {
