@@ -1,5 +1,5 @@
-//! Snowflake through its SQL API v2 (`../shared/reference/snowflake.md`): authentication first;
-//! the statement client builds on it.
+//! Snowflake through its SQL API v2 (docs.snowflake.com/en/developer-guide/sql-api): signing in,
+//! the API's messages, the statement client, result types, and the warehouse on top of them.
 
 pub mod api;
 pub mod auth;

@@ -1,6 +1,9 @@
 //! The Snowflake statement client against the local double of the SQL API, over real HTTP.
 
+// Shared with the benchmarks.
+#[path = "../../support/snowflake/double.rs"]
 mod double;
+#[path = "../../support/snowflake/translate.rs"]
 pub mod translate;
 
 use std::sync::Mutex;

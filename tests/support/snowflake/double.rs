@@ -1,7 +1,9 @@
-//! A local double of Snowflake's SQL API v2 (`../shared/reference/snowflake.md`) on loopback:
+//! A local double of Snowflake's SQL API v2 (docs.snowflake.com/en/developer-guide/sql-api) on loopback:
 //! it checks each request's JWT against the user's public key, runs statements on DuckDB,
 //! answers in `jsonv2` split into partitions, remembers results by `requestId` so a retried
 //! request never runs twice, and injects faults.
+// The benchmarks use only part of it.
+#![allow(dead_code)]
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -45,6 +47,8 @@ struct Inner {
     random: Option<(f64, u64)>,
     /// Faults answered so far.
     injected: u32,
+    /// Requests received (every POST and GET).
+    requests: u32,
 }
 
 #[derive(Clone)]
@@ -71,6 +75,7 @@ impl Double {
             slow: HashMap::new(),
             random: None,
             injected: 0,
+            requests: 0,
         }));
         let app = Router::new()
             .route("/api/v2/statements", post(submit))
@@ -105,6 +110,11 @@ impl Double {
 
     pub fn inject(&self, faults: &[Fault]) {
         self.inner.lock().unwrap().faults.extend(faults.iter().copied());
+    }
+
+    /// How many requests the double has received.
+    pub fn requests(&self) -> u32 {
+        self.inner.lock().unwrap().requests
     }
 
     /// How many faults the double has answered with.
@@ -162,6 +172,7 @@ async fn submit(
     Json(body): Json<Value>,
 ) -> (StatusCode, Json<Value>) {
     let mut s = inner.lock().unwrap();
+    s.requests += 1;
     if !authorised(&s, &headers) {
         return error(401, "390144", "JWT token is invalid.", "08001");
     }
@@ -237,6 +248,7 @@ async fn status(
     headers: HeaderMap,
 ) -> (StatusCode, Json<Value>) {
     let mut s = inner.lock().unwrap();
+    s.requests += 1;
     if !authorised(&s, &headers) {
         return error(401, "390144", "JWT token is invalid.", "08001");
     }
