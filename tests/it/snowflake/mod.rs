@@ -282,3 +282,17 @@ fn history_and_members_as_of_each_refresh_on_snowflake() {
         &["--env", "sf"],
     );
 }
+
+/// `cdp demo seed` writes the demo into Snowflake (batched inserts through the SQL API), and
+/// its segments then have the sizes they have on DuckDB.
+#[test]
+fn demo_seed_on_snowflake_gives_the_same_segments() {
+    let (local, sf, double) = twin_projects();
+    double.setup("drop table users; drop table events;");
+    on_snowflake(&sf, &double, &["demo", "seed", "--users", "400"]).ok();
+    for name in ["active_last_30d", "big_spenders_usd", "upsell_candidates", "web_europe_engaged"] {
+        let want = ids(&local.run(&["segments", "preview", name, "--format", "csv"]).ok().stdout);
+        let got = ids(&on_snowflake(&sf, &double, &["segments", "preview", name, "--format", "csv"]).ok().stdout);
+        assert_eq!(got, want, "{name}");
+    }
+}

@@ -74,6 +74,7 @@ fn rewrite(code: &str) -> String {
         .replace("timestamp_ntz", "timestamp")
         .replace(" variant", " json")
         .replace("regexp_instr(", "cdp_regexp_instr(")
+        .replace("parse_json(", "json(")
 }
 
 #[test]
