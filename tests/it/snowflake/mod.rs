@@ -296,3 +296,44 @@ fn demo_seed_on_snowflake_gives_the_same_segments() {
         assert_eq!(got, want, "{name}");
     }
 }
+
+/// Killing `cdp refresh` on Snowflake at any moment (even mid-transaction, which the API runs
+/// as one request) loses nothing: the next refresh gives every segment its right members.
+#[test]
+fn killing_refresh_on_snowflake_loses_nothing() {
+    let (local, sf, double) = twin_projects();
+    on_snowflake(&sf, &double, &["apply", "--auto-approve"]).ok();
+    let started = std::time::Instant::now();
+    on_snowflake(&sf, &double, &["refresh", "--all"]).ok();
+    let span = started.elapsed();
+    let bin = assert_cmd::cargo::cargo_bin("cdp");
+    for (day, fraction) in [(1, 0.2), (2, 0.5), (3, 0.8)] {
+        let now = (chrono::DateTime::parse_from_rfc3339(crate::common::NOW).unwrap()
+            + chrono::Duration::days(day))
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string();
+        let mut child = std::process::Command::new(&bin)
+            .args(["--project-dir", &sf.path().to_string_lossy(), "--env", "sf", "refresh", "--all"])
+            .env("CDP_NOW", &now)
+            .env("SNOWFLAKE_ENDPOINT", &double.url)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(span.mul_f64(fraction));
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let env = [("SNOWFLAKE_ENDPOINT", double.url.as_str()), ("CDP_NOW", now.as_str())];
+        sf.run_env(&["--env", "sf", "refresh", "--all", "--wait", "0"], &env).ok();
+        for name in segment_names(&sf) {
+            let want = ids(
+                &local
+                    .run_env(&["segments", "preview", &name, "--format", "csv"], &[("CDP_NOW", &now)])
+                    .ok()
+                    .stdout,
+            );
+            let got = ids(&sf.run_env(&["--env", "sf", "segments", "members", &name, "--format", "csv"], &env).ok().stdout);
+            assert_eq!(got, want, "{name} as of {now}");
+        }
+    }
+}
