@@ -292,3 +292,30 @@ fn runs_on_a_warehouse_cdp_did_not_create() {
         ["c1", "c3", "c4"]
     );
 }
+
+/// PostgreSQL over TLS (`sslmode=require`), for the warehouse and the state store alike.
+#[test]
+fn postgres_over_tls() {
+    let Some(admin) = crate::common::postgres_url("tls") else {
+        return;
+    };
+    let db = crate::common::PgDatabase::create(&admin, "tls");
+    let url = format!("{}?sslmode=require", db.url);
+    let p = TempProject::with(
+        "environments:\n  dev:\n    warehouse: { type: postgres, url: \"${PGX}\" }\n    state: { url: \"${PGX}\" }\n",
+        &[],
+    );
+    let env = [("PGX", url.as_str())];
+    let ssl = p.run_env(&["query", "show ssl", "--format", "csv"], &env);
+    if ssl.stdout.lines().nth(1) != Some("on") {
+        // A server without TLS: nothing to check here (the other PostgreSQL tests still run).
+        eprintln!("the test server does not offer TLS: {}", ssl.snapshot());
+        return;
+    }
+    let used = p.run_env(
+        &["query", "select ssl from pg_stat_ssl where pid = pg_backend_pid()", "--format", "csv"],
+        &env,
+    );
+    assert_eq!(used.ok().stdout, "ssl\ntrue\n");
+    p.run_env(&["migrate"], &env).ok();
+}
