@@ -47,6 +47,9 @@ pub async fn advance(
         advanced: spec.advanced.saturating_add(days),
         ..spec
     };
+    if !wh.open_transactions() {
+        return staged(wh, tables, spec_table, &spec, &later, progress).await;
+    }
     wh.execute("begin").await?;
     match append(wh, tables, spec_table, &spec, &later, progress).await {
         Ok(done) => {
@@ -60,12 +63,76 @@ pub async fn advance(
     }
 }
 
+/// Where a transaction cannot span the appends (Snowflake): the rows go to empty copies of the
+/// tables first, then one transaction moves them in and moves the spec's end. A run killed
+/// before that transaction leaves only the copies, which the next run replaces.
+async fn staged(
+    wh: &mut dyn Warehouse,
+    tables: &Tables,
+    spec_table: &SpecTable,
+    spec: &Spec,
+    later: &Spec,
+    progress: &dyn Progress,
+) -> Result<Advanced> {
+    let d = wh.dialect();
+    let targets = [
+        (d.ident(&tables.users.table), spec_table.staging("users")),
+        (d.ident(&tables.events.table), spec_table.staging("events")),
+    ];
+    for (target, staging) in &targets {
+        wh.execute(&format!("drop table if exists {staging}")).await?;
+        wh.execute(&format!(
+            "create table {staging} as select * from {target} where 1 = 0"
+        ))
+        .await?;
+    }
+    let staged_tables = Tables {
+        users: crate::project::config::UsersTable {
+            table: format!("{}.demo_next_users", spec_table.schema()),
+            ..tables.users.clone()
+        },
+        events: crate::project::config::EventsTable {
+            table: format!("{}.demo_next_events", spec_table.schema()),
+            ..tables.events.clone()
+        },
+    };
+    let done = append_rows(wh, &staged_tables, spec, later, progress).await?;
+    let mut moves: Vec<String> = targets
+        .iter()
+        .map(|(target, staging)| format!("insert into {target} select * from {staging}"))
+        .collect();
+    moves.push(spec_table.update_sql(later));
+    wh.transaction(&moves)
+        .await
+        .map_err(|f| Error::Query {
+            sql: moves[f.index].clone(),
+            source: f.source,
+        })?;
+    for (_, staging) in &targets {
+        let _ = wh.execute(&format!("drop table if exists {staging}")).await;
+    }
+    Ok(done)
+}
+
 /// The rows of the days between `spec` and `later`, and the spec's new end; the caller holds
 /// the transaction.
 async fn append(
     wh: &mut dyn Warehouse,
     tables: &Tables,
     spec_table: &SpecTable,
+    spec: &Spec,
+    later: &Spec,
+    progress: &dyn Progress,
+) -> Result<Advanced> {
+    let done = append_rows(wh, tables, spec, later, progress).await?;
+    wh.execute(&spec_table.update_sql(later)).await?;
+    Ok(done)
+}
+
+/// Appends the users and events of the days between `spec` and `later` to `tables`.
+async fn append_rows(
+    wh: &mut dyn Warehouse,
+    tables: &Tables,
     spec: &Spec,
     later: &Spec,
     progress: &dyn Progress,
@@ -92,7 +159,6 @@ async fn append(
         .append(&tables.events.table, &event_cols, &mut events)
         .await?;
     progress.finish();
-    wh.execute(&spec_table.update_sql(later)).await?;
     Ok(Advanced {
         days: later.advanced - spec.advanced,
         new_users,

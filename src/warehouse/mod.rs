@@ -102,6 +102,12 @@ pub trait Warehouse: Send {
         rows: &mut (dyn Iterator<Item = Vec<Cell>> + Send),
     ) -> Result<u64, WarehouseError>;
 
+    /// Whether statements sent one by one can share an open transaction (`begin` ... `commit`);
+    /// Snowflake's SQL API runs a transaction only inside one request.
+    fn open_transactions(&self) -> bool {
+        true
+    }
+
     /// Runs statements as one transaction: all of them take effect, or (on an error, or when
     /// the process dies) none. An error says which statement failed. An engine that must send a
     /// transaction in one request (Snowflake's SQL API) overrides this.

@@ -28,6 +28,10 @@ impl Warehouse for SnowflakeWarehouse {
         DialectKind::Snowflake.dialect()
     }
 
+    fn open_transactions(&self) -> bool {
+        false
+    }
+
     async fn execute(&mut self, sql: &str) -> Result<(), WarehouseError> {
         let n = count_statements(sql);
         self.client
