@@ -206,8 +206,15 @@ fn query_tag() -> String {
 pub async fn check_connection(project: &Project) -> Result<String, WarehouseError> {
     match &project.warehouse {
         WarehouseConfig::Snowflake(config) => {
-            let client = snowflake::connect(config, &project.root)
+            let mut client = snowflake::connect(config, &project.root)
                 .map_err(|e| WarehouseError::SnowflakeConnect(Box::new(e)))?;
+            // A check answers quickly: an account that does not answer twice is reported.
+            client.policy = snowflake::client::Policy {
+                attempts: 2,
+                base: std::time::Duration::from_millis(200),
+                cap: std::time::Duration::from_secs(1),
+                ..client.policy
+            };
             let request = snowflake::api::StatementRequest::new(config, "select 1", "cdp validate --connect", 1);
             let mut sink = FirstCell(None);
             client.run(&request, &mut sink).await?;

@@ -170,6 +170,18 @@ fn validate_connect_signs_in_or_says_why_not() {
     assert!(denied.stderr.contains("42501"), "{}", denied.stderr);
     assert!(denied.stderr.contains("hint: the role lacks a privilege"), "{}", denied.stderr);
 
+    // An account that does not answer (here: a closed port) is reported at once, with a hint.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let nowhere = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let gone = project("rsa_key.p8").run_env(
+        &["--env", "prod", "validate", "--connect"],
+        &[("SNOWFLAKE_ENDPOINT", nowhere.as_str())],
+    );
+    assert_eq!(gone.code, 1);
+    assert!(gone.stderr.contains("did not answer"), "{}", gone.stderr);
+    assert!(gone.stderr.contains("hint: check `account`"), "{}", gone.stderr);
+
     let missing = project("no_such_key.p8").run_env(&["--env", "prod", "validate", "--connect"], &env);
     assert_eq!(missing.code, 1);
     assert!(missing.stderr.contains("cannot read the private key file"), "{}", missing.stderr);
