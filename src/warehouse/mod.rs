@@ -190,15 +190,41 @@ pub async fn open(project: &Project) -> Result<Box<dyn Warehouse>, WarehouseErro
     }
 }
 
-/// `cdp` and the command being run (`cdp refresh`), for the warehouse's query history; never
-/// arguments, which may hold SQL or names.
+/// `cdp`, the command and the segments it names (`cdp segments preview power_users`), for the
+/// warehouse's query history; never other arguments, which may hold SQL.
 fn query_tag() -> String {
-    let command = std::env::args()
-        .skip(1)
-        .find(|a| !a.starts_with('-') && a.chars().all(|c| c.is_ascii_lowercase()));
-    match command {
-        Some(c) => format!("cdp {c}"),
-        None => "cdp".into(),
+    tag_of(std::env::args().skip(1))
+}
+
+fn tag_of(args: impl Iterator<Item = String>) -> String {
+    const TAKES_VALUE: &[&str] = &["--project-dir", "--env", "--format", "--now", "--limit", "--at", "--wait", "--users", "--days", "--seed", "--dialect"];
+    let mut words = vec!["cdp".to_string()];
+    let mut skip = false;
+    for a in args {
+        if std::mem::take(&mut skip) {
+            continue;
+        }
+        if a.starts_with('-') {
+            skip = TAKES_VALUE.contains(&a.as_str());
+            continue;
+        }
+        if a.is_empty() || !a.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
+            break;
+        }
+        words.push(a);
+    }
+    words.join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_query_tag_names_the_command_and_segments_only() {
+        let tag = |args: &[&str]| super::tag_of(args.iter().map(|s| s.to_string()));
+        assert_eq!(tag(&["--project-dir", "demo", "refresh", "power_users", "lapsed_payers"]), "cdp refresh power_users lapsed_payers");
+        assert_eq!(tag(&["--env", "prod", "segments", "preview", "power_users", "--limit", "5"]), "cdp segments preview power_users");
+        assert_eq!(tag(&["query", "select secret from t"]), "cdp query");
+        assert_eq!(tag(&["refresh", "--all"]), "cdp refresh");
     }
 }
 

@@ -27,6 +27,8 @@ pub enum Fault {
     Slow,
     /// Run the statement, then send a body cut off in the middle.
     Garbled,
+    /// Run the statement, then drop the connection without answering.
+    Drop,
 }
 
 struct Inner {
@@ -218,6 +220,11 @@ async fn submit(
             }
         }
     };
+    if let Some(Fault::Drop) = fault {
+        drop(s);
+        // Ends this connection's task before any byte of the response is written.
+        std::panic::resume_unwind(Box::new("connection dropped by the double"));
+    }
     match fault {
         Some(Fault::After(status)) => return error(status, "000000", "injected after running", ""),
         Some(Fault::Garbled) => {
@@ -280,11 +287,12 @@ fn random_fault(s: &mut Inner) -> Option<Fault> {
     if roll >= share {
         return None;
     }
-    Some(match x % 5 {
+    Some(match x % 6 {
         0 => Fault::Before(429),
         1 => Fault::Before(503),
         2 => Fault::After(503),
         3 => Fault::Garbled,
+        4 => Fault::Drop,
         _ => Fault::Slow,
     })
 }
