@@ -110,7 +110,13 @@ fn results_stream_from_every_partition_in_order() {
 #[test]
 fn a_lost_response_is_retried_and_the_statement_runs_once() {
     let double = Double::start(&fixture("rsa_key.pub"), SUBJECT, 100);
-    double.inject(&[Fault::Before(429), Fault::After(503), Fault::Drop, Fault::Before(500)]);
+    double.inject(&[
+        Fault::Before(429),
+        Fault::After(503),
+        Fault::Drop,
+        Fault::Delay(300),
+        Fault::Before(500),
+    ]);
     let c = client(&double, "rsa_key.p8");
     run(&c, &double, "create table t as select 1 as n").unwrap();
     let executions = double.executions();

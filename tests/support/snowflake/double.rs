@@ -29,6 +29,8 @@ pub enum Fault {
     Garbled,
     /// Run the statement, then drop the connection without answering.
     Drop,
+    /// Answer as usual, this many milliseconds late.
+    Delay(u64),
 }
 
 struct Inner {
@@ -173,23 +175,60 @@ async fn submit(
     headers: HeaderMap,
     Json(body): Json<Value>,
 ) -> (StatusCode, Json<Value>) {
-    let mut s = inner.lock().unwrap();
-    s.requests += 1;
-    if !authorised(&s, &headers) {
-        return error(401, "390144", "JWT token is invalid.", "08001");
+    let (delay, response) = answer(&inner, &q, &headers, &body);
+    if let Some(ms) = delay {
+        tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
     }
-    let fault = s.faults.pop_front().or_else(|| random_fault(&mut s));
+    match response {
+        Some(r) => r,
+        // Ends this connection's task before any byte of the response is written (the lock
+        // was released first).
+        None => std::panic::resume_unwind(Box::new("connection dropped by the double")),
+    }
+}
+
+/// The response to a submission, and how late to send it.
+fn answer(
+    inner: &Mutex<Inner>,
+    q: &HashMap<String, String>,
+    headers: &HeaderMap,
+    body: &Value,
+) -> (Option<u64>, Option<(StatusCode, Json<Value>)>) {
+    let mut s = inner.lock().unwrap();
+    let delay = match s.faults.front() {
+        Some(Fault::Delay(ms)) => {
+            let ms = *ms;
+            s.faults.pop_front();
+            Some(ms)
+        }
+        _ => None,
+    };
+    (delay, respond(&mut s, q, headers, body))
+}
+
+/// `None` drops the connection.
+fn respond(
+    s: &mut Inner,
+    q: &HashMap<String, String>,
+    headers: &HeaderMap,
+    body: &Value,
+) -> Option<(StatusCode, Json<Value>)> {
+    s.requests += 1;
+    if !authorised(s, headers) {
+        return Some(error(401, "390144", "JWT token is invalid.", "08001"));
+    }
+    let fault = s.faults.pop_front().or_else(|| random_fault(s));
     s.injected += u32::from(fault.is_some());
     if let Some(Fault::Before(status)) = fault {
-        return error(status, "000000", "injected", "");
+        return Some(error(status, "000000", "injected", ""));
     }
     if let Some(Fault::Deny) = fault {
-        return error(
+        return Some(error(
             422,
             "003001",
             "SQL access control error: Insufficient privileges to operate on warehouse 'ANALYTICS_WH'",
             "42501",
-        );
+        ));
     }
     let request = q.get("requestId").cloned().unwrap_or_default();
     let handle = match s.by_request.get(&request) {
@@ -215,37 +254,37 @@ async fn submit(
                 Err(message) => {
                     let mut e = error(422, "002003", &message, "42000");
                     e.1 .0["statementHandle"] = json!(handle);
-                    return e;
+                    return Some(e);
                 }
             }
         }
     };
     if let Some(Fault::Drop) = fault {
-        drop(s);
-        // Ends this connection's task before any byte of the response is written.
-        std::panic::resume_unwind(Box::new("connection dropped by the double"));
+        return None;
     }
     match fault {
-        Some(Fault::After(status)) => return error(status, "000000", "injected after running", ""),
+        Some(Fault::After(status)) => {
+            return Some(error(status, "000000", "injected after running", ""));
+        }
         Some(Fault::Garbled) => {
             let body = page(&s, &handle, 0, true).to_string();
             let cut = body.len() / 2;
-            return (StatusCode::OK, Json(Value::String(body[..cut].to_string())));
+            return Some((StatusCode::OK, Json(Value::String(body[..cut].to_string()))));
         }
         Some(Fault::Slow) => {
             s.slow.insert(handle.clone(), 1);
-            return (
+            return Some((
                 StatusCode::ACCEPTED,
                 Json(json!({
                     "code": "333334", "message": "Asynchronous execution in progress.",
                     "statementHandle": handle,
                     "statementStatusUrl": format!("/api/v2/statements/{handle}"),
                 })),
-            );
+            ));
         }
         _ => {}
     }
-    (StatusCode::OK, Json(page(&s, &handle, 0, true)))
+    Some((StatusCode::OK, Json(page(s, &handle, 0, true))))
 }
 
 async fn status(
