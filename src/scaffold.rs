@@ -49,6 +49,9 @@ pub const FILES: &[(&str, &str)] = &[
     ),
 ];
 
+/// Keeps cdp's local files (the embedded warehouse, the state store, assets) out of git.
+const GITIGNORE: &str = "# cdp's local warehouse, state store and assets\n.cdp/\n";
+
 /// Whether `dir` already holds a project (a `cdp.yaml` or a `segments/` folder).
 pub fn has_project(dir: &Path) -> bool {
     dir.join("cdp.yaml").exists() || dir.join("segments").is_dir()
@@ -69,7 +72,8 @@ pub fn write_demo(dir: &Path) -> Result<Vec<String>, Error> {
     let all = FILES
         .iter()
         .map(|(p, c)| (p.to_string(), c.to_string()))
-        .chain(schemas);
+        .chain(schemas)
+        .chain([(".gitignore".to_string(), GITIGNORE.to_string())]);
     for (rel, content) in all {
         let path = dir.join(&rel);
         if path.exists() {

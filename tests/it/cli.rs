@@ -11,6 +11,8 @@ fn quickstart_in_an_empty_folder() {
     assert!(p.path().join("segments/lapsed_payers.yaml").exists());
     assert!(p.path().join("schemas/segment.schema.json").exists());
     assert!(p.path().join(".cdp/warehouse.duckdb").exists());
+    let ignore = std::fs::read_to_string(p.path().join(".gitignore")).unwrap();
+    assert!(ignore.lines().any(|l| l == ".cdp/"), "{ignore}");
     for name in [
         "lapsed_payers",
         "power_users",
