@@ -84,7 +84,10 @@ fn main() {
         exited += f[4].parse::<i64>().unwrap();
     }
 
-    println!("workload: {users} users, 90 days of demo events, {} segments", segment_names().len());
+    println!(
+        "workload: {users} users, 90 days of demo events, {} segments",
+        segment_names().len()
+    );
     println!(
         "first refresh --all (everyone enters): {:.1}s, peak memory {} MB",
         first.as_secs_f64(),
@@ -134,7 +137,14 @@ fn segment_names() -> Vec<String> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("segments");
     let mut names: Vec<String> = std::fs::read_dir(root)
         .unwrap()
-        .map(|e| e.unwrap().path().file_stem().unwrap().to_string_lossy().to_string())
+        .map(|e| {
+            e.unwrap()
+                .path()
+                .file_stem()
+                .unwrap()
+                .to_string_lossy()
+                .to_string()
+        })
         .collect();
     names.sort();
     names
@@ -142,7 +152,12 @@ fn segment_names() -> Vec<String> {
 
 fn seed_and_apply(dir: &Path, users: u64) {
     let n = users.to_string();
-    run(dir, NOW, &["demo", "seed", "--users", &n, "--days", "90"], None);
+    run(
+        dir,
+        NOW,
+        &["demo", "seed", "--users", &n, "--days", "90"],
+        None,
+    );
     run(dir, NOW, &["apply", "--auto-approve"], None);
 }
 
@@ -150,8 +165,19 @@ fn membership_rows(dir: &Path) -> i64 {
     let (out, _) = run(
         dir,
         NOW,
-        &["query", "select count(*) from cdp.membership", "--format", "csv"],
+        &[
+            "query",
+            "select count(*) from cdp.membership",
+            "--format",
+            "csv",
+        ],
         None,
     );
-    String::from_utf8(out).unwrap().lines().nth(1).unwrap().parse().unwrap()
+    String::from_utf8(out)
+        .unwrap()
+        .lines()
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap()
 }

@@ -200,10 +200,16 @@ fn compare(wh: &duckdb::Connection, label: &str, compiled: &str, hand: &str, nai
     // defaults; rounds interleave the three queries so that noise hits them alike.
     for (setting, reset) in [
         (
-            format!("set memory_limit = '{}'", cdp::project::config::DEFAULT_DUCKDB_MEMORY),
+            format!(
+                "set memory_limit = '{}'",
+                cdp::project::config::DEFAULT_DUCKDB_MEMORY
+            ),
             "cdp's default memory_limit",
         ),
-        ("reset memory_limit".to_string(), "DuckDB's default memory_limit"),
+        (
+            "reset memory_limit".to_string(),
+            "DuckDB's default memory_limit",
+        ),
     ] {
         wh.execute_batch(&setting).unwrap();
         let mut times = [Vec::new(), Vec::new(), Vec::new()];

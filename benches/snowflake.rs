@@ -14,10 +14,10 @@ use std::time::Instant;
 mod support;
 use support::{ms, run};
 
-#[path = "../tests/support/snowflake/translate.rs"]
-mod translate;
 #[path = "../tests/support/snowflake/double.rs"]
 mod double;
+#[path = "../tests/support/snowflake/translate.rs"]
+mod translate;
 
 const PARTITION: usize = 100_000;
 
@@ -145,5 +145,8 @@ fn main() {
     println!(
         "requests per query: {requests} for {partitions} partitions (target: one per partition, plus the submission)"
     );
-    assert_eq!(requests, partitions, "the first partition comes with the submission");
+    assert_eq!(
+        requests, partitions,
+        "the first partition comes with the submission"
+    );
 }

@@ -49,7 +49,9 @@ pub enum Error {
     NothingApplied,
     #[error("{} not applied: {}", if names.len() == 1 { "this segment is" } else { "these segments are" }, names.join(", "))]
     NotApplied { names: Vec<String> },
-    #[error("cannot refresh `{segment}` as of {now}: it was last refreshed as of {last}, which is later")]
+    #[error(
+        "cannot refresh `{segment}` as of {now}: it was last refreshed as of {last}, which is later"
+    )]
     RefreshInPast {
         segment: String,
         last: chrono::DateTime<chrono::Utc>,

@@ -4,8 +4,8 @@
 pub mod cli;
 pub mod demo;
 pub mod error;
-pub mod membership;
 pub mod fixtures;
+pub mod membership;
 pub mod output;
 pub mod plan;
 pub mod preview;

@@ -128,9 +128,7 @@ pub fn project_texts(project: &Project) -> Result<Vec<(&SegmentDef, String)>> {
             let path = project.root.join(&def.file);
             std::fs::read_to_string(&path)
                 .map(|text| (def, text))
-                .map_err(|source| {
-                    Error::Load(crate::project::LoadError::Io { path, source })
-                })
+                .map_err(|source| Error::Load(crate::project::LoadError::Io { path, source }))
         })
         .collect()
 }
@@ -282,7 +280,8 @@ mod tests {
     #[test]
     fn the_hash_ignores_layout_comments_and_tests_but_not_meaning() {
         let a = "name: a\nrules:\n  all:\n    - { trait: plan, eq: pro }\n";
-        let b = "# a comment\nname: 'a'\nrules: { all: [ { trait: plan, eq: \"pro\" } ] }\ntests: []\n";
+        let b =
+            "# a comment\nname: 'a'\nrules: { all: [ { trait: plan, eq: \"pro\" } ] }\ntests: []\n";
         let c = "name: a\nrules:\n  all:\n    - { trait: plan, eq: basic }\n";
         assert_eq!(content_hash(a), content_hash(b));
         assert_ne!(content_hash(a), content_hash(c));

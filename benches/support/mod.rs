@@ -46,4 +46,3 @@ pub fn run(dir: &Path, now: &str, args: &[&str], stdout_file: Option<&Path>) -> 
     }
     (out, peak)
 }
-

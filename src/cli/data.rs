@@ -105,8 +105,9 @@ pub async fn quickstart(ctx: &Context, users: u64) -> Result<()> {
     drop(wh);
     let applied = super::state::apply_all(ctx, &project).await?;
     if applied > 0 {
-        ctx.printer
-            .note(&format!("applied {applied} segment versions (state in the state store)"));
+        ctx.printer.note(&format!(
+            "applied {applied} segment versions (state in the state store)"
+        ));
     }
     let refreshed = super::state::run_refresh(
         ctx,

@@ -255,6 +255,5 @@ fn parse_wait(text: &str) -> std::result::Result<Duration, String> {
     if text == "0" {
         return Ok(Duration::ZERO);
     }
-    crate::segment::parse::span_from_str(text)
-        .map(|s| Duration::from_secs(s.seconds.max(0) as u64))
+    crate::segment::parse::span_from_str(text).map(|s| Duration::from_secs(s.seconds.max(0) as u64))
 }

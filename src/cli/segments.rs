@@ -139,7 +139,10 @@ async fn known(
     project: &crate::project::Project,
     store: &dyn crate::state::Store,
     name: &str,
-) -> Result<(Vec<crate::state::Definition>, Option<chrono::DateTime<chrono::Utc>>)> {
+) -> Result<(
+    Vec<crate::state::Definition>,
+    Option<chrono::DateTime<chrono::Utc>>,
+)> {
     let (versions, removed) = store.versions(crate::state::SEGMENT, name).await?;
     if versions.is_empty() && project.segment(name).is_none() {
         return Err(Error::UnknownSegment {
@@ -208,12 +211,23 @@ pub async fn show(ctx: &Context, name: &str) -> Result<()> {
         ),
         (
             "last refresh",
-            text(last.as_ref().map(|s| s.at.format("%Y-%m-%d %H:%M:%S UTC").to_string())),
+            text(
+                last.as_ref()
+                    .map(|s| s.at.format("%Y-%m-%d %H:%M:%S UTC").to_string()),
+            ),
         ),
-        ("members", last.as_ref().map(|s| Cell::Int(s.size)).unwrap_or(Cell::Null)),
+        (
+            "members",
+            last.as_ref()
+                .map(|s| Cell::Int(s.size))
+                .unwrap_or(Cell::Null),
+        ),
         (
             "entered / exited",
-            text(last.as_ref().map(|s| format!("+{} / -{}", s.entered, s.exited))),
+            text(
+                last.as_ref()
+                    .map(|s| format!("+{} / -{}", s.entered, s.exited)),
+            ),
         ),
         ("compiled SQL", text(compiled)),
     ];
@@ -268,7 +282,9 @@ pub async fn history(ctx: &Context, name: &str) -> Result<()> {
         .collect();
     ctx.printer
         .rows(
-            &["at", "run", "version", "members", "entered", "exited", "seconds"],
+            &[
+                "at", "run", "version", "members", "entered", "exited", "seconds",
+            ],
             &rows,
         )
         .map_err(Error::Output)
@@ -368,8 +384,7 @@ impl warehouse::RowSink for Pairs {
             Some(Cell::Float(f)) => *f as i64,
             _ => 0,
         };
-        self.0
-            .push((row[0].to_text(), row[1].to_text(), n));
+        self.0.push((row[0].to_text(), row[1].to_text(), n));
         Ok(())
     }
 }

@@ -40,8 +40,10 @@ pub async fn migrate(ctx: &Context) -> Result<()> {
         .into_iter()
         .map(|(v, d)| vec![Cell::Int(v), Cell::Text(d)])
         .collect();
-    ctx.printer
-        .note(&format!("the state store {} is up to date", store.describe()));
+    ctx.printer.note(&format!(
+        "the state store {} is up to date",
+        store.describe()
+    ));
     ctx.printer
         .rows(&["version", "migration"], &rows)
         .map_err(Error::Output)
@@ -137,7 +139,12 @@ fn confirm() -> Result<()> {
     }
 }
 
-pub async fn refresh(ctx: &Context, segments: Vec<String>, all: bool, wait: Duration) -> Result<()> {
+pub async fn refresh(
+    ctx: &Context,
+    segments: Vec<String>,
+    all: bool,
+    wait: Duration,
+) -> Result<()> {
     let project = ctx.load()?;
     let selection = if all || segments.is_empty() {
         Selection::All
@@ -160,7 +167,9 @@ pub async fn refresh(ctx: &Context, segments: Vec<String>, all: bool, wait: Dura
         .collect();
     ctx.printer
         .rows(
-            &["segment", "version", "members", "entered", "exited", "duration"],
+            &[
+                "segment", "version", "members", "entered", "exited", "duration",
+            ],
             &rows,
         )
         .map_err(Error::Output)
@@ -207,7 +216,10 @@ fn print_plan(ctx: &Context, plan: &Plan) -> Result<()> {
                 "items": plan.items,
                 "unchanged": plan.unchanged,
             });
-            format!("{}\n", serde_json::to_string_pretty(&value).expect("plan serialises"))
+            format!(
+                "{}\n",
+                serde_json::to_string_pretty(&value).expect("plan serialises")
+            )
         }
         Format::Markdown => plan_markdown(plan),
         Format::Table | Format::Csv => plan_text(plan),
@@ -274,7 +286,12 @@ fn plan_text(plan: &Plan) -> String {
             .applied_version
             .map(|v| format!(" (applied version {v})"))
             .unwrap_or_default();
-        s.push_str(&format!("{} {} {}{version}\n", sign(i.action), i.action.as_str(), i.segment));
+        s.push_str(&format!(
+            "{} {} {}{version}\n",
+            sign(i.action),
+            i.action.as_str(),
+            i.segment
+        ));
         match (i.members_now, i.members_last) {
             (Some(now), None) => s.push_str(&format!("    members now {}\n", number(Some(now)))),
             (now, Some(last)) => s.push_str(&format!(
@@ -318,7 +335,9 @@ fn plan_markdown(plan: &Plan) -> String {
             sign(i.action),
             i.action.as_str(),
             i.segment,
-            i.applied_version.map(|v| v.to_string()).unwrap_or("-".into()),
+            i.applied_version
+                .map(|v| v.to_string())
+                .unwrap_or("-".into()),
             number(i.members_now),
             number(i.members_last),
             delta(i.members_now, i.members_last)

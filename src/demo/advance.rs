@@ -80,7 +80,8 @@ async fn staged(
         (d.ident(&tables.events.table), spec_table.staging("events")),
     ];
     for (target, staging) in &targets {
-        wh.execute(&format!("drop table if exists {staging}")).await?;
+        wh.execute(&format!("drop table if exists {staging}"))
+            .await?;
         wh.execute(&format!(
             "create table {staging} as select * from {target} where 1 = 0"
         ))
@@ -102,12 +103,10 @@ async fn staged(
         .map(|(target, staging)| format!("insert into {target} select * from {staging}"))
         .collect();
     moves.push(spec_table.update_sql(later));
-    wh.transaction(&moves)
-        .await
-        .map_err(|f| Error::Query {
-            sql: moves[f.index].clone(),
-            source: f.source,
-        })?;
+    wh.transaction(&moves).await.map_err(|f| Error::Query {
+        sql: moves[f.index].clone(),
+        source: f.source,
+    })?;
     for (_, staging) in &targets {
         let _ = wh.execute(&format!("drop table if exists {staging}")).await;
     }

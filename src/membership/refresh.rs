@@ -69,12 +69,18 @@ pub async fn refresh(
         .map_err(|e| Error::Internal(e.to_string()))?;
 
     if show_sql {
-        note(&format!("-- the membership query of {}:\n{query}", order.join(", ")));
+        note(&format!(
+            "-- the membership query of {}:\n{query}",
+            order.join(", ")
+        ));
     }
     let single = (order.len() == 1).then(|| order[0].as_str());
     let run_id = store.start_run("refresh", single, Utc::now()).await?;
     let started = Instant::now();
-    let result = run(wh, &tables, &applied, &order, &query, run_id, now, started, store, progress).await;
+    let result = run(
+        wh, &tables, &applied, &order, &query, run_id, now, started, store, progress,
+    )
+    .await;
     for table in [tables.stage(), tables.changes()] {
         let _ = wh.execute(&format!("drop table if exists {table}")).await;
     }
@@ -173,8 +179,12 @@ pub async fn applied_segments(store: &dyn Store) -> Result<Vec<(SegmentDef, i64,
     let mut out = Vec::new();
     for d in store.definitions(SEGMENT).await? {
         let file = format!("{} (applied version {})", d.name, d.version);
-        let def = crate::project::parse_segment_text(&file, &d.content)
-            .map_err(|invalid| Error::AppliedInvalid { name: d.name.clone(), invalid })?;
+        let def = crate::project::parse_segment_text(&file, &d.content).map_err(|invalid| {
+            Error::AppliedInvalid {
+                name: d.name.clone(),
+                invalid,
+            }
+        })?;
         out.push((def, d.version, d.hash));
     }
     Ok(out)
@@ -234,7 +244,8 @@ async fn recover(store: &dyn Store, wh: &mut dyn Warehouse, tables: &Tables) -> 
         return Ok(());
     }
     let mut found = Records::default();
-    wh.query(&tables.refreshes_of_runs(&ids), &mut found).await?;
+    wh.query(&tables.refreshes_of_runs(&ids), &mut found)
+        .await?;
     for s in &found.0 {
         store.record_snapshot(s).await?;
     }
@@ -263,7 +274,11 @@ async fn check_not_before_last(
     wh.query(&tables.last_refreshes(), &mut last).await?;
     for (segment, at) in last.0 {
         if at > now && names.contains(&segment) {
-            return Err(Error::RefreshInPast { segment, last: at, now });
+            return Err(Error::RefreshInPast {
+                segment,
+                last: at,
+                now,
+            });
         }
     }
     Ok(())

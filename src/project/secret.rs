@@ -72,7 +72,10 @@ mod tests {
     fn passwords_in_a_line_are_masked_in_place() {
         let line = r#"  state: { url: "postgres://cdp:hunter2@db:5432/x" }  # and sqlite://a"#;
         let masked = mask_passwords(line);
-        assert_eq!(masked, r#"  state: { url: "postgres://cdp:*******@db:5432/x" }  # and sqlite://a"#);
+        assert_eq!(
+            masked,
+            r#"  state: { url: "postgres://cdp:*******@db:5432/x" }  # and sqlite://a"#
+        );
         assert_eq!(masked.len(), line.len());
         assert_eq!(mask_passwords("no url here"), "no url here");
     }

@@ -48,7 +48,11 @@ pub fn fuse(plans: &[Plan]) -> Fused {
                         sequences.columns.push((local, offset + i));
                     }
                     Column::Aggregate { test, .. } | Column::Seen { test, .. } => {
-                        need(&mut aggregates.scan.events, &test.event, test.from.map(|b| b.at));
+                        need(
+                            &mut aggregates.scan.events,
+                            &test.event,
+                            test.from.map(|b| b.at),
+                        );
                         let columns = &mut aggregates.scan.columns;
                         let local = columns.iter().position(|x| x == c).unwrap_or_else(|| {
                             columns.push(c.clone());
@@ -132,7 +136,11 @@ mod tests {
     }
 
     fn plan(name: &str, yaml: &str) -> Plan {
-        lower(name, &parse::rule_from_str(yaml).expect("rule parses"), now())
+        lower(
+            name,
+            &parse::rule_from_str(yaml).expect("rule parses"),
+            now(),
+        )
     }
 
     #[test]
@@ -163,7 +171,10 @@ mod tests {
         assert_eq!(events.len(), 1);
         assert_eq!(events[0].1, b.scan.unwrap().events[0].1);
         let all = fuse(&[a, c]);
-        assert_eq!(all.groups[0].scan.events, vec![("purchase".to_string(), None)]);
+        assert_eq!(
+            all.groups[0].scan.events,
+            vec![("purchase".to_string(), None)]
+        );
     }
 
     #[test]
@@ -186,8 +197,16 @@ mod tests {
         assert_eq!(fused.groups.len(), 2);
         assert_eq!(fused.groups[0].columns, vec![(0, 0), (1, 1)]);
         assert_eq!(fused.groups[1].columns, vec![(0, 2)]);
-        assert_eq!(fused.groups[1].scan.columns, vec![Column::SequenceMatched(0)]);
-        let names: Vec<&str> = fused.groups[1].scan.events.iter().map(|e| e.0.as_str()).collect();
+        assert_eq!(
+            fused.groups[1].scan.columns,
+            vec![Column::SequenceMatched(0)]
+        );
+        let names: Vec<&str> = fused.groups[1]
+            .scan
+            .events
+            .iter()
+            .map(|e| e.0.as_str())
+            .collect();
         assert_eq!(names, ["add_to_cart", "purchase"]);
         assert!(matches!(
             &fused.members[1].1,

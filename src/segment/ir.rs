@@ -26,7 +26,11 @@ pub struct Scan {
 
 /// Adds an event name to a scan's reads, from `since` (`None`: all history); a name read twice is
 /// read from the earlier instant.
-pub fn need(events: &mut Vec<(String, Option<DateTime<Utc>>)>, event: &str, since: Option<DateTime<Utc>>) {
+pub fn need(
+    events: &mut Vec<(String, Option<DateTime<Utc>>)>,
+    event: &str,
+    since: Option<DateTime<Utc>>,
+) {
     match events.iter_mut().find(|(n, _)| n == event) {
         Some((_, have)) => {
             *have = match (*have, since) {

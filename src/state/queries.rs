@@ -5,8 +5,7 @@ use chrono::{DateTime, Utc};
 
 use super::{Definition, Run, Snapshot};
 
-pub(super) const DEFINITION_COLUMNS: &str =
-    "name, version, hash, content, applied_by, applied_at";
+pub(super) const DEFINITION_COLUMNS: &str = "name, version, hash, content, applied_by, applied_at";
 pub(super) const RUN_COLUMNS: &str =
     "id, command, segment, started_at, ended_at, rows, status, error";
 pub(super) const SNAPSHOT_COLUMNS: &str =

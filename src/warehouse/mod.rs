@@ -197,7 +197,19 @@ fn query_tag() -> String {
 }
 
 fn tag_of(args: impl Iterator<Item = String>) -> String {
-    const TAKES_VALUE: &[&str] = &["--project-dir", "--env", "--format", "--now", "--limit", "--at", "--wait", "--users", "--days", "--seed", "--dialect"];
+    const TAKES_VALUE: &[&str] = &[
+        "--project-dir",
+        "--env",
+        "--format",
+        "--now",
+        "--limit",
+        "--at",
+        "--wait",
+        "--users",
+        "--days",
+        "--seed",
+        "--dialect",
+    ];
     let mut words = vec!["cdp".to_string()];
     let mut skip = false;
     for a in args {
@@ -208,7 +220,11 @@ fn tag_of(args: impl Iterator<Item = String>) -> String {
             skip = TAKES_VALUE.contains(&a.as_str());
             continue;
         }
-        if a.is_empty() || !a.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
+        if a.is_empty()
+            || !a
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        {
             break;
         }
         words.push(a);
@@ -221,8 +237,28 @@ mod tests {
     #[test]
     fn the_query_tag_names_the_command_and_segments_only() {
         let tag = |args: &[&str]| super::tag_of(args.iter().map(|s| s.to_string()));
-        assert_eq!(tag(&["--project-dir", "demo", "refresh", "power_users", "lapsed_payers"]), "cdp refresh power_users lapsed_payers");
-        assert_eq!(tag(&["--env", "prod", "segments", "preview", "power_users", "--limit", "5"]), "cdp segments preview power_users");
+        assert_eq!(
+            tag(&[
+                "--project-dir",
+                "demo",
+                "refresh",
+                "power_users",
+                "lapsed_payers"
+            ]),
+            "cdp refresh power_users lapsed_payers"
+        );
+        assert_eq!(
+            tag(&[
+                "--env",
+                "prod",
+                "segments",
+                "preview",
+                "power_users",
+                "--limit",
+                "5"
+            ]),
+            "cdp segments preview power_users"
+        );
         assert_eq!(tag(&["query", "select secret from t"]), "cdp query");
         assert_eq!(tag(&["refresh", "--all"]), "cdp refresh");
     }
@@ -241,13 +277,21 @@ pub async fn check_connection(project: &Project) -> Result<String, WarehouseErro
                 cap: std::time::Duration::from_secs(1),
                 ..client.policy
             };
-            let request = snowflake::api::StatementRequest::new(config, "select 1", "cdp validate --connect", 1);
+            let request = snowflake::api::StatementRequest::new(
+                config,
+                "select 1",
+                "cdp validate --connect",
+                1,
+            );
             let mut sink = FirstCell(None);
             client.run(&request, &mut sink).await?;
             Ok(format!(
                 "Snowflake at {} as {}",
                 config.base_url(),
-                config.user.clone().unwrap_or_else(|| "the token's user".into())
+                config
+                    .user
+                    .clone()
+                    .unwrap_or_else(|| "the token's user".into())
             ))
         }
         other => {

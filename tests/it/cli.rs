@@ -40,7 +40,12 @@ fn quickstart_in_an_empty_folder() {
         assert_eq!((b[2].as_str(), b[3].as_str()), ("0", "0"), "{b:?}");
     }
     let history = p.run(&["segments", "history", "power_users", "--format", "csv"]);
-    assert_eq!(history.ok().stdout.lines().count(), 4, "three refreshes: {}", history.stdout);
+    assert_eq!(
+        history.ok().stdout.lines().count(),
+        4,
+        "three refreshes: {}",
+        history.stdout
+    );
 }
 
 #[test]

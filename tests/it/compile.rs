@@ -172,7 +172,11 @@ fn membership_sql_in_every_dialect() {
         },
     ];
     let mut text = String::new();
-    for kind in [DialectKind::Duckdb, DialectKind::Postgres, DialectKind::Snowflake] {
+    for kind in [
+        DialectKind::Duckdb,
+        DialectKind::Postgres,
+        DialectKind::Snowflake,
+    ] {
         let t = Tables::new(kind, "cdp");
         let merge = Merge {
             segments: &segments,

@@ -25,13 +25,24 @@ fn moment(seed: u64, span: Duration) -> Duration {
     span.mul_f64((x >> 11) as f64 / (1u64 << 53) as f64)
 }
 
-const SEGMENTS: [&str; 4] = ["active_last_30d", "power_users", "upsell_candidates", "new_not_activated"];
+const SEGMENTS: [&str; 4] = [
+    "active_last_30d",
+    "power_users",
+    "upsell_candidates",
+    "new_not_activated",
+];
 
 fn check(p: &TempProject, now: &str) {
     let env = [("CDP_NOW", now)];
     for s in SEGMENTS {
-        let want = ids(&p.run_env(&["segments", "preview", s, "--format", "csv"], &env).ok().stdout);
-        let got = ids(&p.run_env(&["segments", "members", s, "--format", "csv"], &env).ok().stdout);
+        let want = ids(&p
+            .run_env(&["segments", "preview", s, "--format", "csv"], &env)
+            .ok()
+            .stdout);
+        let got = ids(&p
+            .run_env(&["segments", "members", s, "--format", "csv"], &env)
+            .ok()
+            .stdout);
         assert_eq!(got, want, "members of {s} as of {now}");
         let history = p.run_env(&["segments", "history", s, "--format", "csv"], &env);
         let rows: Vec<Vec<i64>> = history
@@ -39,17 +50,31 @@ fn check(p: &TempProject, now: &str) {
             .stdout
             .lines()
             .skip(1)
-            .map(|l| l.split(',').skip(3).take(3).map(|v| v.parse().unwrap()).collect())
+            .map(|l| {
+                l.split(',')
+                    .skip(3)
+                    .take(3)
+                    .map(|v| v.parse().unwrap())
+                    .collect()
+            })
             .collect();
         for w in rows.windows(2) {
             assert_eq!(w[1][0], w[0][0] + w[1][1] - w[1][2], "{s}: {rows:?}");
         }
-        assert_eq!(rows.last().unwrap()[0] as usize, want.len(), "{s}: {rows:?}");
+        assert_eq!(
+            rows.last().unwrap()[0] as usize,
+            want.len(),
+            "{s}: {rows:?}"
+        );
     }
     let twice = "select count(*) as n from (select segment, user_id from cdp.membership \
                  where exited_at is null group by segment, user_id having count(*) > 1) as x";
     let out = p.run_env(&["query", twice, "--format", "csv"], &env);
-    assert_eq!(out.ok().stdout.lines().nth(1), Some("0"), "one open interval per member");
+    assert_eq!(
+        out.ok().stdout.lines().nth(1),
+        Some("0"),
+        "one open interval per member"
+    );
 }
 
 #[test]
@@ -66,7 +91,12 @@ fn killing_refresh_at_any_moment_loses_nothing() {
     for seed in 1..=5u64 {
         let now = day(seed as i64);
         let mut child = std::process::Command::new(&bin)
-            .args(["--project-dir", &p.path().to_string_lossy(), "refresh", "--all"])
+            .args([
+                "--project-dir",
+                &p.path().to_string_lossy(),
+                "refresh",
+                "--all",
+            ])
             .env("CDP_NOW", &now)
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
@@ -81,9 +111,14 @@ fn killing_refresh_at_any_moment_loses_nothing() {
         check(&p, &now);
     }
     // Some kills landed inside a refresh (the next run found them unfinished).
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let runs = rt.block_on(async {
-        let store = cdp::state::open(None, &p.path().join(".cdp")).await.unwrap();
+        let store = cdp::state::open(None, &p.path().join(".cdp"))
+            .await
+            .unwrap();
         store.runs(100).await.unwrap()
     });
     let interrupted = runs.iter().filter(|r| r.status == "interrupted").count();
@@ -112,7 +147,9 @@ fn a_second_refresh_waits_for_the_lock_or_says_who_holds_it() {
     let refused = p.run(&["refresh", "--all", "--wait", "0"]);
     assert_eq!(refused.code, 1);
     assert!(
-        refused.stderr.contains("holds the project lock: `cdp refresh (test)` (pid"),
+        refused
+            .stderr
+            .contains("holds the project lock: `cdp refresh (test)` (pid"),
         "{}",
         refused.stderr
     );
@@ -123,5 +160,9 @@ fn a_second_refresh_waits_for_the_lock_or_says_who_holds_it() {
     let waited = p.run(&["refresh", "--all", "--wait", "30s"]);
     releaser.join().unwrap();
     waited.ok();
-    assert!(waited.stderr.contains("waiting up to 30s"), "{}", waited.stderr);
+    assert!(
+        waited.stderr.contains("waiting up to 30s"),
+        "{}",
+        waited.stderr
+    );
 }

@@ -317,8 +317,11 @@ fn sql_and_reference_evaluator_agree() {
     let users = dataset(11, 80);
     let duck = std::cell::RefCell::new(DuckDbWarehouse::in_memory().unwrap());
     rt.block_on(load(&mut *duck.borrow_mut(), &users));
-    rt.block_on(duck.borrow_mut().execute(crate::snowflake::translate::SETUP))
-        .unwrap();
+    rt.block_on(
+        duck.borrow_mut()
+            .execute(crate::snowflake::translate::SETUP),
+    )
+    .unwrap();
     let pg_db =
         postgres_url("differential").map(|admin| PgDatabase::create(&admin, "differential"));
     let pg = pg_db.as_ref().map(|db| {

@@ -15,7 +15,10 @@ fn the_ci_pipeline_runs_only_real_cdp_commands() {
     let text = std::fs::read_to_string(&path).unwrap();
     let workflow: serde_json::Value = serde_saphyr::from_str(&text).expect("the workflow is YAML");
     let jobs = workflow["jobs"].as_object().expect("jobs");
-    assert!(jobs.len() >= 2, "a check job for pull requests and an apply job on merge");
+    assert!(
+        jobs.len() >= 2,
+        "a check job for pull requests and an apply job on merge"
+    );
     let mut commands = Vec::new();
     for job in jobs.values() {
         for step in job["steps"].as_array().expect("steps") {

@@ -30,7 +30,12 @@ async fn contract(store: &dyn Store) {
     assert!(store.definitions(state::SEGMENT).await.unwrap().is_empty());
 
     store
-        .apply(state::SEGMENT, &[put("a", "h1"), put("b", "h1")], "ana", t(1))
+        .apply(
+            state::SEGMENT,
+            &[put("a", "h1"), put("b", "h1")],
+            "ana",
+            t(1),
+        )
         .await
         .unwrap();
     store
@@ -45,14 +50,22 @@ async fn contract(store: &dyn Store) {
     let current = store.definitions(state::SEGMENT).await.unwrap();
     assert_eq!(current.len(), 1, "b is removed: {current:?}");
     assert_eq!(
-        (current[0].name.as_str(), current[0].version, current[0].hash.as_str()),
+        (
+            current[0].name.as_str(),
+            current[0].version,
+            current[0].hash.as_str()
+        ),
         ("a", 2, "h2")
     );
     assert_eq!(current[0].applied_by, "bo");
     assert_eq!(current[0].applied_at, t(2));
     let (versions, removed) = store.versions(state::SEGMENT, "b").await.unwrap();
     assert_eq!(versions.len(), 1);
-    assert_eq!(removed, Some(t(2)), "the removal is recorded, the history kept");
+    assert_eq!(
+        removed,
+        Some(t(2)),
+        "the removal is recorded, the history kept"
+    );
     // Re-adding a removed definition continues its versions.
     store
         .apply(state::SEGMENT, &[put("b", "h3")], "ana", t(3))
@@ -93,8 +106,14 @@ async fn lock_is_exclusive(open: impl AsyncFn() -> Box<dyn Store>) {
     let first = open().await;
     let second = open().await;
     let quiet = |_: &state::LockHolder| {};
-    let held = first.lock("cdp refresh", Duration::ZERO, &quiet).await.unwrap();
-    match second.lock("cdp apply", Duration::from_millis(300), &quiet).await {
+    let held = first
+        .lock("cdp refresh", Duration::ZERO, &quiet)
+        .await
+        .unwrap();
+    match second
+        .lock("cdp apply", Duration::from_millis(300), &quiet)
+        .await
+    {
         Err(StateError::Locked(holder)) => {
             assert_eq!(holder.holder, "cdp refresh");
             assert_eq!(holder.pid, i64::from(std::process::id()));
@@ -141,7 +160,10 @@ fn postgres_store_keeps_the_contract() {
 fn an_unknown_url_scheme_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let err = runtime()
-        .block_on(state::open(Some(&Secret::new("mysql://u:pw@h/db")), dir.path()))
+        .block_on(state::open(
+            Some(&Secret::new("mysql://u:pw@h/db")),
+            dir.path(),
+        ))
         .err()
         .expect("refused");
     let text = err.to_string();

@@ -313,7 +313,12 @@ fn postgres_over_tls() {
         return;
     }
     let used = p.run_env(
-        &["query", "select ssl from pg_stat_ssl where pid = pg_backend_pid()", "--format", "csv"],
+        &[
+            "query",
+            "select ssl from pg_stat_ssl where pid = pg_backend_pid()",
+            "--format",
+            "csv",
+        ],
         &env,
     );
     assert_eq!(used.ok().stdout, "ssl\ntrue\n");

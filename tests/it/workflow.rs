@@ -34,7 +34,11 @@ fn plan_shows_adds_changes_and_removals_and_apply_records_them() {
 
     let refused = p.run(&["apply"]);
     assert_eq!(refused.code, 1);
-    assert!(refused.stderr.contains("--auto-approve"), "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("--auto-approve"),
+        "{}",
+        refused.stderr
+    );
 
     p.run(&["apply", "--auto-approve"]).ok();
     let none = p.run(&["plan", "--detailed-exitcode"]);
@@ -55,7 +59,10 @@ fn plan_shows_adds_changes_and_removals_and_apply_records_them() {
     );
     // Layout and comments alone are no change.
     let lapsed = std::fs::read_to_string(p.path().join("segments/lapsed_payers.yaml")).unwrap();
-    p.write("segments/lapsed_payers.yaml", &format!("# reviewed\n{lapsed}\n\n"));
+    p.write(
+        "segments/lapsed_payers.yaml",
+        &format!("# reviewed\n{lapsed}\n\n"),
+    );
 
     let table = p.run(&["plan", "--detailed-exitcode"]);
     assert_eq!(table.code, 2, "{}", table.snapshot());
@@ -81,11 +88,21 @@ fn plan_shows_adds_changes_and_removals_and_apply_records_them() {
 #[test]
 fn an_invalid_project_is_not_applied() {
     let p = seeded();
-    p.write("segments/broken.yaml", "name: broken\nrules: { event: purchase, withn: 3d }\n");
+    p.write(
+        "segments/broken.yaml",
+        "name: broken\nrules: { event: purchase, withn: 3d }\n",
+    );
     let out = p.run(&["apply", "--auto-approve"]);
     assert_eq!(out.code, 1);
-    assert!(out.stderr.contains("did you mean `within`"), "{}", out.stderr);
-    assert!(!p.path().join(".cdp/state.db").exists(), "nothing was recorded");
+    assert!(
+        out.stderr.contains("did you mean `within`"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        !p.path().join(".cdp/state.db").exists(),
+        "nothing was recorded"
+    );
 }
 
 #[test]
@@ -142,11 +159,17 @@ pub(crate) fn history_follows_refreshes(p: &TempProject, env: &[(&str, &str)], a
     }
     // Refreshing again with nothing changed adds no membership rows.
     let count = "select count(*) as n from cdp.membership";
-    let before = run(&["query", count, "--format", "csv"], &expected[2].0).ok().stdout.clone();
+    let before = run(&["query", count, "--format", "csv"], &expected[2].0)
+        .ok()
+        .stdout
+        .clone();
     for _ in 0..3 {
         run(&["refresh", "--all"], &expected[2].0).ok();
     }
-    let after = run(&["query", count, "--format", "csv"], &expected[2].0).ok().stdout.clone();
+    let after = run(&["query", count, "--format", "csv"], &expected[2].0)
+        .ok()
+        .stdout
+        .clone();
     assert_eq!(before, after);
 
     for (now, sets) in &expected {
@@ -158,10 +181,16 @@ pub(crate) fn history_follows_refreshes(p: &TempProject, env: &[(&str, &str)], a
             assert_eq!(&ids(&got.ok().stdout), want, "{s} as of {now}");
         }
     }
-    let current = run(&["segments", "members", "active_last_30d", "--format", "csv"], &expected[2].0);
+    let current = run(
+        &["segments", "members", "active_last_30d", "--format", "csv"],
+        &expected[2].0,
+    );
     assert_eq!(ids(&current.ok().stdout), expected[2].1[0]);
 
-    let history = run(&["segments", "history", "active_last_30d", "--format", "csv"], &expected[2].0);
+    let history = run(
+        &["segments", "history", "active_last_30d", "--format", "csv"],
+        &expected[2].0,
+    );
     let rows: Vec<Vec<String>> = history
         .ok()
         .stdout
@@ -173,22 +202,43 @@ pub(crate) fn history_follows_refreshes(p: &TempProject, env: &[(&str, &str)], a
     let n = |r: &Vec<String>, i: usize| r[i].parse::<i64>().unwrap();
     for w in rows.windows(2) {
         // size(k) = size(k-1) + entered(k) - exited(k)
-        assert_eq!(n(&w[1], 3), n(&w[0], 3) + n(&w[1], 4) - n(&w[1], 5), "{rows:?}");
+        assert_eq!(
+            n(&w[1], 3),
+            n(&w[0], 3) + n(&w[1], 4) - n(&w[1], 5),
+            "{rows:?}"
+        );
     }
-    assert_eq!(n(&rows[0], 3), n(&rows[0], 4), "the first refresh enters everyone");
-    assert!(rows[1..3].iter().any(|r| n(r, 4) + n(r, 5) > 0), "membership changed: {rows:?}");
+    assert_eq!(
+        n(&rows[0], 3),
+        n(&rows[0], 4),
+        "the first refresh enters everyone"
+    );
+    assert!(
+        rows[1..3].iter().any(|r| n(r, 4) + n(r, 5) > 0),
+        "membership changed: {rows:?}"
+    );
     assert!(rows[3..].iter().all(|r| n(r, 4) + n(r, 5) == 0), "{rows:?}");
     let sizes: Vec<i64> = rows.iter().take(3).map(|r| n(r, 3)).collect();
     let want: Vec<i64> = expected.iter().map(|(_, s)| s[0].len() as i64).collect();
     assert_eq!(sizes, want);
 
     let overlap = run(
-        &["segments", "overlap", "active_last_30d", "power_users", "--format", "csv"],
+        &[
+            "segments",
+            "overlap",
+            "active_last_30d",
+            "power_users",
+            "--format",
+            "csv",
+        ],
         &expected[2].0,
     );
     let lines: Vec<String> = overlap.ok().stdout.lines().map(str::to_string).collect();
     let both = expected[2].1[0].intersection(&expected[2].1[1]).count();
-    assert_eq!(lines[1], format!("active_last_30d,{},{both}", expected[2].1[0].len()));
+    assert_eq!(
+        lines[1],
+        format!("active_last_30d,{},{both}", expected[2].1[0].len())
+    );
 }
 
 #[test]
@@ -209,9 +259,13 @@ fn history_and_members_as_of_each_refresh_on_postgres() {
     );
     p.write("cdp.yaml", &config);
     let env = [("CDP_PG", db.url.as_str())];
-    p.run_env(&["--env", "pg", "demo", "seed", "--users", "400"], &env).ok();
+    p.run_env(&["--env", "pg", "demo", "seed", "--users", "400"], &env)
+        .ok();
     history_follows_refreshes(&p, &env, &["--env", "pg"]);
-    assert!(!p.path().join(".cdp/state.db").exists(), "state went to PostgreSQL");
+    assert!(
+        !p.path().join(".cdp/state.db").exists(),
+        "state went to PostgreSQL"
+    );
 }
 
 /// Refresh, members and plan on tables cdp did not create: mapped names, integer ids, its own
@@ -242,7 +296,12 @@ fn foreign_warehouse(p: &TempProject, env: &[(&str, &str)], args: &[&str]) {
         ids(&members.stdout),
         ["2", "3", "4"].iter().map(|s| s.to_string()).collect()
     );
-    let count = run(&["query", "select count(*) as n from audiences.membership", "--format", "csv"]);
+    let count = run(&[
+        "query",
+        "select count(*) as n from audiences.membership",
+        "--format",
+        "csv",
+    ]);
     assert_eq!(count.ok().stdout, "n\n5\n", "quiet has 3 members, pro 2");
     assert_eq!(run(&["plan", "--detailed-exitcode"]).code, 0);
 }

@@ -83,7 +83,8 @@ pub fn parse_warehouse(
                 cdp_schema,
             })
         }
-        "snowflake" => parse_snowflake(d, &f, cdp_schema, resolve).map(|c| WarehouseConfig::Snowflake(Box::new(c))),
+        "snowflake" => parse_snowflake(d, &f, cdp_schema, resolve)
+            .map(|c| WarehouseConfig::Snowflake(Box::new(c))),
         other => {
             let n = f.get("type").unwrap();
             d.report(
@@ -202,7 +203,10 @@ fn parse_snowflake(
         None => 0,
         Some(n) => match &n.value {
             Value::Int(i) if *i >= 0 => *i as u64,
-            _ => match d.text(n, &f.at("statement_timeout")).map(|t| crate::segment::parse::span_from_str(&t)) {
+            _ => match d
+                .text(n, &f.at("statement_timeout"))
+                .map(|t| crate::segment::parse::span_from_str(&t))
+            {
                 Some(Ok(span)) => span.seconds.max(0) as u64,
                 _ => {
                     d.report(

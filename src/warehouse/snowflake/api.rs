@@ -159,11 +159,17 @@ pub enum Next {
     /// 202: poll the statement until it finishes.
     Poll(String),
     /// 422 or 408: the statement failed; never retried.
-    Failed { status: u16, body: Status },
+    Failed {
+        status: u16,
+        body: Status,
+    },
     /// 429, 5xx, or a body that did not arrive whole: send the same request again.
     Retry,
     /// Any other status: a request cdp got wrong (401, 403, 404, ...).
-    Refused { status: u16, body: String },
+    Refused {
+        status: u16,
+        body: String,
+    },
 }
 
 /// Reads a response by its HTTP status and body.
@@ -272,6 +278,9 @@ mod tests {
         assert!(matches!(classify(429, ""), Next::Retry));
         assert!(matches!(classify(503, "busy"), Next::Retry));
         assert!(matches!(classify(200, "{truncated"), Next::Retry));
-        assert!(matches!(classify(401, "no"), Next::Refused { status: 401, .. }));
+        assert!(matches!(
+            classify(401, "no"),
+            Next::Refused { status: 401, .. }
+        ));
     }
 }

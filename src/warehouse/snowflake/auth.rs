@@ -91,11 +91,7 @@ pub fn fingerprint(public: &RsaPublicKey) -> String {
 
 /// The account as JWT claims name it: upper case, without a region or cloud after the first dot.
 pub fn claim_account(account: &str) -> String {
-    account
-        .split('.')
-        .next()
-        .unwrap_or(account)
-        .to_uppercase()
+    account.split('.').next().unwrap_or(account).to_uppercase()
 }
 
 /// How requests prove who they are, with the header Snowflake reads the kind from.
@@ -219,7 +215,9 @@ mod tests {
     #[test]
     fn the_jwt_carries_the_documented_claims_and_verifies() {
         let key = KeyPair::from_pem(&fixture("rsa_key.p8"), None).unwrap();
-        let jwt = key.jwt("xy12345.us-east-1", "cdp_service", 1_800_000_000).unwrap();
+        let jwt = key
+            .jwt("xy12345.us-east-1", "cdp_service", 1_800_000_000)
+            .unwrap();
         let c = claims(&jwt).unwrap();
         let fp = format!("SHA256:{}", fixture("fingerprint.txt").trim());
         assert_eq!(c["iss"], format!("XY12345.CDP_SERVICE.{fp}"));

@@ -25,7 +25,12 @@ pub struct Reply {
 
 #[async_trait]
 pub trait Transport: Send + Sync {
-    async fn post(&self, url: &str, headers: &[(&str, String)], body: String) -> Result<Reply, String>;
+    async fn post(
+        &self,
+        url: &str,
+        headers: &[(&str, String)],
+        body: String,
+    ) -> Result<Reply, String>;
     async fn get(&self, url: &str, headers: &[(&str, String)]) -> Result<Reply, String>;
 }
 
@@ -86,7 +91,9 @@ impl Policy {
             .min(self.cap);
         let jittered = ceiling.mul_f64(rand::rng().random::<f64>());
         match retry_after {
-            Some(s) => jittered.max(Duration::from_secs(s)).min(self.cap.max(Duration::from_secs(s))),
+            Some(s) => jittered
+                .max(Duration::from_secs(s))
+                .min(self.cap.max(Duration::from_secs(s))),
             None => jittered,
         }
     }
@@ -103,7 +110,10 @@ pub struct Client<T: Transport> {
 
 impl<T: Transport> Client<T> {
     fn headers(&self) -> Result<Vec<(&'static str, String)>, SnowflakeError> {
-        let mut session = self.session.lock().expect("the session lock is never poisoned");
+        let mut session = self
+            .session
+            .lock()
+            .expect("the session lock is never poisoned");
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs())
@@ -165,7 +175,10 @@ impl<T: Transport> Client<T> {
         );
         let mut last = String::new();
         for attempt in 0..self.policy.attempts {
-            let reply = self.transport.post(&url, &self.headers()?, body.to_string()).await;
+            let reply = self
+                .transport
+                .post(&url, &self.headers()?, body.to_string())
+                .await;
             match reply {
                 Ok(r) => match api::classify(r.status, &r.body) {
                     Next::Done(rs) => return Ok(*rs),
@@ -210,7 +223,9 @@ impl<T: Transport> Client<T> {
                     _ = self.interrupt.notified() => return Err(self.cancel(handle).await),
                 },
                 Next::Failed { body, .. } => return Err(failed(body)),
-                Next::Refused { status, body } => return Err(SnowflakeError::Refused { status, body }),
+                Next::Refused { status, body } => {
+                    return Err(SnowflakeError::Refused { status, body });
+                }
                 Next::Retry => unreachable!("get_next retries"),
             }
         }
@@ -220,7 +235,9 @@ impl<T: Transport> Client<T> {
     async fn cancel(&self, handle: &str) -> SnowflakeError {
         let url = format!("{}/api/v2/statements/{handle}/cancel", self.base_url);
         let cancelled = match self.headers() {
-            Ok(h) => matches!(self.transport.post(&url, &h, String::new()).await, Ok(r) if r.status == 200),
+            Ok(h) => {
+                matches!(self.transport.post(&url, &h, String::new()).await, Ok(r) if r.status == 200)
+            }
             Err(_) => false,
         };
         SnowflakeError::Interrupted {
@@ -324,11 +341,19 @@ mod tests {
             s
         }
 
-        fn answer(&self, method: &str, url: &str, headers: &[(&str, String)]) -> Result<Reply, String> {
+        fn answer(
+            &self,
+            method: &str,
+            url: &str,
+            headers: &[(&str, String)],
+        ) -> Result<Reply, String> {
             self.asked.lock().unwrap().push((
                 method.into(),
                 url.into(),
-                headers.iter().map(|(k, v)| (k.to_string(), v.clone())).collect(),
+                headers
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.clone()))
+                    .collect(),
             ));
             self.replies
                 .lock()
@@ -340,7 +365,12 @@ mod tests {
 
     #[async_trait]
     impl Transport for Scripted {
-        async fn post(&self, url: &str, headers: &[(&str, String)], _: String) -> Result<Reply, String> {
+        async fn post(
+            &self,
+            url: &str,
+            headers: &[(&str, String)],
+            _: String,
+        ) -> Result<Reply, String> {
             self.answer("POST", url, headers)
         }
         async fn get(&self, url: &str, headers: &[(&str, String)]) -> Result<Reply, String> {
@@ -413,20 +443,30 @@ mod tests {
     #[test]
     fn a_retry_resends_the_same_request_id_marked_as_a_retry() {
         let ok = result("h", 1, &["1"]);
-        let c = client(Scripted::new(vec![Ok((429, "")), Err("connection reset"), Ok((200, &ok))]));
+        let c = client(Scripted::new(vec![
+            Ok((429, "")),
+            Err("connection reset"),
+            Ok((200, &ok)),
+        ]));
         let mut rows = Rows::default();
         rt().block_on(c.run(&request(), &mut rows)).unwrap();
         assert_eq!(rows.0, vec![vec![Cell::Int(1)]]);
         let asked = c.transport.asked.lock().unwrap();
         let id = |u: &str| u.split("requestId=").nth(1).unwrap()[..36].to_string();
         assert_eq!(asked.len(), 3);
-        assert!(asked.iter().all(|a| id(&a.1) == id(&asked[0].1)), "one requestId");
+        assert!(
+            asked.iter().all(|a| id(&a.1) == id(&asked[0].1)),
+            "one requestId"
+        );
         assert!(!asked[0].1.contains("retry=true"));
         assert!(asked[1].1.contains("retry=true") && asked[2].1.contains("retry=true"));
         let headers = &asked[0].2;
         let h = |k: &str| headers.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
         assert_eq!(h("Authorization").as_deref(), Some("Bearer tok"));
-        assert_eq!(h("X-Snowflake-Authorization-Token-Type").as_deref(), Some("OAUTH"));
+        assert_eq!(
+            h("X-Snowflake-Authorization-Token-Type").as_deref(),
+            Some("OAUTH")
+        );
         assert!(h("User-Agent").unwrap().starts_with("cdp/"));
     }
 
@@ -459,22 +499,31 @@ mod tests {
     fn a_failed_statement_is_not_retried_and_says_why() {
         let failed = r#"{"code":"002003","message":"SQL compilation error: Object 'EVENTS' does not exist or not authorized.","sqlState":"02000","statementHandle":"h"}"#;
         let c = client(Scripted::new(vec![Ok((422, failed))]));
-        let err = rt().block_on(c.run(&request(), &mut Rows::default())).unwrap_err();
+        let err = rt()
+            .block_on(c.run(&request(), &mut Rows::default()))
+            .unwrap_err();
         let WarehouseError::Snowflake(e) = err else {
             panic!("{err:?}")
         };
         let text = e.to_string();
-        assert!(text.contains("SQL state 02000") && text.contains("does not exist"), "{text}");
+        assert!(
+            text.contains("SQL state 02000") && text.contains("does not exist"),
+            "{text}"
+        );
         assert_eq!(c.transport.asked.lock().unwrap().len(), 1);
     }
 
     #[test]
     fn it_gives_up_after_its_attempts_and_stops_at_once_on_a_refusal() {
         let c = client(Scripted::new(vec![Err("refused"); 4]));
-        let err = rt().block_on(c.run(&request(), &mut Rows::default())).unwrap_err();
+        let err = rt()
+            .block_on(c.run(&request(), &mut Rows::default()))
+            .unwrap_err();
         assert!(format!("{:?}", err).contains("GaveUp"), "{err:?}");
         let c = client(Scripted::new(vec![Ok((401, "JWT token is invalid."))]));
-        let err = rt().block_on(c.run(&request(), &mut Rows::default())).unwrap_err();
+        let err = rt()
+            .block_on(c.run(&request(), &mut Rows::default()))
+            .unwrap_err();
         assert!(format!("{:?}", err).contains("401"), "{err:?}");
     }
 
@@ -498,7 +547,11 @@ mod tests {
         let asked = c.transport.asked.lock().unwrap();
         let last = asked.last().unwrap();
         assert_eq!(last.0, "POST");
-        assert!(last.1.ends_with("/api/v2/statements/h7/cancel"), "{}", last.1);
+        assert!(
+            last.1.ends_with("/api/v2/statements/h7/cancel"),
+            "{}",
+            last.1
+        );
     }
 
     #[test]

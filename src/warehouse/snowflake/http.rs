@@ -42,7 +42,12 @@ async fn reply(r: Result<reqwest::Response, reqwest::Error>) -> Result<Reply, St
 
 #[async_trait]
 impl Transport for Http {
-    async fn post(&self, url: &str, headers: &[(&str, String)], body: String) -> Result<Reply, String> {
+    async fn post(
+        &self,
+        url: &str,
+        headers: &[(&str, String)],
+        body: String,
+    ) -> Result<Reply, String> {
         let mut req = self.client.post(url).body(body);
         for (k, v) in headers {
             req = req.header(*k, v);

@@ -69,7 +69,8 @@ pub enum ConnectError {
 
 /// Notified once when the user presses Ctrl-C, for every client of the process.
 fn interrupt() -> std::sync::Arc<tokio::sync::Notify> {
-    static NOTIFY: std::sync::OnceLock<std::sync::Arc<tokio::sync::Notify>> = std::sync::OnceLock::new();
+    static NOTIFY: std::sync::OnceLock<std::sync::Arc<tokio::sync::Notify>> =
+        std::sync::OnceLock::new();
     NOTIFY
         .get_or_init(|| {
             let n = std::sync::Arc::new(tokio::sync::Notify::new());

@@ -39,7 +39,11 @@ pub fn cell(value: Option<&str>, col: &RowType) -> Result<Cell, BadValue> {
         "fixed" if col.scale.unwrap_or(0) == 0 => match v.parse::<i64>() {
             Ok(i) => Cell::Int(i),
             // NUMBER(38,0) can exceed 64 bits: keep the digits.
-            Err(_) if v.trim_start_matches('-').chars().all(|c| c.is_ascii_digit()) => {
+            Err(_)
+                if v.trim_start_matches('-')
+                    .chars()
+                    .all(|c| c.is_ascii_digit()) =>
+            {
                 Cell::Text(v.to_string())
             }
             Err(_) => return Err(bad()),
@@ -99,13 +103,22 @@ mod tests {
     #[test]
     fn every_documented_type_reads() {
         assert_eq!(cell(Some("42"), &col("fixed", 0)).unwrap(), Cell::Int(42));
-        assert_eq!(cell(Some("12.50"), &col("fixed", 2)).unwrap(), Cell::Float(12.5));
+        assert_eq!(
+            cell(Some("12.50"), &col("fixed", 2)).unwrap(),
+            Cell::Float(12.5)
+        );
         assert_eq!(
             cell(Some("123456789012345678901234567890"), &col("fixed", 0)).unwrap(),
             Cell::Text("123456789012345678901234567890".into())
         );
-        assert_eq!(cell(Some("1.5e3"), &col("real", 0)).unwrap(), Cell::Float(1500.0));
-        assert_eq!(cell(Some("true"), &col("boolean", 0)).unwrap(), Cell::Bool(true));
+        assert_eq!(
+            cell(Some("1.5e3"), &col("real", 0)).unwrap(),
+            Cell::Float(1500.0)
+        );
+        assert_eq!(
+            cell(Some("true"), &col("boolean", 0)).unwrap(),
+            Cell::Bool(true)
+        );
         assert_eq!(
             cell(Some("20619"), &col("date", 0)).unwrap(),
             Cell::Date(NaiveDate::from_ymd_opt(2026, 6, 15).unwrap())
@@ -126,19 +139,28 @@ mod tests {
         );
         assert_eq!(
             cell(Some("-1.5"), &col("timestamp_ntz", 9)).unwrap(),
-            Cell::Timestamp(Utc.with_ymd_and_hms(1969, 12, 31, 23, 59, 58).unwrap() + Duration::milliseconds(500))
+            Cell::Timestamp(
+                Utc.with_ymd_and_hms(1969, 12, 31, 23, 59, 58).unwrap()
+                    + Duration::milliseconds(500)
+            )
         );
         assert_eq!(
             cell(Some("{\"a\": 1}"), &col("variant", 0)).unwrap(),
             Cell::Json("{\"a\": 1}".into())
         );
         assert_eq!(cell(None, &col("text", 0)).unwrap(), Cell::Null);
-        assert_eq!(cell(Some("abc"), &col("text", 0)).unwrap(), Cell::Text("abc".into()));
+        assert_eq!(
+            cell(Some("abc"), &col("text", 0)).unwrap(),
+            Cell::Text("abc".into())
+        );
     }
 
     #[test]
     fn a_value_that_does_not_fit_its_type_is_an_error_naming_the_column() {
         let err = cell(Some("x"), &col("fixed", 0)).unwrap_err();
-        assert!(err.to_string().contains("`x` for column `c` of type fixed"), "{err}");
+        assert!(
+            err.to_string().contains("`x` for column `c` of type fixed"),
+            "{err}"
+        );
     }
 }

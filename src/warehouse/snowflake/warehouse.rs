@@ -19,7 +19,10 @@ pub struct SnowflakeWarehouse {
 
 /// Statements separated by `;` at the end of a line, as cdp writes them.
 fn count_statements(sql: &str) -> usize {
-    sql.split(";\n").filter(|s| !s.trim().is_empty()).count().max(1)
+    sql.split(";\n")
+        .filter(|s| !s.trim().is_empty())
+        .count()
+        .max(1)
 }
 
 #[async_trait]
@@ -41,7 +44,10 @@ impl Warehouse for SnowflakeWarehouse {
 
     async fn query(&mut self, sql: &str, sink: &mut dyn RowSink) -> Result<(), WarehouseError> {
         self.client
-            .run(&StatementRequest::new(&self.config, sql, &self.tag, 1), sink)
+            .run(
+                &StatementRequest::new(&self.config, sql, &self.tag, 1),
+                sink,
+            )
             .await
     }
 

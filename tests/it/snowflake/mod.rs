@@ -99,7 +99,11 @@ fn results_stream_from_every_partition_in_order() {
     )
     .unwrap();
     let ns: Vec<Cell> = rows.iter().map(|r| r[0].clone()).collect();
-    assert_eq!(ns, (0..10).map(Cell::Int).collect::<Vec<_>>(), "3 partitions, in order");
+    assert_eq!(
+        ns,
+        (0..10).map(Cell::Int).collect::<Vec<_>>(),
+        "3 partitions, in order"
+    );
     assert_eq!(rows[3][1], Cell::Text("u3".into()));
     assert_eq!(
         rows[0][2],
@@ -121,7 +125,11 @@ fn a_lost_response_is_retried_and_the_statement_runs_once() {
     run(&c, &double, "create table t as select 1 as n").unwrap();
     let executions = double.executions();
     assert_eq!(executions.len(), 1, "one request id: {executions:?}");
-    assert_eq!(executions.values().copied().collect::<Vec<_>>(), [1], "ran once");
+    assert_eq!(
+        executions.values().copied().collect::<Vec<_>>(),
+        [1],
+        "ran once"
+    );
     let rows = run(&c, &double, "select count(*) from t").unwrap();
     assert_eq!(rows, [[Cell::Int(1)]]);
 }
@@ -132,7 +140,10 @@ fn bad_sql_is_a_clear_error_with_its_sql_state() {
     let c = client(&double, "rsa_key.p8");
     let err = run(&c, &double, "select * from no_such_table").unwrap_err();
     let text = format!("{}", cdp::error::chain(&err));
-    assert!(text.contains("SQL state 42000") && text.contains("no_such_table"), "{text}");
+    assert!(
+        text.contains("SQL state 42000") && text.contains("no_such_table"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -141,7 +152,10 @@ fn a_key_snowflake_does_not_know_is_refused() {
     let c = client(&double, "other_key.p8");
     let err = run(&c, &double, "select 1").unwrap_err();
     let text = cdp::error::chain(&err);
-    assert!(text.contains("HTTP 401") && text.contains("JWT token is invalid"), "{text}");
+    assert!(
+        text.contains("HTTP 401") && text.contains("JWT token is invalid"),
+        "{text}"
+    );
     assert!(double.executions().is_empty());
 }
 
@@ -162,19 +176,34 @@ fn validate_connect_signs_in_or_says_why_not() {
     let env = [("SNOWFLAKE_ENDPOINT", double.url.as_str())];
     let ok = project("rsa_key.p8").run_env(&["--env", "prod", "validate", "--connect"], &env);
     ok.ok();
-    assert!(ok.stderr.contains("connected: Snowflake at http://127.0.0.1"), "{}", ok.stderr);
+    assert!(
+        ok.stderr
+            .contains("connected: Snowflake at http://127.0.0.1"),
+        "{}",
+        ok.stderr
+    );
 
     let wrong = project("other_key.p8").run_env(&["--env", "prod", "validate", "--connect"], &env);
     assert_eq!(wrong.code, 1);
     assert!(wrong.stderr.contains("HTTP 401"), "{}", wrong.stderr);
-    assert!(wrong.stderr.contains("hint: Snowflake does not know this key"), "{}", wrong.stderr);
+    assert!(
+        wrong
+            .stderr
+            .contains("hint: Snowflake does not know this key"),
+        "{}",
+        wrong.stderr
+    );
     assert!(!wrong.stderr.contains("BEGIN"), "no key material in errors");
 
     double.inject(&[Fault::Deny]);
     let denied = project("rsa_key.p8").run_env(&["--env", "prod", "validate", "--connect"], &env);
     assert_eq!(denied.code, 1);
     assert!(denied.stderr.contains("42501"), "{}", denied.stderr);
-    assert!(denied.stderr.contains("hint: the role lacks a privilege"), "{}", denied.stderr);
+    assert!(
+        denied.stderr.contains("hint: the role lacks a privilege"),
+        "{}",
+        denied.stderr
+    );
 
     // An account that does not answer (here: a closed port) is reported at once, with a hint.
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -186,16 +215,29 @@ fn validate_connect_signs_in_or_says_why_not() {
     );
     assert_eq!(gone.code, 1);
     assert!(gone.stderr.contains("did not answer"), "{}", gone.stderr);
-    assert!(gone.stderr.contains("hint: check `account`"), "{}", gone.stderr);
+    assert!(
+        gone.stderr.contains("hint: check `account`"),
+        "{}",
+        gone.stderr
+    );
 
-    let missing = project("no_such_key.p8").run_env(&["--env", "prod", "validate", "--connect"], &env);
+    let missing =
+        project("no_such_key.p8").run_env(&["--env", "prod", "validate", "--connect"], &env);
     assert_eq!(missing.code, 1);
-    assert!(missing.stderr.contains("cannot read the private key file"), "{}", missing.stderr);
+    assert!(
+        missing.stderr.contains("cannot read the private key file"),
+        "{}",
+        missing.stderr
+    );
 }
 
 /// A demo project on DuckDB, and the same project on Snowflake (the double) over a copy of its
 /// data.
-fn twin_projects() -> (crate::common::TempProject, crate::common::TempProject, Double) {
+fn twin_projects() -> (
+    crate::common::TempProject,
+    crate::common::TempProject,
+    Double,
+) {
     let local = crate::common::TempProject::demo();
     local.run(&["demo", "seed", "--users", "400"]).ok();
     let double = Double::start(&fixture("rsa_key.pub"), SUBJECT, 50);
@@ -219,7 +261,10 @@ fn twin_projects() -> (crate::common::TempProject, crate::common::TempProject, D
 }
 
 fn ids(csv: &str) -> std::collections::BTreeSet<String> {
-    csv.lines().skip(1).map(|l| l.split(',').next().unwrap().to_string()).collect()
+    csv.lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap().to_string())
+        .collect()
 }
 
 fn on_snowflake(
@@ -235,7 +280,14 @@ fn on_snowflake(
 fn segment_names(p: &crate::common::TempProject) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(p.path().join("segments"))
         .unwrap()
-        .map(|e| e.unwrap().path().file_stem().unwrap().to_string_lossy().to_string())
+        .map(|e| {
+            e.unwrap()
+                .path()
+                .file_stem()
+                .unwrap()
+                .to_string_lossy()
+                .to_string()
+        })
         .collect();
     names.sort();
     names
@@ -253,10 +305,17 @@ fn refresh_on_snowflake_matches_duckdb() {
     run(&["apply", "--auto-approve"]).ok();
     run(&["refresh", "--all"]).ok();
     for name in segment_names(&sf) {
-        let want = ids(&local.run(&["segments", "preview", &name, "--format", "csv"]).ok().stdout);
-        let got = ids(&run(&["segments", "members", &name, "--format", "csv"]).ok().stdout);
+        let want = ids(&local
+            .run(&["segments", "preview", &name, "--format", "csv"])
+            .ok()
+            .stdout);
+        let got = ids(&run(&["segments", "members", &name, "--format", "csv"])
+            .ok()
+            .stdout);
         assert_eq!(got, want, "{name}");
-        let preview = ids(&run(&["segments", "preview", &name, "--format", "csv"]).ok().stdout);
+        let preview = ids(&run(&["segments", "preview", &name, "--format", "csv"])
+            .ok()
+            .stdout);
         assert_eq!(preview, want, "{name} previewed on Snowflake");
     }
     // Nothing changed: a second refresh enters and exits no one.
@@ -277,13 +336,22 @@ fn refresh_survives_injected_faults_and_runs_each_statement_once() {
     run(&["apply", "--auto-approve"]).ok();
     run(&["refresh", "--all"]).ok();
     for name in segment_names(&sf) {
-        let want = ids(&local.run(&["segments", "preview", &name, "--format", "csv"]).ok().stdout);
-        let got = ids(&run(&["segments", "members", &name, "--format", "csv"]).ok().stdout);
+        let want = ids(&local
+            .run(&["segments", "preview", &name, "--format", "csv"])
+            .ok()
+            .stdout);
+        let got = ids(&run(&["segments", "members", &name, "--format", "csv"])
+            .ok()
+            .stdout);
         assert_eq!(got, want, "{name}");
     }
     let executions = double.executions();
     assert!(executions.len() > 10, "{executions:?}");
-    assert!(double.injected() >= 3, "faults were injected: {}", double.injected());
+    assert!(
+        double.injected() >= 3,
+        "faults were injected: {}",
+        double.injected()
+    );
     let twice: Vec<_> = executions.iter().filter(|(_, n)| **n > 1).collect();
     assert!(twice.is_empty(), "statements ran twice: {twice:?}");
 }
@@ -308,9 +376,23 @@ fn demo_seed_on_snowflake_gives_the_same_segments() {
     let (local, sf, double) = twin_projects();
     double.setup("drop table users; drop table events;");
     on_snowflake(&sf, &double, &["demo", "seed", "--users", "400"]).ok();
-    for name in ["active_last_30d", "big_spenders_usd", "upsell_candidates", "web_europe_engaged"] {
-        let want = ids(&local.run(&["segments", "preview", name, "--format", "csv"]).ok().stdout);
-        let got = ids(&on_snowflake(&sf, &double, &["segments", "preview", name, "--format", "csv"]).ok().stdout);
+    for name in [
+        "active_last_30d",
+        "big_spenders_usd",
+        "upsell_candidates",
+        "web_europe_engaged",
+    ] {
+        let want = ids(&local
+            .run(&["segments", "preview", name, "--format", "csv"])
+            .ok()
+            .stdout);
+        let got = ids(&on_snowflake(
+            &sf,
+            &double,
+            &["segments", "preview", name, "--format", "csv"],
+        )
+        .ok()
+        .stdout);
         assert_eq!(got, want, "{name}");
     }
 }
@@ -331,7 +413,14 @@ fn killing_refresh_on_snowflake_loses_nothing() {
         .format("%Y-%m-%dT%H:%M:%SZ")
         .to_string();
         let mut child = std::process::Command::new(&bin)
-            .args(["--project-dir", &sf.path().to_string_lossy(), "--env", "sf", "refresh", "--all"])
+            .args([
+                "--project-dir",
+                &sf.path().to_string_lossy(),
+                "--env",
+                "sf",
+                "refresh",
+                "--all",
+            ])
             .env("CDP_NOW", &now)
             .env("SNOWFLAKE_ENDPOINT", &double.url)
             .stdout(std::process::Stdio::null())
@@ -341,16 +430,29 @@ fn killing_refresh_on_snowflake_loses_nothing() {
         std::thread::sleep(span.mul_f64(fraction));
         child.kill().unwrap();
         child.wait().unwrap();
-        let env = [("SNOWFLAKE_ENDPOINT", double.url.as_str()), ("CDP_NOW", now.as_str())];
-        sf.run_env(&["--env", "sf", "refresh", "--all", "--wait", "0"], &env).ok();
+        let env = [
+            ("SNOWFLAKE_ENDPOINT", double.url.as_str()),
+            ("CDP_NOW", now.as_str()),
+        ];
+        sf.run_env(&["--env", "sf", "refresh", "--all", "--wait", "0"], &env)
+            .ok();
         for name in segment_names(&sf) {
-            let want = ids(
-                &local
-                    .run_env(&["segments", "preview", &name, "--format", "csv"], &[("CDP_NOW", &now)])
-                    .ok()
-                    .stdout,
-            );
-            let got = ids(&sf.run_env(&["--env", "sf", "segments", "members", &name, "--format", "csv"], &env).ok().stdout);
+            let want = ids(&local
+                .run_env(
+                    &["segments", "preview", &name, "--format", "csv"],
+                    &[("CDP_NOW", &now)],
+                )
+                .ok()
+                .stdout);
+            let got = ids(&sf
+                .run_env(
+                    &[
+                        "--env", "sf", "segments", "members", &name, "--format", "csv",
+                    ],
+                    &env,
+                )
+                .ok()
+                .stdout);
             assert_eq!(got, want, "{name} as of {now}");
         }
     }
@@ -369,7 +471,10 @@ fn demo_advance_on_snowflake_matches_duckdb() {
     let count = "select count(*) as n, count(distinct user_id) as users from events";
     // Snowflake names result columns in upper case.
     assert_eq!(
-        on_snowflake(&sf, &double, &["query", count, "--format", "csv"]).ok().stdout.to_lowercase(),
+        on_snowflake(&sf, &double, &["query", count, "--format", "csv"])
+            .ok()
+            .stdout
+            .to_lowercase(),
         local.run(&["query", count, "--format", "csv"]).ok().stdout
     );
     let later = (chrono::DateTime::parse_from_rfc3339(crate::common::NOW).unwrap()
@@ -381,6 +486,10 @@ fn demo_advance_on_snowflake_matches_duckdb() {
         let mut args = at.to_vec();
         args.extend(["segments", "preview", name, "--format", "csv"]);
         let want = ids(&local.run(&args).ok().stdout);
-        assert_eq!(ids(&on_snowflake(&sf, &double, &args).ok().stdout), want, "{name}");
+        assert_eq!(
+            ids(&on_snowflake(&sf, &double, &args).ok().stdout),
+            want,
+            "{name}"
+        );
     }
 }

@@ -113,7 +113,11 @@ impl Double {
     }
 
     pub fn inject(&self, faults: &[Fault]) {
-        self.inner.lock().unwrap().faults.extend(faults.iter().copied());
+        self.inner
+            .lock()
+            .unwrap()
+            .faults
+            .extend(faults.iter().copied());
     }
 
     /// How many requests the double has received.
@@ -162,7 +166,10 @@ fn authorised(inner: &Inner, headers: &HeaderMap) -> bool {
         return false;
     };
     let iss = c["iss"].as_str().unwrap_or("");
-    let (iat, exp) = (c["iat"].as_u64().unwrap_or(0), c["exp"].as_u64().unwrap_or(0));
+    let (iat, exp) = (
+        c["iat"].as_u64().unwrap_or(0),
+        c["exp"].as_u64().unwrap_or(0),
+    );
     c["sub"] == inner.subject.as_str()
         && iss.starts_with(&format!("{}.SHA256:", inner.subject))
         && exp > iat
@@ -236,7 +243,9 @@ fn respond(
         Some(h) if q.get("retry").map(String::as_str) == Some("true") => h.clone(),
         _ => {
             let sql = body["statement"].as_str().unwrap_or("").to_string();
-            let multi = body["parameters"]["MULTI_STATEMENT_COUNT"].as_str().is_some();
+            let multi = body["parameters"]["MULTI_STATEMENT_COUNT"]
+                .as_str()
+                .is_some();
             *s.executions.entry(request.clone()).or_default() += 1;
             s.next += 1;
             let handle = format!("01b{:05}", s.next);
@@ -253,7 +262,7 @@ fn respond(
                 }
                 Err(message) => {
                     let mut e = error(422, "002003", &message, "42000");
-                    e.1 .0["statementHandle"] = json!(handle);
+                    e.1.0["statementHandle"] = json!(handle);
                     return Some(e);
                 }
             }
@@ -311,7 +320,10 @@ async fn status(
         return error(404, "000000", "no such statement", "");
     }
     let partition: usize = q.get("partition").and_then(|p| p.parse().ok()).unwrap_or(0);
-    (StatusCode::OK, Json(page(&s, &handle, partition, partition == 0)))
+    (
+        StatusCode::OK,
+        Json(page(&s, &handle, partition, partition == 0)),
+    )
 }
 
 fn random_fault(s: &mut Inner) -> Option<Fault> {
@@ -377,10 +389,7 @@ fn run(duck: &duckdb::Connection, sql: &str) -> Result<(Vec<Value>, Vec<Vec<Valu
     let mut rows = stmt.query([]).map_err(|e| e.to_string())?;
     let mut out = Vec::new();
     let mut kinds: Vec<&str> = Vec::new();
-    let names: Vec<String> = rows
-        .as_ref()
-        .map(|s| s.column_names())
-        .unwrap_or_default();
+    let names: Vec<String> = rows.as_ref().map(|s| s.column_names()).unwrap_or_default();
     while let Some(row) = rows.next().map_err(|e| e.to_string())? {
         let mut cells = Vec::new();
         for i in 0..names.len() {
@@ -398,7 +407,11 @@ fn run(duck: &duckdb::Connection, sql: &str) -> Result<(Vec<Value>, Vec<Vec<Valu
                 V::Text(t) => ("text", Some(t)),
                 V::Timestamp(_, micros) => (
                     "timestamp_ntz",
-                    Some(format!("{}.{:06}000", micros.div_euclid(1_000_000), micros.rem_euclid(1_000_000))),
+                    Some(format!(
+                        "{}.{:06}000",
+                        micros.div_euclid(1_000_000),
+                        micros.rem_euclid(1_000_000)
+                    )),
                 ),
                 V::Date32(days) => ("date", Some(days.to_string())),
                 other => ("text", Some(format!("{other:?}"))),

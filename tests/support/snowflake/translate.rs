@@ -79,7 +79,10 @@ fn rewrite(code: &str) -> String {
 
 #[test]
 fn literals_keep_their_value_and_paths_become_json_functions() {
-    assert_eq!(to_duckdb(r"select 'a\\b', 'it''s', 'x\'y'"), r"select 'a\b', 'it''s', 'x''y'");
+    assert_eq!(
+        to_duckdb(r"select 'a\\b', 'it''s', 'x\'y'"),
+        r"select 'a\b', 'it''s', 'x''y'"
+    );
     assert_eq!(
         to_duckdb(r#"ev.properties:"path"::varchar = '/p:"x"::varchar'"#),
         r#"json_extract_string(ev.properties, '$."path"') = '/p:"x"::varchar'"#

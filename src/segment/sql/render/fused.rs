@@ -16,11 +16,12 @@ impl Renderer<'_> {
         let mut joins = String::new();
         let mut column_at = Vec::new();
         // Each group joins the users on its own: cheaper than joining the groups first.
-        let join = if fused.members.iter().all(|(_, p)| p.requires_events()) && fused.groups.len() == 1 {
-            "join"
-        } else {
-            "left join"
-        };
+        let join =
+            if fused.members.iter().all(|(_, p)| p.requires_events()) && fused.groups.len() == 1 {
+                "join"
+            } else {
+                "left join"
+            };
         for (g, group) in fused.groups.iter().enumerate() {
             let name = format!("{FUSED}_g{g}");
             self.scan_ctes(&name, &group.scan, &mut ctes);
@@ -63,5 +64,4 @@ impl Renderer<'_> {
         );
         sql
     }
-
 }

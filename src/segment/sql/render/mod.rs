@@ -181,7 +181,10 @@ impl Renderer<'_> {
                     Agg::Min => "min",
                     Agg::Max => "max",
                 };
-                Some((func, format!("case when {} then {value} end", self.test(test, cols))))
+                Some((
+                    func,
+                    format!("case when {} then {value} end", self.test(test, cols)),
+                ))
             }
             Column::Seen { latest, test } => Some((
                 if *latest { "max" } else { "min" },

@@ -117,7 +117,10 @@ impl Renderer<'_> {
         let aggs_name = format!("cdp_{segment}_aggregates");
         out.push((
             aggs_name.clone(),
-            format!("select {}\nfrom {rows}\ngroup by cdp_uid", aggs.join(",\n  ")),
+            format!(
+                "select {}\nfrom {rows}\ngroup by cdp_uid",
+                aggs.join(",\n  ")
+            ),
         ));
         out.push((
             events_cte(segment),
@@ -138,5 +141,4 @@ impl Renderer<'_> {
             self.dialect.interval_seconds(seq.within.seconds)
         )
     }
-
 }
