@@ -76,8 +76,14 @@ async fn staged(
 ) -> Result<Advanced> {
     let d = wh.dialect();
     let targets = [
-        (d.ident(&tables.users.table), spec_table.staging("users")),
-        (d.ident(&tables.events.table), spec_table.staging("events")),
+        (
+            d.ident(&tables.users.table),
+            d.ident(&spec_table.staging("users")),
+        ),
+        (
+            d.ident(&tables.events.table),
+            d.ident(&spec_table.staging("events")),
+        ),
     ];
     for (target, staging) in &targets {
         wh.execute(&format!("drop table if exists {staging}"))
@@ -89,11 +95,11 @@ async fn staged(
     }
     let staged_tables = Tables {
         users: crate::project::config::UsersTable {
-            table: format!("{}.demo_next_users", spec_table.schema()),
+            table: spec_table.staging("users"),
             ..tables.users.clone()
         },
         events: crate::project::config::EventsTable {
-            table: format!("{}.demo_next_events", spec_table.schema()),
+            table: spec_table.staging("events"),
             ..tables.events.clone()
         },
     };

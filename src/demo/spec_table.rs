@@ -34,18 +34,13 @@ impl SpecTable {
     }
 
     /// The table's qualified, quoted name, for messages as well as SQL.
-    pub fn schema(&self) -> &str {
-        &self.schema
-    }
-
     pub fn name(&self) -> String {
         self.dialect().ident(&format!("{}.demo_spec", self.schema))
     }
 
     /// A staging table beside the spec, for rows that land in `table` in one transaction later.
     pub fn staging(&self, table: &str) -> String {
-        self.dialect()
-            .ident(&format!("{}.demo_next_{table}", self.schema))
+        format!("{}.demo_next_{table}", self.schema)
     }
 
     /// Removes the table (creating the schema, so the statement never fails for lack of it).

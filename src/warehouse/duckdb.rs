@@ -7,8 +7,8 @@ use duckdb::types::{TimeUnit, ToSqlOutput, Value};
 use duckdb::{Connection, ToSql, appender_params_from_iter};
 
 use super::arrow_cells::batch_rows;
-use super::{Cell, ColType, RowSink, Warehouse, WarehouseError, create_table_sql};
-use crate::segment::sql::dialect::{Dialect, DialectKind};
+use super::{Cell, ColType, RowSink, Warehouse, WarehouseError};
+use crate::segment::sql::dialect::DialectKind;
 use crate::segment::sql::escape::quote_string;
 
 pub struct DuckDbWarehouse {
@@ -59,8 +59,8 @@ impl DuckDbWarehouse {
 
 #[async_trait]
 impl Warehouse for DuckDbWarehouse {
-    fn dialect(&self) -> &'static dyn Dialect {
-        DialectKind::Duckdb.dialect()
+    fn kind(&self) -> DialectKind {
+        DialectKind::Duckdb
     }
 
     async fn execute(&mut self, sql: &str) -> Result<(), WarehouseError> {
@@ -69,18 +69,6 @@ impl Warehouse for DuckDbWarehouse {
 
     async fn query(&mut self, sql: &str, sink: &mut dyn RowSink) -> Result<(), WarehouseError> {
         self.run_query(sql, sink)
-    }
-
-    async fn load(
-        &mut self,
-        table: &str,
-        columns: &[(&str, ColType)],
-        rows: &mut (dyn Iterator<Item = Vec<Cell>> + Send),
-    ) -> Result<u64, WarehouseError> {
-        self.conn
-            .execute_batch(&create_table_sql(DialectKind::Duckdb, table, columns))
-            .map_err(duck)?;
-        self.append(table, columns, rows).await
     }
 
     async fn append(

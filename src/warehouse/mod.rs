@@ -78,7 +78,12 @@ pub trait RowSink: Send {
 
 #[async_trait]
 pub trait Warehouse: Send {
-    fn dialect(&self) -> &'static dyn Dialect;
+    /// The engine, which decides the SQL dialect and column types.
+    fn kind(&self) -> DialectKind;
+
+    fn dialect(&self) -> &'static dyn Dialect {
+        self.kind().dialect()
+    }
 
     /// Runs statements that return no rows.
     async fn execute(&mut self, sql: &str) -> Result<(), WarehouseError>;
@@ -92,7 +97,11 @@ pub trait Warehouse: Send {
         table: &str,
         columns: &[(&str, ColType)],
         rows: &mut (dyn Iterator<Item = Vec<Cell>> + Send),
-    ) -> Result<u64, WarehouseError>;
+    ) -> Result<u64, WarehouseError> {
+        self.execute(&create_table_sql(self.kind(), table, columns))
+            .await?;
+        self.append(table, columns, rows).await
+    }
 
     /// Adds `rows` to the existing `table` at bulk speed, inside the open transaction if any.
     async fn append(

@@ -6,9 +6,9 @@ use futures::TryStreamExt;
 use sqlx::postgres::PgConnection;
 use sqlx::{AssertSqlSafe, Column, Connection, Row, TypeInfo, ValueRef};
 
-use super::{Cell, ColType, RowSink, Warehouse, WarehouseError, create_table_sql};
+use super::{Cell, ColType, RowSink, Warehouse, WarehouseError};
 use crate::project::secret::redact_url;
-use crate::segment::sql::dialect::{Dialect, DialectKind};
+use crate::segment::sql::dialect::DialectKind;
 
 pub struct PostgresWarehouse {
     conn: PgConnection,
@@ -34,8 +34,8 @@ impl PostgresWarehouse {
 
 #[async_trait]
 impl Warehouse for PostgresWarehouse {
-    fn dialect(&self) -> &'static dyn Dialect {
-        DialectKind::Postgres.dialect()
+    fn kind(&self) -> DialectKind {
+        DialectKind::Postgres
     }
 
     async fn execute(&mut self, sql: &str) -> Result<(), WarehouseError> {
@@ -74,17 +74,6 @@ impl Warehouse for PostgresWarehouse {
             sink.columns(&[])?;
         }
         Ok(())
-    }
-
-    async fn load(
-        &mut self,
-        table: &str,
-        columns: &[(&str, ColType)],
-        rows: &mut (dyn Iterator<Item = Vec<Cell>> + Send),
-    ) -> Result<u64, WarehouseError> {
-        self.execute(&create_table_sql(DialectKind::Postgres, table, columns))
-            .await?;
-        self.append(table, columns, rows).await
     }
 
     async fn append(

@@ -27,8 +27,8 @@ fn count_statements(sql: &str) -> usize {
 
 #[async_trait]
 impl Warehouse for SnowflakeWarehouse {
-    fn dialect(&self) -> &'static dyn Dialect {
-        DialectKind::Snowflake.dialect()
+    fn kind(&self) -> DialectKind {
+        DialectKind::Snowflake
     }
 
     fn open_transactions(&self) -> bool {
@@ -64,17 +64,6 @@ impl Warehouse for SnowflakeWarehouse {
             .execute(&request)
             .await
             .map_err(|source| FailedStatement { index: 0, source })
-    }
-
-    async fn load(
-        &mut self,
-        table: &str,
-        columns: &[(&str, ColType)],
-        rows: &mut (dyn Iterator<Item = Vec<Cell>> + Send),
-    ) -> Result<u64, WarehouseError> {
-        let create = crate::warehouse::create_table_sql(DialectKind::Snowflake, table, columns);
-        self.execute(&create).await?;
-        self.append(table, columns, rows).await
     }
 
     /// Batched `insert ... select ... from (values ...)`: the SQL API has no bulk upload, and
