@@ -5,54 +5,8 @@ use chrono::{DateTime, Duration, Utc};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+use super::catalog::*;
 use crate::warehouse::Cell;
-
-const COUNTRIES: &[(&str, u32)] = &[
-    ("US", 38),
-    ("GB", 10),
-    ("DE", 9),
-    ("FR", 7),
-    ("CA", 7),
-    ("BR", 8),
-    ("IN", 9),
-    ("JP", 6),
-    ("ES", 6),
-];
-const PLANS: &[(&str, u32)] = &[("free", 68), ("basic", 16), ("pro", 13), ("team", 3)];
-const PLATFORMS: &[(&str, u32)] = &[("ios", 45), ("android", 35), ("web", 20)];
-const FIRST_NAMES: &[&str] = &[
-    "ana", "ben", "chloe", "diego", "emma", "farid", "grace", "hiro", "ines", "jonas", "kofi",
-    "lena", "maya", "noah", "olga", "pablo", "quinn", "rosa", "sam", "tara", "umar", "vera", "wei",
-    "yara", "zoe",
-];
-const LAST_NAMES: &[&str] = &[
-    "alvarez", "brown", "chen", "dubois", "eriksen", "fischer", "garcia", "haddad", "ito",
-    "jensen", "kumar", "lopez", "martin", "nakamura", "okafor", "patel", "rossi", "schmidt",
-    "tanaka", "weber",
-];
-/// (sku, price in USD, weight)
-const SKUS: &[(&str, f64, u32)] = &[
-    ("pro_monthly", 12.99, 40),
-    ("pro_annual", 99.99, 12),
-    ("basic_monthly", 4.99, 30),
-    ("team_seat", 29.0, 6),
-    ("credits_100", 9.99, 12),
-];
-const PAGES: &[&str] = &[
-    "/home",
-    "/pricing",
-    "/library",
-    "/search",
-    "/settings",
-    "/checkout",
-    "/help",
-];
-const CURRENCIES: &[(&str, f64, u32)] = &[
-    ("USD", 1.0, 60),
-    ("EUR", 0.92, 25),
-    ("GBP", 0.79, 10),
-    ("JPY", 150.0, 5),
-];
 
 /// Sizes and seed of a demo dataset: a window of `days` ending at `end`, then `advanced` days
 /// after it (appended by `cdp demo advance`).
@@ -135,18 +89,6 @@ impl Spec {
 pub struct UserRecord {
     pub user: Vec<Cell>,
     pub events: Vec<Vec<Cell>>,
-}
-
-fn pick<'a, T>(rng: &mut ChaCha8Rng, items: &'a [(T, u32)]) -> &'a T {
-    let total: u32 = items.iter().map(|(_, w)| w).sum();
-    let mut x = rng.random_range(0..total);
-    for (item, w) in items {
-        if x < *w {
-            return item;
-        }
-        x -= w;
-    }
-    &items[items.len() - 1].0
 }
 
 pub fn user_id(i: u64) -> String {
@@ -341,7 +283,7 @@ fn session(
         ));
     }
     if rng.random_bool(0.09) {
-        let (sku, price, _) = SKUS[weighted_sku(rng)];
+        let (sku, price, _) = SKUS[weighted(rng, SKUS.iter().map(|s| s.2))];
         t += Duration::seconds(rng.random_range(10..600));
         events.push(event(
             id,
@@ -350,10 +292,7 @@ fn session(
             format!(r#"{{"sku":"{sku}","price":{price}}}"#),
         ));
         if rng.random_bool(0.45 * spender + 0.05) {
-            let (currency, rate) = {
-                let c = pick_currency(rng);
-                (c.0, c.1)
-            };
+            let (currency, rate, _) = CURRENCIES[weighted(rng, CURRENCIES.iter().map(|c| c.2))];
             let amount = ((price * rate) * 100.0).round() / 100.0;
             t += Duration::seconds(rng.random_range(30..1_800));
             events.push(event(
@@ -372,44 +311,6 @@ fn session(
             t,
             r#"{"topic":"billing"}"#.to_string(),
         ));
-    }
-}
-
-fn weighted_sku(rng: &mut ChaCha8Rng) -> usize {
-    let total: u32 = SKUS.iter().map(|s| s.2).sum();
-    let mut x = rng.random_range(0..total);
-    for (i, s) in SKUS.iter().enumerate() {
-        if x < s.2 {
-            return i;
-        }
-        x -= s.2;
-    }
-    0
-}
-
-fn pick_currency(rng: &mut ChaCha8Rng) -> (&'static str, f64) {
-    let total: u32 = CURRENCIES.iter().map(|c| c.2).sum();
-    let mut x = rng.random_range(0..total);
-    for c in CURRENCIES {
-        if x < c.2 {
-            return (c.0, c.1);
-        }
-        x -= c.2;
-    }
-    ("USD", 1.0)
-}
-
-fn poisson(rng: &mut ChaCha8Rng, lambda: f64) -> u32 {
-    // Knuth's method: lambdas here are small.
-    let l = (-lambda).exp();
-    let mut k = 0;
-    let mut p = 1.0;
-    loop {
-        p *= rng.random::<f64>();
-        if p <= l || k > 50 {
-            return k;
-        }
-        k += 1;
     }
 }
 

@@ -2,6 +2,7 @@
 //! continued a day at a time.
 
 pub mod advance;
+mod catalog;
 pub mod generate;
 mod rows;
 pub mod spec_table;
