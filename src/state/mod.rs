@@ -6,6 +6,7 @@
 mod lock;
 mod postgres;
 mod queries;
+mod rows;
 mod sqlite;
 
 use std::path::Path;

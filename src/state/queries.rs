@@ -1,76 +1,8 @@
 //! The SQL both backends run: the same text (`$n` placeholders work in SQLite and PostgreSQL) and
 //! the same row types, expanded once per pool type.
 
-use chrono::{DateTime, Utc};
-
-use super::{Definition, Run, Snapshot};
-
-pub(super) const DEFINITION_COLUMNS: &str = "name, version, hash, content, applied_by, applied_at";
-pub(super) const RUN_COLUMNS: &str =
-    "id, command, segment, started_at, ended_at, rows, status, error";
-pub(super) const SNAPSHOT_COLUMNS: &str =
-    "run_id, segment, version, at, size, entered, exited, duration_ms";
-
-pub(super) fn definition<R: sqlx::Row>(r: &R) -> Result<Definition, sqlx::Error>
-where
-    for<'a> &'a str: sqlx::ColumnIndex<R>,
-    for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-    for<'a> i64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-    for<'a> DateTime<Utc>: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-{
-    Ok(Definition {
-        name: r.try_get("name")?,
-        version: r.try_get("version")?,
-        hash: r.try_get("hash")?,
-        content: r.try_get("content")?,
-        applied_by: r.try_get("applied_by")?,
-        applied_at: r.try_get("applied_at")?,
-    })
-}
-
-pub(super) fn run<R: sqlx::Row>(r: &R) -> Result<Run, sqlx::Error>
-where
-    for<'a> &'a str: sqlx::ColumnIndex<R>,
-    for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-    for<'a> Option<String>: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-    for<'a> i64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-    for<'a> Option<i64>: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-    for<'a> DateTime<Utc>: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-    for<'a> Option<DateTime<Utc>>: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-{
-    Ok(Run {
-        id: r.try_get("id")?,
-        command: r.try_get("command")?,
-        segment: r.try_get("segment")?,
-        started_at: r.try_get("started_at")?,
-        ended_at: r.try_get("ended_at")?,
-        rows: r.try_get("rows")?,
-        status: r.try_get("status")?,
-        error: r.try_get("error")?,
-    })
-}
-
-pub(super) fn snapshot<R: sqlx::Row>(r: &R) -> Result<Snapshot, sqlx::Error>
-where
-    for<'a> &'a str: sqlx::ColumnIndex<R>,
-    for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-    for<'a> i64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-    for<'a> DateTime<Utc>: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-{
-    Ok(Snapshot {
-        run_id: r.try_get("run_id")?,
-        segment: r.try_get("segment")?,
-        version: r.try_get("version")?,
-        at: r.try_get("at")?,
-        size: r.try_get("size")?,
-        entered: r.try_get("entered")?,
-        exited: r.try_get("exited")?,
-        duration_ms: r.try_get("duration_ms")?,
-    })
-}
-
-/// `impl Store` for a backend struct with a `pool` field; the backend provides inherent
-/// `take_lock` and `applied_migrations`, the parts that differ by engine.
+/// `impl Store` for a backend struct with `pool` and `describe` fields; the backend provides an
+/// inherent `try_lock`, the part that differs by engine.
 macro_rules! impl_store {
     ($ty:ty) => {
         #[async_trait::async_trait]
@@ -87,7 +19,7 @@ macro_rules! impl_store {
                     "select {} from definitions d where kind = $1 and removed_at is null \
                      and version = (select max(version) from definitions x where x.kind = d.kind and x.name = d.name) \
                      order by name",
-                    $crate::state::queries::DEFINITION_COLUMNS
+                    $crate::state::rows::DEFINITION_COLUMNS
                 );
                 let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
                     .bind(kind)
@@ -95,7 +27,7 @@ macro_rules! impl_store {
                     .await?;
                 Ok(rows
                     .iter()
-                    .map($crate::state::queries::definition)
+                    .map($crate::state::rows::definition)
                     .collect::<Result<_, _>>()?)
             }
 
@@ -109,7 +41,7 @@ macro_rules! impl_store {
             > {
                 let sql = format!(
                     "select {}, removed_at from definitions where kind = $1 and name = $2 order by version",
-                    $crate::state::queries::DEFINITION_COLUMNS
+                    $crate::state::rows::DEFINITION_COLUMNS
                 );
                 let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
                     .bind(kind)
@@ -121,7 +53,7 @@ macro_rules! impl_store {
                 for r in &rows {
                     use sqlx::Row as _;
                     removed = r.try_get("removed_at")?;
-                    out.push($crate::state::queries::definition(r)?);
+                    out.push($crate::state::rows::definition(r)?);
                 }
                 Ok((out, removed))
             }
@@ -246,12 +178,12 @@ macro_rules! impl_store {
             ) -> Result<Vec<$crate::state::Run>, $crate::state::StateError> {
                 let sql = format!(
                     "select {} from runs where status = 'running' order by id",
-                    $crate::state::queries::RUN_COLUMNS
+                    $crate::state::rows::RUN_COLUMNS
                 );
                 let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&self.pool).await?;
                 Ok(rows
                     .iter()
-                    .map($crate::state::queries::run)
+                    .map($crate::state::rows::run)
                     .collect::<Result<_, _>>()?)
             }
 
@@ -261,7 +193,7 @@ macro_rules! impl_store {
             ) -> Result<Vec<$crate::state::Run>, $crate::state::StateError> {
                 let sql = format!(
                     "select {} from runs order by id desc limit $1",
-                    $crate::state::queries::RUN_COLUMNS
+                    $crate::state::rows::RUN_COLUMNS
                 );
                 let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
                     .bind(limit)
@@ -269,7 +201,7 @@ macro_rules! impl_store {
                     .await?;
                 Ok(rows
                     .iter()
-                    .map($crate::state::queries::run)
+                    .map($crate::state::rows::run)
                     .collect::<Result<_, _>>()?)
             }
 
@@ -300,7 +232,7 @@ macro_rules! impl_store {
             ) -> Result<Vec<$crate::state::Snapshot>, $crate::state::StateError> {
                 let sql = format!(
                     "select {} from snapshots where segment = $1 order by at, run_id",
-                    $crate::state::queries::SNAPSHOT_COLUMNS
+                    $crate::state::rows::SNAPSHOT_COLUMNS
                 );
                 let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
                     .bind(segment)
@@ -308,7 +240,7 @@ macro_rules! impl_store {
                     .await?;
                 Ok(rows
                     .iter()
-                    .map($crate::state::queries::snapshot)
+                    .map($crate::state::rows::snapshot)
                     .collect::<Result<_, _>>()?)
             }
 

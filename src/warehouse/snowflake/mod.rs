@@ -5,6 +5,7 @@ pub mod api;
 pub mod auth;
 pub mod client;
 pub mod http;
+pub mod retry;
 pub mod types;
 pub mod warehouse;
 
