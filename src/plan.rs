@@ -13,7 +13,7 @@ use crate::project::segment_file::SegmentDef;
 use crate::project::yaml::{self, Node, Value};
 use crate::segment::compile::Compiler;
 use crate::state::Store;
-use crate::warehouse::{Cell, RowSink, Warehouse, WarehouseError};
+use crate::warehouse::{Cell, Warehouse};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -241,36 +241,17 @@ pub async fn count_members(
         .map(|i| format!("sum(case when cdp_m{i} then 1 else 0 end)"))
         .collect();
     let sql = format!("select {}\nfrom (\n{fused}\n) as q", sums.join(", "));
-    let mut row = FirstRow::default();
-    wh.query(&sql, &mut row)
+    let rows = wh
+        .rows(&sql)
         .await
         .map_err(|source| Error::Query { sql, source })?;
+    let counts = rows.into_iter().next().unwrap_or_default();
     for item in &mut plan.items {
         if let Some(i) = order.iter().position(|n| *n == item.segment) {
-            item.members_now = Some(match row.0.get(i) {
-                Some(Cell::Int(n)) => *n,
-                Some(Cell::Float(f)) => *f as i64,
-                Some(Cell::Text(t)) => t.parse().unwrap_or(0),
-                _ => 0,
-            });
+            item.members_now = Some(counts.get(i).map_or(0, Cell::as_i64));
         }
     }
     Ok(())
-}
-
-#[derive(Default)]
-struct FirstRow(Vec<Cell>);
-
-impl RowSink for FirstRow {
-    fn columns(&mut self, _: &[String]) -> Result<(), WarehouseError> {
-        Ok(())
-    }
-    fn row(&mut self, row: &[Cell]) -> Result<(), WarehouseError> {
-        if self.0.is_empty() {
-            self.0 = row.to_vec();
-        }
-        Ok(())
-    }
 }
 
 #[cfg(test)]

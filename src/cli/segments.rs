@@ -346,8 +346,8 @@ pub async fn overlap(ctx: &Context, names: &[String]) -> Result<()> {
     let tables = membership_tables(&project);
     crate::membership::refresh::ensure_tables(wh.as_mut(), &tables).await?;
     let sql = tables.overlap_sql(names);
-    let mut pairs = Pairs::default();
-    wh.query(&sql, &mut pairs)
+    let pairs = wh
+        .rows(&sql)
         .await
         .map_err(|source| Error::Query { sql, source })?;
     let mut columns = vec!["segment"];
@@ -358,33 +358,13 @@ pub async fn overlap(ctx: &Context, names: &[String]) -> Result<()> {
             let mut row = vec![Cell::Text(a.clone())];
             for b in names {
                 let n = pairs
-                    .0
                     .iter()
-                    .find(|(x, y, _)| x == a && y == b)
-                    .map(|p| p.2)
-                    .unwrap_or(0);
+                    .find(|p| p[0].to_text() == *a && p[1].to_text() == *b)
+                    .map_or(0, |p| p[2].as_i64());
                 row.push(Cell::Int(n));
             }
             row
         })
         .collect();
     ctx.printer.rows(&columns, &rows).map_err(Error::Output)
-}
-
-#[derive(Default)]
-struct Pairs(Vec<(String, String, i64)>);
-
-impl warehouse::RowSink for Pairs {
-    fn columns(&mut self, _: &[String]) -> Result<(), warehouse::WarehouseError> {
-        Ok(())
-    }
-    fn row(&mut self, row: &[Cell]) -> Result<(), warehouse::WarehouseError> {
-        let n = match row.get(2) {
-            Some(Cell::Int(n)) => *n,
-            Some(Cell::Float(f)) => *f as i64,
-            _ => 0,
-        };
-        self.0.push((row[0].to_text(), row[1].to_text(), n));
-        Ok(())
-    }
 }

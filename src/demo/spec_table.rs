@@ -5,7 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::Spec;
 use crate::segment::sql::dialect::{Dialect, DialectKind};
-use crate::warehouse::{Cell, ColType, RowSink, Warehouse, WarehouseError, type_name};
+use crate::warehouse::{Cell, ColType, Warehouse, WarehouseError, type_name};
 
 /// The demo spec table of one warehouse.
 pub struct SpecTable {
@@ -99,13 +99,12 @@ impl SpecTable {
         if wh.count(&exists).await? == 0 {
             return Ok(Stored::Missing);
         }
-        let mut rows = Rows(Vec::new());
         let sql = format!(
             "select seed, users, days, window_end, data_end from {}",
             self.name()
         );
-        wh.query(&sql, &mut rows).await?;
-        Ok(match rows.0.as_slice() {
+        let rows = wh.rows(&sql).await?;
+        Ok(match rows.as_slice() {
             [] => Stored::Missing,
             [row] => parse(row).map_or_else(Stored::Invalid, Stored::Spec),
             more => Stored::Invalid(format!("it has {} rows instead of one", more.len())),
@@ -147,17 +146,4 @@ fn parse(row: &[Cell]) -> Result<Spec, String> {
         end,
         advanced: after.num_days() as u32,
     })
-}
-
-/// Collects a small result (the spec's one row).
-struct Rows(Vec<Vec<Cell>>);
-
-impl RowSink for Rows {
-    fn columns(&mut self, _: &[String]) -> Result<(), WarehouseError> {
-        Ok(())
-    }
-    fn row(&mut self, row: &[Cell]) -> Result<(), WarehouseError> {
-        self.0.push(row.to_vec());
-        Ok(())
-    }
 }

@@ -12,7 +12,7 @@ use crate::project::Project;
 use crate::project::segment_file::SegmentDef;
 use crate::segment::compile::Compiler;
 use crate::state::{RunStatus, SEGMENT, Snapshot, Store};
-use crate::warehouse::{Cell, RowSink, Warehouse, WarehouseError};
+use crate::warehouse::{Cell, Warehouse};
 
 /// What one refresh found for one segment.
 pub type Refreshed = Snapshot;
@@ -156,13 +156,10 @@ async fn run(
             source: f.source,
         })?;
     progress.advance(order.len() as u64);
-    let mut found = Records::default();
-    wh.query(&tables.refreshes_of_runs(&[run_id]), &mut found)
-        .await?;
+    let found = snapshots(wh, tables, &[run_id]).await?;
     let mut done = Vec::new();
     for name in order {
         let snapshot = found
-            .0
             .iter()
             .find(|s| &s.segment == name)
             .cloned()
@@ -243,14 +240,12 @@ async fn recover(store: &dyn Store, wh: &mut dyn Warehouse, tables: &Tables) -> 
     if ids.is_empty() {
         return Ok(());
     }
-    let mut found = Records::default();
-    wh.query(&tables.refreshes_of_runs(&ids), &mut found)
-        .await?;
-    for s in &found.0 {
+    let found = snapshots(wh, tables, &ids).await?;
+    for s in &found {
         store.record_snapshot(s).await?;
     }
     for id in ids {
-        let committed = found.0.iter().filter(|s| s.run_id == id).count();
+        let committed = found.iter().filter(|s| s.run_id == id).count();
         let why = format!(
             "stopped before it finished; {committed} segment{} had committed",
             if committed == 1 { "" } else { "s" }
@@ -270,9 +265,8 @@ async fn check_not_before_last(
     names: &[String],
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let mut last = LastRefreshes::default();
-    wh.query(&tables.last_refreshes(), &mut last).await?;
-    for (segment, at) in last.0 {
+    for row in wh.rows(&tables.last_refreshes()).await? {
+        let (segment, at) = (text(row.first()), instant(row.get(1)));
         if at > now && names.contains(&segment) {
             return Err(Error::RefreshInPast {
                 segment,
@@ -284,46 +278,25 @@ async fn check_not_before_last(
     Ok(())
 }
 
-/// Rows of `refreshes` read back as snapshots.
-#[derive(Default)]
-struct Records(Vec<Snapshot>);
-
-impl RowSink for Records {
-    fn columns(&mut self, _: &[String]) -> Result<(), WarehouseError> {
-        Ok(())
-    }
-    fn row(&mut self, row: &[Cell]) -> Result<(), WarehouseError> {
-        let int = |i: usize| match row.get(i) {
-            Some(Cell::Int(v)) => *v,
-            Some(Cell::Float(v)) => *v as i64,
-            Some(Cell::Text(t)) => t.parse().unwrap_or(0),
-            _ => 0,
-        };
-        self.0.push(Snapshot {
-            run_id: int(0),
-            segment: text(row.get(1)),
-            version: int(2),
-            at: instant(row.get(3)),
-            size: int(4),
-            entered: int(5),
-            exited: int(6),
-            duration_ms: int(7),
-        });
-        Ok(())
-    }
-}
-
-#[derive(Default)]
-struct LastRefreshes(Vec<(String, DateTime<Utc>)>);
-
-impl RowSink for LastRefreshes {
-    fn columns(&mut self, _: &[String]) -> Result<(), WarehouseError> {
-        Ok(())
-    }
-    fn row(&mut self, row: &[Cell]) -> Result<(), WarehouseError> {
-        self.0.push((text(row.first()), instant(row.get(1))));
-        Ok(())
-    }
+/// The `refreshes` rows of some runs, as snapshots.
+async fn snapshots(wh: &mut dyn Warehouse, tables: &Tables, runs: &[i64]) -> Result<Vec<Snapshot>> {
+    let rows = wh.rows(&tables.refreshes_of_runs(runs)).await?;
+    Ok(rows
+        .iter()
+        .map(|row| {
+            let int = |i: usize| row.get(i).map_or(0, Cell::as_i64);
+            Snapshot {
+                run_id: int(0),
+                segment: text(row.get(1)),
+                version: int(2),
+                at: instant(row.get(3)),
+                size: int(4),
+                entered: int(5),
+                exited: int(6),
+                duration_ms: int(7),
+            }
+        })
+        .collect())
 }
 
 fn text(c: Option<&Cell>) -> String {

@@ -17,6 +17,17 @@ pub enum Cell {
 
 impl Cell {
     /// The value as people read it in a table or CSV; NULL is empty.
+    /// A count or other integer as engines return it (an integer, a float, or digits as text);
+    /// 0 when it is none of those.
+    pub fn as_i64(&self) -> i64 {
+        match self {
+            Cell::Int(i) => *i,
+            Cell::Float(f) => *f as i64,
+            Cell::Text(t) => t.parse().unwrap_or(0),
+            _ => 0,
+        }
+    }
+
     pub fn to_text(&self) -> String {
         match self {
             Cell::Null => String::new(),

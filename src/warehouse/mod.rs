@@ -134,28 +134,29 @@ pub trait Warehouse: Send {
             .map_err(|e| fail(statements.len().saturating_sub(1), e))
     }
 
+    /// Runs a query with a small result (a few rows) and returns it whole.
+    async fn rows(&mut self, sql: &str) -> Result<Vec<Vec<Cell>>, WarehouseError> {
+        let mut sink = Collect(Vec::new());
+        self.query(sql, &mut sink).await?;
+        Ok(sink.0)
+    }
+
     /// Runs a query whose result is one number (a count).
     async fn count(&mut self, sql: &str) -> Result<i64, WarehouseError> {
-        let mut sink = FirstCell(None);
-        self.query(sql, &mut sink).await?;
-        Ok(match sink.0 {
-            Some(Cell::Int(i)) => i,
-            Some(Cell::Float(f)) => f as i64,
-            _ => 0,
-        })
+        let rows = self.rows(sql).await?;
+        Ok(rows.first().and_then(|r| r.first()).map_or(0, Cell::as_i64))
     }
 }
 
-struct FirstCell(Option<Cell>);
+/// Collects a small result.
+struct Collect(Vec<Vec<Cell>>);
 
-impl RowSink for FirstCell {
+impl RowSink for Collect {
     fn columns(&mut self, _: &[String]) -> Result<(), WarehouseError> {
         Ok(())
     }
     fn row(&mut self, row: &[Cell]) -> Result<(), WarehouseError> {
-        if self.0.is_none() {
-            self.0 = row.first().cloned();
-        }
+        self.0.push(row.to_vec());
         Ok(())
     }
 }
@@ -292,7 +293,7 @@ pub async fn check_connection(project: &Project) -> Result<String, WarehouseErro
                 "cdp validate --connect",
                 1,
             );
-            let mut sink = FirstCell(None);
+            let mut sink = Collect(Vec::new());
             client.run(&request, &mut sink).await?;
             Ok(format!(
                 "Snowflake at {} as {}",

@@ -277,30 +277,34 @@ fn rule() -> impl Strategy<Value = Rule> {
     })
 }
 
+/// Members by the SQL of the warehouse's own dialect.
 async fn members(wh: &mut dyn Warehouse, rule: &Rule) -> BTreeSet<String> {
-    let tables = Tables::default();
-    let c = Compiler {
-        dialect: wh.dialect(),
-        tables: &tables,
-        now: now(),
-    };
-    let sql = c.rules("random", rule);
-    let mut ids = Ids(vec![]);
-    wh.query(&sql, &mut ids)
-        .await
-        .unwrap_or_else(|e| panic!("{e:?}\n{sql}"));
-    ids.0.into_iter().collect()
+    let dialect = wh.dialect();
+    members_in(wh, rule, dialect, |sql| sql).await
 }
 
 /// Members by the Snowflake SQL, rewritten for DuckDB as the local double of Snowflake does.
 async fn members_snowflake(wh: &mut dyn Warehouse, rule: &Rule) -> BTreeSet<String> {
+    let dialect = cdp::segment::sql::dialect::DialectKind::Snowflake.dialect();
+    members_in(wh, rule, dialect, |sql| {
+        crate::snowflake::translate::to_duckdb(&sql)
+    })
+    .await
+}
+
+async fn members_in(
+    wh: &mut dyn Warehouse,
+    rule: &Rule,
+    dialect: &'static dyn cdp::segment::sql::dialect::Dialect,
+    rewrite: impl Fn(String) -> String,
+) -> BTreeSet<String> {
     let tables = Tables::default();
     let c = Compiler {
-        dialect: cdp::segment::sql::dialect::DialectKind::Snowflake.dialect(),
+        dialect,
         tables: &tables,
         now: now(),
     };
-    let sql = crate::snowflake::translate::to_duckdb(&c.rules("random", rule));
+    let sql = rewrite(c.rules("random", rule));
     let mut ids = Ids(vec![]);
     wh.query(&sql, &mut ids)
         .await
