@@ -71,6 +71,14 @@ pub enum Error {
     },
     #[error("segment `{0}` has not been refreshed yet")]
     NeverRefreshed(String),
+    #[error(transparent)]
+    Destination(#[from] crate::destinations::DestinationError),
+    #[error("{}", match to { Some(d) => format!("no applied segment is sent to `{d}`"), None => "no applied segment has `destinations:`".into() })]
+    NoDestinations { to: Option<String> },
+    #[error("destination `{destination}` is not declared in environment `{env}`")]
+    DestinationNotInEnv { destination: String, env: String },
+    #[error("{failed} of {total} sync{} failed", if *total == 1 { "" } else { "s" })]
+    SyncFailed { failed: usize, total: usize },
     #[error("there is no demo data to advance: {table} does not exist")]
     NotSeeded { table: String },
     #[error("cannot advance the demo data: {table} is not as `cdp demo seed` wrote it: {problem}")]
@@ -150,6 +158,10 @@ impl Error {
             Error::NeedsApproval => Some("pass `--auto-approve` (as CI does) after reviewing `cdp plan`".into()),
             Error::Removed { name, .. } => Some(format!("its history stays readable: `cdp segments history {name}`")),
             Error::NeverRefreshed(name) => Some(format!("run `cdp refresh {name}`")),
+            Error::NoDestinations { .. } => Some("add `destinations: [{ to: braze, as: attribute }]` to a segment, declare the destination under the environment in cdp.yaml, then `cdp apply`".into()),
+            Error::DestinationNotInEnv { .. } => Some("declare it under this environment's `destinations:` in cdp.yaml, or pick another with `--env`".into()),
+            Error::SyncFailed { .. } => Some("the table above says why; what was acknowledged is kept, and the next `cdp sync` sends only what remains".into()),
+            Error::Destination(crate::destinations::DestinationError::GaveUp { .. }) => Some("what was acknowledged is kept; run `cdp sync` again to send the rest".into()),
             Error::NotSeeded { .. } => Some("run `cdp demo seed` first; `cdp demo advance` continues the data it generated".into()),
             Error::BadDemoSpec { .. } => Some("run `cdp demo seed` again to start the demo data over".into()),
             Error::BadNow(_) => Some("give an RFC 3339 timestamp such as `2026-01-31T12:00:00Z`, or a date".into()),

@@ -3,16 +3,20 @@
 
 pub mod cli;
 pub mod demo;
+pub mod destinations;
 pub mod error;
 pub mod fixtures;
+pub mod http;
 pub mod membership;
 pub mod output;
 pub mod plan;
 pub mod preview;
 pub mod progress;
 pub mod project;
+pub mod retry;
 pub mod scaffold;
 pub mod schema;
 pub mod segment;
 pub mod state;
+pub mod sync;
 pub mod warehouse;

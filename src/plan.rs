@@ -56,6 +56,8 @@ pub struct Item {
 pub struct Plan {
     pub items: Vec<Item>,
     pub unchanged: Vec<String>,
+    /// Per applied segment and destination: what `cdp sync` would send now.
+    pub syncs: Vec<crate::sync::status::TargetStatus>,
 }
 
 impl Plan {
@@ -205,7 +207,11 @@ pub async fn diff(project: &Project, store: &dyn Store, now: DateTime<Utc>) -> R
         }
     }
     items.sort_by(|a, b| a.segment.cmp(&b.segment));
-    Ok(Plan { items, unchanged })
+    Ok(Plan {
+        items,
+        unchanged,
+        syncs: Vec::new(),
+    })
 }
 
 /// Fills in member counts: now (one scan of events for every added or changed segment) and at

@@ -46,7 +46,10 @@ fn config_schema() -> Value {
         "properties": {
             "type": { "enum": ["braze", "amplitude"] },
             "endpoint": text, "ingest_endpoint": text, "api_key": text, "secret_key": text,
-            "app_id": { "type": ["integer", "string"] }, "owner": text, "region": { "enum": ["us", "eu"] }, "attribute": text
+            "app_id": { "type": ["integer", "string"] }, "owner": text, "region": { "enum": ["us", "eu"] }, "attribute": text,
+            "attribute_cap": { "type": "integer", "minimum": 1 },
+            "rate_limit": strict(json!({ "requests": { "type": "integer", "minimum": 1 }, "per": text }), &["requests", "per"]),
+            "concurrency": { "type": "integer", "minimum": 1 }
         },
         "additionalProperties": false
     });
@@ -156,7 +159,12 @@ fn segment_schema() -> Value {
             "description": { "type": "string" },
             "schedule": { "type": "string", "description": "cron, five fields, UTC" },
             "rules": { "anyOf": [rule_ref, { "type": "array", "items": rule_ref, "minItems": 1 }] },
-            "destinations": { "type": "array", "items": strict(json!({ "to": { "type": "string" }, "as": { "enum": ["attribute", "subscription_group", "cohort", "user_property"] } }), &["to", "as"]) },
+            "destinations": { "type": "array", "items": strict(json!({
+                "to": { "type": "string" },
+                "as": { "enum": ["attribute", "subscription_group", "cohort", "user_property"] },
+                "subscription_group_id": { "type": ["string", "integer"] },
+                "property": { "type": "string" }
+            }), &["to", "as"]) },
             "tests": { "type": "array", "items": fixture }
         },
         "$defs": { "rule": rule }

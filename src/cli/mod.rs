@@ -5,6 +5,7 @@ mod data;
 mod meta;
 mod segments;
 mod state;
+mod sync;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -101,7 +102,12 @@ pub enum Command {
         /// How long to wait for another apply or refresh to finish (e.g. 30s, 10m)
         #[arg(long, default_value = "5m", value_parser = parse_wait)]
         wait: Duration,
+        /// Then send what changed to the refreshed segments' destinations
+        #[arg(long)]
+        sync: bool,
     },
+    /// Send segments' membership changes to their destinations (Braze, Amplitude)
+    Sync(SyncArgs),
     /// List, preview and inspect segments and their membership history
     #[command(subcommand)]
     Segments(SegmentsCommand),
@@ -152,6 +158,40 @@ pub enum SegmentsCommand {
     Overlap {
         #[arg(num_args = 2.., required = true)]
         names: Vec<String>,
+    },
+}
+
+#[derive(clap::Args, Debug)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct SyncArgs {
+    #[command(subcommand)]
+    pub command: Option<SyncCommand>,
+    /// Segments to sync; none means every applied segment with destinations
+    pub segments: Vec<String>,
+    /// Only this destination (its name under `destinations:` in cdp.yaml)
+    #[arg(long, value_name = "DESTINATION")]
+    pub to: Option<String>,
+    /// Print how many users would be added and removed, and sample requests; send nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Send every member again, not only the changes since the last sync
+    #[arg(long)]
+    pub full: bool,
+    /// How long to wait for another sync, apply or refresh to finish (e.g. 30s, 10m)
+    #[arg(long, default_value = "5m", value_parser = parse_wait)]
+    pub wait: Duration,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SyncCommand {
+    /// Per segment and destination: users acknowledged, pending, rejected, and the last run
+    Status,
+    /// The syncs of a segment, or (with --rejected) every user a destination refused and why
+    Log {
+        segment: String,
+        /// List the refused users with the destination's reason
+        #[arg(long)]
+        rejected: bool,
     },
 }
 
@@ -219,7 +259,23 @@ pub async fn run(cli: Cli) -> Result<()> {
             segments,
             all,
             wait,
-        } => state::refresh(&ctx, segments, all, wait).await,
+            sync,
+        } => state::refresh(&ctx, segments, all, wait, sync).await,
+        Command::Sync(args) => match args.command {
+            Some(SyncCommand::Status) => sync::status(&ctx).await,
+            Some(SyncCommand::Log { segment, rejected }) => {
+                sync::log(&ctx, &segment, rejected).await
+            }
+            None => {
+                let options = crate::sync::Options {
+                    segments: args.segments,
+                    to: args.to,
+                    dry_run: args.dry_run,
+                    full: args.full,
+                };
+                sync::sync(&ctx, options, args.wait).await
+            }
+        },
         Command::Segments(SegmentsCommand::Show { name }) => segments::show(&ctx, &name).await,
         Command::Segments(SegmentsCommand::History { name }) => {
             segments::history(&ctx, &name).await

@@ -53,9 +53,16 @@ pub async fn plan(ctx: &Context, detailed_exitcode: bool) -> Result<()> {
     let project = ctx.load()?;
     let store = open_store(&project).await?;
     let mut plan = plan::diff(&project, store.as_ref(), ctx.now).await?;
-    if plan.has_changes() {
+    let sends = crate::membership::refresh::applied_segments(store.as_ref())
+        .await?
+        .iter()
+        .any(|a| !a.0.destinations.is_empty());
+    if plan.has_changes() || sends {
         let mut wh = warehouse::open(&project).await?;
-        plan::count_members(&mut plan, &project, store.as_ref(), wh.as_mut(), ctx.now).await?;
+        if plan.has_changes() {
+            plan::count_members(&mut plan, &project, store.as_ref(), wh.as_mut(), ctx.now).await?;
+        }
+        plan.syncs = crate::sync::status::status(&project, store.as_ref(), wh.as_mut()).await?;
     }
     print_plan(ctx, &plan)?;
     if detailed_exitcode && plan.has_changes() {
@@ -144,6 +151,7 @@ pub async fn refresh(
     segments: Vec<String>,
     all: bool,
     wait: Duration,
+    then_sync: bool,
 ) -> Result<()> {
     let project = ctx.load()?;
     let selection = if all || segments.is_empty() {
@@ -151,7 +159,32 @@ pub async fn refresh(
     } else {
         Selection::Named(segments)
     };
-    let done = run_refresh(ctx, &project, &selection, wait).await?;
+    let store: std::sync::Arc<dyn Store> = std::sync::Arc::from(open_store(&project).await?);
+    let done = {
+        let _lock = lock(ctx, store.as_ref(), "refresh", wait).await?;
+        let done = refresh_locked(ctx, &project, store.as_ref(), &selection).await?;
+        if then_sync {
+            print_refreshed(ctx, &done)?;
+            let options = crate::sync::Options {
+                segments: done.iter().map(|s| s.segment.clone()).collect(),
+                ..Default::default()
+            };
+            let reports = super::sync::run_sync(ctx, &project, store.clone(), &options).await;
+            return match reports {
+                Err(Error::NoDestinations { .. }) => {
+                    ctx.printer
+                        .note("No refreshed segment has destinations: nothing to sync.");
+                    Ok(())
+                }
+                other => super::sync::print_reports(ctx, &other?, false),
+            };
+        }
+        done
+    };
+    print_refreshed(ctx, &done)
+}
+
+fn print_refreshed(ctx: &Context, done: &[refresh::Refreshed]) -> Result<()> {
     let rows: Vec<Vec<Cell>> = done
         .iter()
         .map(|s| {
@@ -184,12 +217,21 @@ pub async fn run_refresh(
 ) -> Result<Vec<refresh::Refreshed>> {
     let store = open_store(project).await?;
     let _lock = lock(ctx, store.as_ref(), "refresh", wait).await?;
+    refresh_locked(ctx, project, store.as_ref(), selection).await
+}
+
+async fn refresh_locked(
+    ctx: &Context,
+    project: &Project,
+    store: &dyn Store,
+    selection: &Selection,
+) -> Result<Vec<refresh::Refreshed>> {
     let mut wh = warehouse::open(project).await?;
     let bar = ctx.printer.bar();
     let printer = ctx.printer;
     refresh::refresh(
         project,
-        store.as_ref(),
+        store,
         wh.as_mut(),
         selection,
         ctx.now,
@@ -216,6 +258,10 @@ fn print_plan(ctx: &Context, plan: &Plan) -> Result<()> {
                 "items": plan.items,
                 "unchanged": plan.unchanged,
             });
+            let mut value = value;
+            if !plan.syncs.is_empty() {
+                value["destinations"] = serde_json::json!(plan.syncs);
+            }
             format!(
                 "{}\n",
                 serde_json::to_string_pretty(&value).expect("plan serialises")
@@ -319,11 +365,38 @@ fn plan_text(plan: &Plan) -> String {
     }
     s.push_str(&summary(plan));
     s.push('\n');
+    if !plan.syncs.is_empty() {
+        s.push_str("\nDestinations (what `cdp sync` would send now):\n");
+        for t in &plan.syncs {
+            s.push_str(&format!(
+                "    {} → {} ({}): add {}, remove {}\n",
+                t.segment,
+                t.destination,
+                t.mode,
+                number(Some(t.to_add)),
+                number(Some(t.to_remove))
+            ));
+        }
+    }
     s
 }
 
 fn plan_markdown(plan: &Plan) -> String {
     let mut s = format!("### cdp plan\n\n{}\n", summary(plan));
+    if !plan.syncs.is_empty() {
+        s.push_str("\n| segment | destination | as | sync would add | sync would remove |\n");
+        s.push_str("|---|---|---|---:|---:|\n");
+        for t in &plan.syncs {
+            s.push_str(&format!(
+                "| `{}` | {} | {} | {} | {} |\n",
+                t.segment,
+                t.destination,
+                t.mode,
+                number(Some(t.to_add)),
+                number(Some(t.to_remove))
+            ));
+        }
+    }
     if !plan.has_changes() {
         return s;
     }

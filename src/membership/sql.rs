@@ -23,7 +23,7 @@ impl Tables {
         self.kind.dialect()
     }
 
-    fn name(&self, table: &str) -> String {
+    pub fn name(&self, table: &str) -> String {
         self.dialect().ident(&format!("{}.{table}", self.schema))
     }
 

@@ -59,6 +59,16 @@ impl Project {
         &self.config.tables
     }
 
+    /// A destination of the environment in use, with its secrets resolved.
+    pub fn destination(&self, name: &str) -> Option<&config::DestinationConfig> {
+        self.config
+            .environments
+            .iter()
+            .find(|(n, _)| *n == self.env)
+            .and_then(|(_, e)| e.destinations.get(name))
+            .and_then(|d| d.config.as_ref())
+    }
+
     /// Where cdp keeps its local files (`.cdp/`).
     pub fn local_dir(&self) -> PathBuf {
         self.root.join(".cdp")
@@ -341,6 +351,43 @@ fn check_destinations(s: &Outline, config: &Config, out: &mut Vec<Diagnostic>) {
                 )
                 .expected(decode::one_of(modes))
                 .maybe_hint(did_you_mean(&dest.mode, modes.iter().copied())),
+            );
+            continue;
+        }
+        let group = dest.mode == "subscription_group";
+        if group != dest.subscription_group_id.is_some() {
+            let (path, message, hint) = if group {
+                (
+                    "subscription_group_id",
+                    "`as: subscription_group` needs `subscription_group_id`".to_string(),
+                    "copy the group's id from Braze (Audience > Subscriptions)",
+                )
+            } else {
+                (
+                    "subscription_group_id",
+                    format!(
+                        "`subscription_group_id` applies only to `as: subscription_group`, not `as: {}`",
+                        dest.mode
+                    ),
+                    "remove it, or write `as: subscription_group`",
+                )
+            };
+            out.push(
+                Diagnostic::new(&s.file, dest.pos, &format!("{key}.{path}"), message).hint(hint),
+            );
+        }
+        if dest.property.is_some() && dest.mode != "user_property" {
+            out.push(
+                Diagnostic::new(
+                    &s.file,
+                    dest.pos,
+                    &format!("{key}.property"),
+                    format!(
+                        "`property` applies only to `as: user_property`, not `as: {}`",
+                        dest.mode
+                    ),
+                )
+                .hint("remove it, or write `as: user_property`"),
             );
         }
     }

@@ -61,7 +61,55 @@ pub fn mask_passwords(line: &str) -> String {
         }
         from = end.max(start);
     }
+    mask_secret_values(&mut out);
     out
+}
+
+/// Keys whose values are secrets: a value written in the file (not a `${ENV}` reference) is
+/// masked wherever a line of the file is shown.
+pub const SECRET_KEYS: &[&str] = &[
+    "api_key",
+    "secret_key",
+    "token",
+    "private_key",
+    "private_key_passphrase",
+];
+
+fn mask_secret_values(out: &mut String) {
+    for key in SECRET_KEYS {
+        let pattern = format!("{key}:");
+        let mut from = 0;
+        while let Some(found) = out[from..].find(&pattern) {
+            let at = from + found;
+            from = at + pattern.len();
+            let boundary = out[..at]
+                .chars()
+                .next_back()
+                .is_none_or(|c| c.is_whitespace() || matches!(c, '{' | ',' | '"' | '\''));
+            if !boundary {
+                continue;
+            }
+            let rest = &out[from..];
+            let start = from + (rest.len() - rest.trim_start().len());
+            let value = &out[start..];
+            let (start, end) = match value.chars().next() {
+                Some(q @ ('"' | '\'')) => {
+                    let close = value[1..].find(q).map_or(value.len(), |i| i + 1);
+                    (start + 1, start + close)
+                }
+                _ => {
+                    let len = value
+                        .find(|c: char| matches!(c, ',' | '}' | '#'))
+                        .unwrap_or(value.len());
+                    (start, start + value[..len].trim_end().len())
+                }
+            };
+            if start < end && !out[start..end].starts_with("${") {
+                let stars = "*".repeat(out[start..end].chars().count());
+                out.replace_range(start..end, &stars);
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -78,6 +126,14 @@ mod tests {
         );
         assert_eq!(masked.len(), line.len());
         assert_eq!(mask_passwords("no url here"), "no url here");
+        assert_eq!(
+            mask_passwords(r#"  braze: { api_key: abc123, secret_key: "s3" }"#),
+            r#"  braze: { api_key: ******, secret_key: "**" }"#
+        );
+        assert_eq!(
+            mask_passwords(r#"  api_key: "${BRAZE_API_KEY}" # from CI"#),
+            r#"  api_key: "${BRAZE_API_KEY}" # from CI"#
+        );
     }
 
     #[test]

@@ -33,8 +33,26 @@ pub struct DestinationRef {
     pub to: String,
     #[serde(rename = "as")]
     pub mode: String,
+    /// Braze `as: subscription_group`: the group members are subscribed to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subscription_group_id: Option<String>,
+    /// Amplitude `as: user_property`: the property set on members (default: the segment's name).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub property: Option<String>,
     #[serde(skip)]
     pub pos: Pos,
+}
+
+impl DestinationRef {
+    /// How the state store and the warehouse name this way of sending: `braze:attribute`,
+    /// `braze:subscription_group:<id>`, `amplitude:cohort`...
+    pub fn key(&self) -> String {
+        match (&self.subscription_group_id, &self.property) {
+            (Some(id), _) => format!("{}:{}:{id}", self.to, self.mode),
+            (None, Some(p)) => format!("{}:{}:{p}", self.to, self.mode),
+            _ => format!("{}:{}", self.to, self.mode),
+        }
+    }
 }
 
 /// A user for `cdp test`, with events given relative to now and the expected membership.
@@ -170,7 +188,12 @@ fn parse_destinations(d: &mut Decoder, node: &Node) -> Vec<DestinationRef> {
     let mut out = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let p = index("destinations", i);
-        let Some(f) = d.fields(item, &p, "a destination", &["to", "as"]) else {
+        let Some(f) = d.fields(
+            item,
+            &p,
+            "a destination",
+            &["to", "as", "subscription_group_id", "property"],
+        ) else {
             continue;
         };
         let to = d.req_string(
@@ -179,10 +202,16 @@ fn parse_destinations(d: &mut Decoder, node: &Node) -> Vec<DestinationRef> {
             Some("name a destination declared under an environment's `destinations:`"),
         );
         let mode = d.req_string(&f, "as", Some("braze: `attribute` or `subscription_group`; amplitude: `cohort` or `user_property`"));
+        let subscription_group_id = f
+            .get("subscription_group_id")
+            .and_then(|n| d.text(n, &f.at("subscription_group_id")));
+        let property = d.opt_string(&f, "property");
         if let (Some(to), Some(mode)) = (to, mode) {
             out.push(DestinationRef {
                 to,
                 mode,
+                subscription_group_id,
+                property,
                 pos: item.pos,
             });
         }

@@ -1,4 +1,5 @@
-//! The state store: applied definitions, runs, refresh snapshots, the audit log and the project lock.
+//! The state store: applied definitions, runs, refresh snapshots, syncs, the audit log and the
+//! project lock.
 //!
 //! One trait with a backend per engine: SQLite (a file, the default) and PostgreSQL (by URL). Both
 //! run the same SQL (see `queries.rs`); each has its own migrations under `migrations/`.
@@ -8,6 +9,8 @@ mod postgres;
 mod queries;
 mod rows;
 mod sqlite;
+pub mod sync;
+mod sync_queries;
 
 use std::path::Path;
 use std::time::Duration;
@@ -127,7 +130,7 @@ pub struct Snapshot {
 }
 
 #[async_trait]
-pub trait Store: Send + Sync {
+pub trait Store: sync::SyncState + Send + Sync {
     /// Which store this is, for messages (URLs redacted).
     fn describe(&self) -> &str;
 

@@ -4,6 +4,7 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::{Connection, Row};
 
 use super::queries::impl_store;
+use super::sync_queries::impl_sync_state;
 use super::{Lock, StateError};
 use crate::project::secret::redact_url;
 
@@ -71,3 +72,4 @@ impl PostgresStore {
 }
 
 impl_store!(PostgresStore);
+impl_sync_state!(PostgresStore);

@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::sync::{Rejection, SyncRecord, SyncStats};
 use super::{Definition, Run, Snapshot};
 
 pub(super) const DEFINITION_COLUMNS: &str = "name, version, hash, content, applied_by, applied_at";
@@ -65,5 +66,63 @@ where
         entered: r.try_get("entered")?,
         exited: r.try_get("exited")?,
         duration_ms: r.try_get("duration_ms")?,
+    })
+}
+
+pub(super) const SYNC_COLUMNS: &str = "run_id, segment, destination, started_at, ended_at, status, \
+     pending, entered, exited, acked_seq, sent, rejected, retried, requests, duration_ms, folded, error";
+pub(super) const REJECTION_COLUMNS: &str =
+    "run_id, segment, destination, user_id, is_member, reason, permanent, at";
+
+pub(super) fn sync_record<R: sqlx::Row>(r: &R) -> Result<SyncRecord, sqlx::Error>
+where
+    for<'a> &'a str: sqlx::ColumnIndex<R>,
+    for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> Option<String>: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> i64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> bool: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> DateTime<Utc>: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> Option<DateTime<Utc>>: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+{
+    Ok(SyncRecord {
+        run_id: r.try_get("run_id")?,
+        segment: r.try_get("segment")?,
+        destination: r.try_get("destination")?,
+        started_at: r.try_get("started_at")?,
+        ended_at: r.try_get("ended_at")?,
+        status: r.try_get("status")?,
+        pending: r.try_get("pending")?,
+        entered: r.try_get("entered")?,
+        exited: r.try_get("exited")?,
+        acked_seq: r.try_get("acked_seq")?,
+        stats: SyncStats {
+            sent: r.try_get("sent")?,
+            rejected: r.try_get("rejected")?,
+            retried: r.try_get("retried")?,
+            requests: r.try_get("requests")?,
+            duration_ms: r.try_get("duration_ms")?,
+        },
+        folded: r.try_get("folded")?,
+        error: r.try_get("error")?,
+    })
+}
+
+pub(super) fn rejection<R: sqlx::Row>(r: &R) -> Result<Rejection, sqlx::Error>
+where
+    for<'a> &'a str: sqlx::ColumnIndex<R>,
+    for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> i64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> bool: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> DateTime<Utc>: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+{
+    Ok(Rejection {
+        run_id: r.try_get("run_id")?,
+        segment: r.try_get("segment")?,
+        destination: r.try_get("destination")?,
+        user_id: r.try_get("user_id")?,
+        is_member: r.try_get("is_member")?,
+        reason: r.try_get("reason")?,
+        permanent: r.try_get("permanent")?,
+        at: r.try_get("at")?,
     })
 }

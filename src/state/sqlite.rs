@@ -4,9 +4,12 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 
 use super::queries::impl_store;
+use super::sync_queries::impl_sync_state;
 use super::{Lock, StateError};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -35,6 +38,9 @@ impl SqliteStore {
             .create_if_missing(true)
             // Readers go on while a refresh writes; a writer waits for another instead of failing.
             .journal_mode(SqliteJournalMode::Wal)
+            // In WAL mode a killed process loses nothing it committed; only a power cut could
+            // lose the last commits. Sync checkpoints commit many times a second.
+            .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(30));
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
@@ -82,3 +88,4 @@ impl SqliteStore {
 }
 
 impl_store!(SqliteStore);
+impl_sync_state!(SqliteStore);

@@ -69,6 +69,7 @@ fn format_float(f: f64) -> String {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ColType {
     Text,
+    Int,
     Float,
     Bool,
     Timestamp,

@@ -326,6 +326,7 @@ pub fn event_columns(t: &crate::project::config::EventsTable) -> [(&str, ColType
 pub fn type_name(dialect: DialectKind, t: ColType) -> &'static str {
     match (dialect, t) {
         (_, ColType::Text) => "varchar",
+        (_, ColType::Int) => "bigint",
         (DialectKind::Snowflake, ColType::Float) | (DialectKind::Duckdb, ColType::Float) => {
             "double"
         }

@@ -5,10 +5,14 @@ mod common;
 mod compile;
 mod crash;
 mod demo;
+#[path = "../support/destinations/mod.rs"]
+pub mod destination_doubles;
 mod differential;
+mod doubles;
 mod examples;
 mod snowflake;
 mod state;
+mod sync;
 mod validate;
 mod warehouses;
 mod workflow;

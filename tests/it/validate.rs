@@ -292,6 +292,54 @@ fn cases() -> Vec<(
             vec![],
         ),
         (
+            "braze_without_endpoint",
+            "environments:\n  dev:\n    destinations:\n      braze: { type: braze, api_key: \"${BRAZE_KEY_UNSET}\" }\n",
+            vec![("active.yaml", OK_SEGMENT)],
+            vec![],
+        ),
+        (
+            "destination_key_typo",
+            "environments:\n  dev:\n    destinations:\n      braze:\n        type: braze\n        endpoint: https://rest.iad-01.braze.com\n        apikey: abc\n",
+            vec![("active.yaml", OK_SEGMENT)],
+            vec![],
+        ),
+        (
+            "rate_limit_wrong_key",
+            "environments:\n  prod:\n    destinations:\n      braze: { type: braze, endpoint: \"https://rest.iad-01.braze.com\", api_key: \"${K}\", rate_limit: { requests: 3000, every: 3s } }\n",
+            vec![("active.yaml", OK_SEGMENT)],
+            vec![],
+        ),
+        (
+            "amplitude_unknown_region",
+            "environments:\n  prod:\n    destinations:\n      amp: { type: amplitude, region: europe, api_key: \"${A}\", secret_key: \"${S}\", app_id: 1, owner: a@b.c }\n",
+            vec![("active.yaml", OK_SEGMENT)],
+            vec![],
+        ),
+        (
+            "subscription_group_without_id",
+            "environments:\n  prod:\n    destinations:\n      braze: { type: braze, endpoint: \"https://rest.iad-01.braze.com\", api_key: \"${K}\" }\n",
+            vec![(
+                "a.yaml",
+                "name: a\nrules: { trait: plan, eq: pro }\ndestinations:\n  - { to: braze, as: subscription_group }\n",
+            )],
+            vec![],
+        ),
+        (
+            "destination_cannot_take_mode",
+            "environments:\n  prod:\n    destinations:\n      braze: { type: braze, endpoint: \"https://rest.iad-01.braze.com\", api_key: \"${K}\" }\n",
+            vec![(
+                "a.yaml",
+                "name: a\nrules: { trait: plan, eq: pro }\ndestinations:\n  - { to: braze, as: cohort }\n",
+            )],
+            vec![],
+        ),
+        (
+            "literal_api_key",
+            "environments:\n  dev:\n    destinations:\n      braze: { type: braze, endpoint: \"https://rest.iad-01.braze.com\", api_key: abc123secret }\n",
+            vec![("active.yaml", OK_SEGMENT)],
+            vec![],
+        ),
+        (
             "memory_limit_without_unit",
             "environments:\n  dev:\n    warehouse: { type: duckdb, memory_limit: 512 }\n",
             vec![("active.yaml", OK_SEGMENT)],

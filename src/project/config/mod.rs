@@ -2,7 +2,12 @@
 
 use std::collections::BTreeMap;
 
+mod destination;
 mod warehouse;
+
+pub use destination::{
+    AmplitudeConfig, BrazeConfig, DestinationConfig, DestinationSpec, RateLimit,
+};
 
 pub use warehouse::parse_warehouse;
 
@@ -36,11 +41,6 @@ pub struct EnvSpec {
     /// The state store URL (`state: { url }`), resolved for the environment in use.
     pub state_url: Option<Secret>,
     pub destinations: BTreeMap<String, DestinationSpec>,
-}
-
-#[derive(Clone, Debug)]
-pub struct DestinationSpec {
-    pub kind: String,
 }
 
 /// The warehouse of the selected environment, with secrets resolved.
@@ -168,7 +168,6 @@ impl Default for Tables {
 
 const TOP_KEYS: &[&str] = &["name", "default_env", "environments", "tables"];
 const ENV_KEYS: &[&str] = &["warehouse", "state", "queue", "assets", "destinations"];
-const DESTINATION_KINDS: &[&str] = &["braze", "amplitude"];
 
 /// Reads `cdp.yaml`; `env` (or `default_env`) names the environment whose secrets are resolved.
 pub fn parse_config(d: &mut Decoder, root: &Node, env: Option<&str>) -> Config {
@@ -256,7 +255,12 @@ fn parse_environments(d: &mut Decoder, node: &Node, selected: &str) -> Vec<(Stri
             }
             check_optional_sections(d, &f);
             if let Some(dests) = f.get("destinations") {
-                spec.destinations = parse_destinations(d, dests, &f.at("destinations"));
+                spec.destinations = destination::parse_destinations(
+                    d,
+                    dests,
+                    &f.at("destinations"),
+                    key.name == selected,
+                );
             }
         }
         out.push((key.name.clone(), spec));
@@ -305,58 +309,6 @@ fn check_env_refs(d: &mut Decoder, f: &Fields, name: &str) {
         )
         .hint = Some("write `${NAME}` with letters, digits and `_`".into());
     }
-}
-
-fn parse_destinations(
-    d: &mut Decoder,
-    node: &Node,
-    path: &str,
-) -> BTreeMap<String, DestinationSpec> {
-    let mut out = BTreeMap::new();
-    let Value::Map(entries) = &node.value else {
-        d.wrong_type(node, path, "a mapping of destination names");
-        return out;
-    };
-    for (key, value) in entries {
-        let p = join(path, &key.name);
-        let Some(f) = d.fields(
-            value,
-            &p,
-            "a destination",
-            &[
-                "type",
-                "endpoint",
-                "ingest_endpoint",
-                "api_key",
-                "secret_key",
-                "app_id",
-                "owner",
-                "region",
-                "attribute",
-            ],
-        ) else {
-            continue;
-        };
-        let Some(kind) = d.req_string(&f, "type", Some("`braze` or `amplitude`")) else {
-            continue;
-        };
-        if !DESTINATION_KINDS.contains(&kind.as_str()) {
-            let n = f.get("type").unwrap();
-            d.report(
-                n.pos,
-                &f.at("type"),
-                format!("unknown destination type `{kind}`"),
-            )
-            .hint = did_you_mean(&kind, DESTINATION_KINDS.iter().copied())
-                .or_else(|| Some("supported: `braze`, `amplitude`".into()));
-            continue;
-        }
-        for secret in ["api_key", "secret_key"] {
-            check_env_refs(d, &f, secret);
-        }
-        out.insert(key.name.clone(), DestinationSpec { kind });
-    }
-    out
 }
 
 fn parse_tables(d: &mut Decoder, node: &Node) -> Tables {

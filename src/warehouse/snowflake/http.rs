@@ -13,13 +13,7 @@ pub struct Http {
 impl Http {
     /// `timeout` bounds one HTTP exchange; a long statement answers 202 well before it.
     pub fn new(timeout: Duration) -> Result<Http, String> {
-        // One process-wide TLS provider; a second install is refused and harmless.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        reqwest::Client::builder()
-            .timeout(timeout)
-            .build()
-            .map(|client| Http { client })
-            .map_err(|e| e.to_string())
+        crate::http::client(timeout).map(|client| Http { client })
     }
 }
 

@@ -2,8 +2,6 @@
 
 use std::time::Duration;
 
-use rand::RngExt;
-
 /// Retry limits: attempts per request and the backoff between them.
 #[derive(Clone, Copy, Debug)]
 pub struct Policy {
@@ -26,19 +24,17 @@ impl Default for Policy {
 }
 
 impl Policy {
-    /// Full jitter: a random pause up to base * 2^attempt, never above the cap; a server's
-    /// `Retry-After` wins when it asks for longer.
+    /// The shared backoff; `retry_after` is the seconds a server asked for.
     pub fn delay(&self, attempt: u32, retry_after: Option<u64>) -> Duration {
-        let ceiling = self
-            .base
-            .saturating_mul(1u32 << attempt.min(16))
-            .min(self.cap);
-        let jittered = ceiling.mul_f64(rand::rng().random::<f64>());
-        match retry_after {
-            Some(s) => jittered
-                .max(Duration::from_secs(s))
-                .min(self.cap.max(Duration::from_secs(s))),
-            None => jittered,
-        }
+        let backoff = crate::retry::Backoff {
+            attempts: self.attempts,
+            base: self.base,
+            cap: self.cap,
+        };
+        let server = retry_after.map(Duration::from_secs);
+        // A server's wait is honoured, but never beyond the cap when the cap is longer.
+        backoff
+            .delay(attempt, server)
+            .min(self.cap.max(server.unwrap_or_default()))
     }
 }

@@ -1,0 +1,217 @@
+//! Destinations: where a segment's members go (Braze, Amplitude). Each says how to send one
+//! batch and what a response means; `util` holds what they share: batching, rate limiting,
+//! several requests in flight, retries and checkpoints.
+
+pub mod amplitude;
+pub mod braze;
+pub mod util;
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+use crate::project::config::{DestinationConfig, RateLimit};
+use crate::project::segment_file::DestinationRef;
+use crate::state::Store;
+
+/// One membership change to send: the user entered (`is_member`) or exited the segment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Change {
+    /// Position in the run's numbered changes; checkpoints count in it.
+    pub seq: i64,
+    pub user_id: String,
+    pub is_member: bool,
+}
+
+/// A change a destination refused, by its index in the batch sent.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Refused {
+    pub index: usize,
+    pub reason: String,
+    /// The destination says this id can never be accepted.
+    pub permanent: bool,
+}
+
+/// What one response means for its batch.
+#[derive(Debug)]
+pub enum Outcome {
+    /// Processed, except the refused changes; `created` names an object the request made
+    /// (kind, id), such as a cohort.
+    Done {
+        refused: Vec<Refused>,
+        created: Option<(&'static str, String)>,
+    },
+    /// Nothing is known to have been processed: send the batch again after a pause (`after`,
+    /// when the server said how long). `pause_all` holds every request, not just this one
+    /// (a rate limit).
+    Retry {
+        after: Option<Duration>,
+        pause_all: bool,
+        reason: String,
+    },
+    /// Some changes failed for a reason that may pass: send only `retry` (indexes) again;
+    /// `refused` will never pass; the rest were not processed and are sent again too.
+    RetryItems {
+        retry: Vec<usize>,
+        refused: Vec<Refused>,
+        after: Option<Duration>,
+        reason: String,
+    },
+    /// A fault that sending again cannot fix: a wrong key, a missing permission, a bad payload.
+    Fatal(String),
+}
+
+/// The ids of a batch's entries (`member`) or exits, in order.
+pub fn ids(batch: &[Change], member: bool) -> Vec<&str> {
+    batch
+        .iter()
+        .filter(|c| c.is_member == member)
+        .map(|c| c.user_id.as_str())
+        .collect()
+}
+
+/// What a destination allows: changes per request, requests per period, requests in flight.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Limits {
+    pub batch: usize,
+    pub rate: RateLimit,
+    pub concurrency: usize,
+}
+
+/// A request as it would be sent, for `--dry-run` (secrets left out).
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Sample {
+    pub method: &'static str,
+    pub url: String,
+    pub body: serde_json::Value,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DestinationError {
+    #[error("{destination} refused the request: {message}")]
+    Fatal {
+        destination: String,
+        message: String,
+    },
+    #[error("{destination} failed {attempts} times in a row; the last failure: {last}")]
+    GaveUp {
+        destination: String,
+        attempts: u32,
+        last: String,
+    },
+    #[error("cannot set up {destination}: {message}")]
+    Setup {
+        destination: String,
+        message: String,
+    },
+    #[error("cannot record the sync's progress")]
+    State(#[from] crate::state::StateError),
+}
+
+/// The segment and way of sending a destination works for.
+#[derive(Clone, Debug)]
+pub struct Target {
+    pub segment: String,
+    /// The destination's name in `cdp.yaml`.
+    pub name: String,
+    /// `DestinationRef::key`: how state and warehouse tables name this way of sending.
+    pub key: String,
+    pub spec: DestinationRef,
+}
+
+/// What `prepare` may consult: the state store and whether the destination holds nothing
+/// acknowledged for this target (a first sync, or `--full`).
+pub struct Prepare<'a> {
+    pub store: &'a dyn Store,
+    pub fresh: bool,
+}
+
+#[async_trait]
+pub trait Destination: Send + Sync {
+    fn limits(&self) -> Limits;
+
+    /// Runs before the first batch (e.g. finds the cohort cdp made before).
+    async fn prepare(&self, _p: &Prepare<'_>) -> Result<(), DestinationError> {
+        Ok(())
+    }
+
+    /// Whether the next batch must be answered before any other is sent (it creates an object
+    /// the others refer to).
+    fn next_alone(&self) -> bool {
+        false
+    }
+
+    /// Why a user can never be sent here (an id the API refuses whatever happens), if so.
+    fn refuse(&self, _user_id: &str) -> Option<String> {
+        None
+    }
+
+    /// The request a batch becomes, for `--dry-run`.
+    fn sample(&self, batch: &[Change]) -> Sample;
+
+    async fn send(&self, batch: &[Change]) -> Outcome;
+}
+
+/// Builds the destination a segment names, from the environment's configuration.
+pub fn build(
+    target: &Target,
+    config: &DestinationConfig,
+) -> Result<Box<dyn Destination>, DestinationError> {
+    let http = crate::http::client(Duration::from_secs(60)).map_err(|message| {
+        DestinationError::Setup {
+            destination: target.name.clone(),
+            message,
+        }
+    })?;
+    match config {
+        DestinationConfig::Braze(c) => Ok(Box::new(braze::Braze::new(http, c, target)?)),
+        DestinationConfig::Amplitude(c) => {
+            Ok(Box::new(amplitude::Amplitude::new(http, c, target)?))
+        }
+    }
+}
+
+/// The text of a response body for a message: trimmed, and cut at 300 characters.
+pub fn excerpt(body: &str) -> String {
+    let t = body.trim();
+    match t.char_indices().nth(300) {
+        Some((i, _)) => format!("{}…", &t[..i]),
+        None => t.to_string(),
+    }
+}
+
+/// An answered request: its status, the wait its headers ask for, and its body.
+pub struct Answer {
+    pub status: u16,
+    pub wait: Option<Duration>,
+    pub body: String,
+}
+
+/// Sends a request and reads the whole answer; a failed exchange is an outcome already.
+pub async fn exchange(request: reqwest::RequestBuilder) -> Result<Answer, Outcome> {
+    let response = request.send().await.map_err(transport_failure)?;
+    let status = response.status().as_u16();
+    let wait = crate::retry::server_wait(response.headers());
+    let body = response.text().await.map_err(transport_failure)?;
+    Ok(Answer { status, wait, body })
+}
+
+/// A change for the tests of request bodies and responses.
+#[cfg(test)]
+pub fn change(user_id: &str, is_member: bool) -> Change {
+    Change {
+        seq: 1,
+        user_id: user_id.into(),
+        is_member,
+    }
+}
+
+/// No answer (refused, dropped or timed out connection, a body cut off): it may or may not have
+/// been processed, and every operation cdp sends is safe to repeat.
+pub fn transport_failure(e: reqwest::Error) -> Outcome {
+    Outcome::Retry {
+        after: None,
+        pause_all: false,
+        reason: e.without_url().to_string(),
+    }
+}

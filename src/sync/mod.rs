@@ -1,0 +1,75 @@
+//! `cdp sync`: send each applied segment's membership changes to its destinations. What a
+//! destination has acknowledged is kept in the warehouse; a run numbers the difference there,
+//! streams it out in batches, checkpoints each answered batch in the state store, and folds what
+//! was acknowledged back in, so a run killed anywhere is carried on by the next.
+
+pub mod run;
+pub mod sql;
+pub mod status;
+
+use crate::destinations::{Sample, Target};
+use crate::project::segment_file::SegmentDef;
+use crate::state::sync::SyncStats;
+
+/// What to send.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// Segments to sync; empty: every applied segment with destinations.
+    pub segments: Vec<String>,
+    /// Only this destination (its name in `cdp.yaml`).
+    pub to: Option<String>,
+    /// Count and show sample requests; send nothing.
+    pub dry_run: bool,
+    /// Send every member again, not only what changed.
+    pub full: bool,
+}
+
+/// One segment's sync to one destination.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Report {
+    pub segment: String,
+    pub destination: String,
+    #[serde(rename = "as")]
+    pub mode: String,
+    pub entered: i64,
+    pub exited: i64,
+    #[serde(flatten)]
+    pub stats: SyncStats,
+    /// `succeeded`, `failed`, `rejected` (every user refused) or `dry run`.
+    pub status: String,
+    pub error: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub samples: Vec<Sample>,
+}
+
+impl Report {
+    pub fn users_per_second(&self) -> f64 {
+        let seconds = self.stats.duration_ms as f64 / 1000.0;
+        if seconds > 0.0 {
+            (self.stats.sent + self.stats.rejected) as f64 / seconds
+        } else {
+            0.0
+        }
+    }
+
+    pub fn failed(&self) -> bool {
+        self.status == "failed" || self.status == "rejected"
+    }
+}
+
+/// Every (segment, destination) of the applied segments that `options` selects.
+pub fn targets(applied: &[SegmentDef], options: &Options) -> Vec<Target> {
+    applied
+        .iter()
+        .filter(|s| options.segments.is_empty() || options.segments.contains(&s.name))
+        .flat_map(|s| {
+            s.destinations.iter().map(|d| Target {
+                segment: s.name.clone(),
+                name: d.to.clone(),
+                key: d.key(),
+                spec: d.clone(),
+            })
+        })
+        .filter(|t| options.to.as_ref().is_none_or(|to| *to == t.name))
+        .collect()
+}

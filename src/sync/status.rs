@@ -1,0 +1,96 @@
+//! `cdp sync status`: per (segment, destination), what the destination holds, what a sync would
+//! send now, what it refused, and the last run. Also the per-destination counts `plan` shows.
+
+use super::Options;
+use super::sql::SyncSql;
+use crate::error::{Error, Result};
+use crate::membership::sql::Tables;
+use crate::project::Project;
+use crate::state::Store;
+use crate::state::sync::SyncRecord;
+use crate::warehouse::{Cell, Warehouse};
+
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct TargetStatus {
+    pub segment: String,
+    pub destination: String,
+    #[serde(rename = "as")]
+    pub mode: String,
+    /// Users the destination has acknowledged.
+    pub acknowledged: i64,
+    /// Users a sync would add and remove now.
+    pub to_add: i64,
+    pub to_remove: i64,
+    /// Users refused for good (not sent again until `--full`).
+    pub invalid: i64,
+    /// Users the last run had refused.
+    pub rejected: i64,
+    pub last_run: Option<SyncRecord>,
+}
+
+/// The status of every (applied segment, destination).
+pub async fn status(
+    project: &Project,
+    store: &dyn Store,
+    wh: &mut dyn Warehouse,
+) -> Result<Vec<TargetStatus>> {
+    let applied: Vec<_> = crate::membership::refresh::applied_segments(store)
+        .await?
+        .into_iter()
+        .map(|a| a.0)
+        .collect();
+    let tables = Tables::new(wh.kind(), project.warehouse.cdp_schema());
+    let targets = super::targets(&applied, &Options::default());
+    // Read-only (plan runs it in CI): tables a first refresh or sync creates may be missing.
+    let refreshed = !targets.is_empty() && exists(wh, &tables.membership()).await;
+    let synced = refreshed && exists(wh, &SyncSql::new(&tables, "", "").members()).await;
+    let mut out = Vec::new();
+    for target in targets {
+        let sql = SyncSql::new(&tables, &target.segment, &target.key);
+        let ((acknowledged, invalid), (to_add, to_remove)) = if synced {
+            (
+                pair(wh, &sql.held_counts()).await?,
+                pair(wh, &SyncSql::count_changes(&sql.diff())).await?,
+            )
+        } else if refreshed {
+            ((0, 0), (pair(wh, &sql.current_members()).await?.0, 0))
+        } else {
+            ((0, 0), (0, 0))
+        };
+        let last_run = store
+            .syncs(Some(&target.segment), 1_000)
+            .await?
+            .into_iter()
+            .find(|r| r.destination == target.key);
+        out.push(TargetStatus {
+            segment: target.segment,
+            destination: target.name,
+            mode: target.spec.mode,
+            acknowledged,
+            to_add,
+            to_remove,
+            invalid,
+            rejected: last_run.as_ref().map_or(0, |r| r.stats.rejected),
+            last_run,
+        });
+    }
+    Ok(out)
+}
+
+/// Whether a table can be read.
+async fn exists(wh: &mut dyn Warehouse, table: &str) -> bool {
+    wh.rows(&format!("select 1 from {table} where 1 = 0"))
+        .await
+        .is_ok()
+}
+
+/// A query's two numbers (counts).
+pub(super) async fn pair(wh: &mut dyn Warehouse, sql: &str) -> Result<(i64, i64)> {
+    let rows = wh.rows(sql).await.map_err(|source| Error::Query {
+        sql: sql.to_string(),
+        source,
+    })?;
+    let row = rows.first();
+    let int = |i: usize| row.and_then(|r| r.get(i)).map_or(0, Cell::as_i64);
+    Ok((int(0), int(1)))
+}

@@ -1,0 +1,182 @@
+//! Faults: injected failures, kills at random moments, and users a destination refuses.
+
+use super::{Setup, VIP, batches, wait_until};
+use crate::destination_doubles::faults::Fault;
+
+#[test]
+fn a_fifth_of_requests_failing_still_ends_exact() {
+    let s = Setup::new(6_000, ", concurrency: 4", &[("vip.yaml", VIP)]);
+    s.braze.fail_randomly(0.2, 7);
+    s.amplitude.fail_randomly(0.2, 8);
+    let out = s.run(&["sync", "--format", "json"]);
+    out.ok();
+    let members = s.members("vip");
+    assert_eq!(s.braze_holds("vip"), members);
+    assert_eq!(s.cohort("vip"), members);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let braze = &v["syncs"][0];
+    let (requests, retried) = (
+        braze["requests"].as_u64().unwrap(),
+        braze["retried"].as_u64().unwrap(),
+    );
+    // Every batch once, plus one request per fault answered.
+    assert_eq!(requests - retried, batches(2_000, 75), "{braze}");
+    assert!(retried >= 1 && s.braze.injected() >= 1);
+    assert!(
+        requests <= batches(2_000, 75) + s.braze.injected(),
+        "{braze}"
+    );
+
+    // The next sync has nothing left to send.
+    s.braze.fail_randomly(0.0, 0);
+    let before = s.braze.requests();
+    s.run(&["sync", "--to", "braze"]).ok();
+    assert_eq!(s.braze.requests(), before);
+}
+
+#[test]
+fn a_sync_killed_at_random_moments_ends_exact_when_run_again() {
+    let bin = assert_cmd::cargo::cargo_bin("cdp");
+    for seed in 1..=4u64 {
+        let s = Setup::new(6_000, ", concurrency: 2", &[("vip.yaml", VIP)]);
+        let total = batches(2_000, 75);
+        // Slow answers, so that the kill lands mid-run.
+        s.braze.inject(&vec![Fault::Delay(25); 200]);
+        let kill_at = 2 + (seed * 7) % (total - 6);
+        let mut cmd = std::process::Command::new(&bin);
+        cmd.args([
+            "--project-dir",
+            &s.p.path().to_string_lossy(),
+            "sync",
+            "--to",
+            "braze",
+        ])
+        .env("CDP_NOW", crate::common::NOW)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+        for (k, v) in s.env() {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().unwrap();
+        wait_until("requests", || s.braze.requests() >= kill_at);
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let first = s.braze.requests();
+        assert!(first < total, "seed {seed}: the kill came after the end");
+
+        let again = s.run(&["sync", "--to", "braze", "--wait", "0"]);
+        again.ok();
+        let members = s.members("vip");
+        assert_eq!(s.braze_holds("vip"), members, "seed {seed}");
+        // Only what was not acknowledged is sent again: a few batches that were in flight or
+        // answered after the last checkpoint, never everything.
+        let all = s.braze.requests();
+        assert!(all >= total, "seed {seed}");
+        assert!(
+            all <= total + 6,
+            "seed {seed}: {all} requests for {total} batches"
+        );
+        let status = s.run(&["sync", "log", "vip", "--format", "json"]);
+        let v: serde_json::Value = serde_json::from_str(&status.ok().stdout).unwrap();
+        let runs: Vec<&str> = v["syncs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["status"].as_str().unwrap())
+            .collect();
+        assert_eq!(runs, ["succeeded", "interrupted"], "seed {seed}");
+    }
+}
+
+#[test]
+fn refused_users_are_logged_retried_and_in_the_end_left_alone() {
+    let s = Setup::new(300, "", &[("vip.yaml", VIP)]);
+    // An id both refuse (whitespace), and one only Amplitude refuses (`null`).
+    s.query("insert into users values ('bad id', 'gold'), ('null', 'gold')");
+    s.run(&["refresh"]).ok();
+    let out = s.run(&["sync"]);
+    out.ok();
+    assert!(
+        out.stderr.contains("3 users were refused"),
+        "{}",
+        out.stderr
+    );
+    let members = s.members("vip");
+    let mut accepted = members.clone();
+    accepted.remove("bad id");
+    assert_eq!(s.braze_holds("vip"), accepted);
+    let mut in_cohort = accepted.clone();
+    in_cohort.remove("null");
+    assert_eq!(s.cohort("vip"), in_cohort);
+
+    let log = s.run(&["sync", "log", "vip", "--rejected", "--format", "csv"]);
+    let lines: Vec<&str> = log.ok().stdout.lines().collect();
+    assert_eq!(
+        lines[0],
+        "user_id,destination,run,at,change,reason,permanent"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("bad id,braze:attribute,") && l.ends_with(",false")),
+        "{lines:?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("null,amplitude:cohort,") && l.ends_with(",true")),
+        "{lines:?}"
+    );
+
+    // Braze's refusal is retried each sync (one request) until the third, then left alone. A
+    // run that sends only that user, refused again, is not a success.
+    for run in 2..=4 {
+        let before = s.braze.requests();
+        let out = s.run(&["sync"]);
+        let sent = s.braze.requests() - before;
+        assert_eq!(sent, if run <= 3 { 1 } else { 0 }, "sync {run}");
+        assert_eq!(
+            out.code,
+            if run <= 3 { 1 } else { 0 },
+            "sync {run}: {}",
+            out.snapshot()
+        );
+    }
+    let status = s.run(&["sync", "status", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&status.ok().stdout).unwrap();
+    assert_eq!(v["destinations"][0]["invalid"].as_i64(), Some(1));
+    assert_eq!(v["destinations"][1]["invalid"].as_i64(), Some(2));
+    assert_eq!(v["destinations"][0]["to_add"].as_i64(), Some(0));
+}
+
+#[test]
+fn a_run_whose_every_user_is_refused_fails() {
+    let segment = "name: broken\nrules:\n  all:\n    - { trait: tier, eq: bronze }\n\
+                   destinations:\n  - { to: braze, as: attribute }\n";
+    let s = Setup::new(30, "", &[("broken.yaml", segment)]);
+    s.query("insert into users values ('bad 1', 'bronze'), ('bad 2', 'bronze')");
+    s.run(&["refresh"]).ok();
+    let out = s.run(&["sync"]);
+    assert_eq!(out.code, 1, "{}", out.snapshot());
+    assert!(out.stdout.contains("rejected"), "{}", out.stdout);
+    assert!(out.stderr.contains("refused every user"), "{}", out.stderr);
+    assert!(out.stderr.contains("1 of 1 sync failed"), "{}", out.stderr);
+}
+
+#[test]
+fn a_wrong_key_stops_with_a_clear_message() {
+    let s = Setup::new(30, "", &[("vip.yaml", VIP)]);
+    let mut env = s.env();
+    env.retain(|(k, _)| *k != "BRAZE_API_KEY");
+    env.push(("BRAZE_API_KEY", "wrong-key-123".into()));
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let out = s.p.run_env(&["sync", "--to", "braze"], &env);
+    assert_eq!(out.code, 1, "{}", out.snapshot());
+    assert!(
+        out.stderr.contains("401: the API key was refused"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("wrong-key-123") && !out.stdout.contains("wrong-key-123"));
+    assert_eq!(s.braze.requests(), 1, "a fatal answer is not retried");
+}
