@@ -275,6 +275,7 @@ fn check_segments(segments: &[Outline], config: &Config, out: &mut Vec<Diagnosti
         }
         check_destinations(s, config, out);
     }
+    check_attribute_caps(segments, config, out);
     let edges = segments.iter().map(|s| {
         (
             s.name.as_str(),
@@ -389,6 +390,43 @@ fn check_destinations(s: &Outline, config: &Config, out: &mut Vec<Diagnostic>) {
                 )
                 .hint("remove it, or write `as: user_property`"),
             );
+        }
+    }
+}
+
+/// Braze drops the oldest value of an array attribute past the workspace's cap: a user in more
+/// segments than that would silently lose some.
+fn check_attribute_caps(segments: &[Outline], config: &Config, out: &mut Vec<Diagnostic>) {
+    for (_, env) in &config.environments {
+        for (name, spec) in &env.destinations {
+            let Some((attribute, cap)) = &spec.attribute_cap else {
+                continue;
+            };
+            let senders: Vec<(&Outline, &segment_file::DestinationRef)> = segments
+                .iter()
+                .flat_map(|s| s.destinations.iter().map(move |d| (s, d)))
+                .filter(|(_, d)| d.to == *name && d.mode == "attribute")
+                .collect();
+            if senders.len() as u64 > u64::from(*cap)
+                && let Some((s, d)) = senders.last()
+            {
+                let diagnostic = Diagnostic::new(
+                        &s.file,
+                        d.pos,
+                        "destinations",
+                        format!(
+                            "{} segments go to `{name}` as values of `{}`, more than its cap of {}: a user in all of them would lose the oldest",
+                            senders.len(),
+                            attribute,
+                            cap
+                        ),
+                    )
+                    .hint("raise `attribute_cap` if your Braze workspace allows more items, or declare a second Braze destination with another `attribute` for some segments");
+                // The same destination declared in several environments is one problem.
+                if !out.iter().any(|o| o.message == diagnostic.message) {
+                    out.push(diagnostic);
+                }
+            }
         }
     }
 }

@@ -21,7 +21,10 @@ use crate::state::{RunStatus, Store};
 use crate::warehouse::{Cell, ColType, Warehouse};
 
 /// Changes read from the warehouse per query while sending.
-const PAGE: usize = 100_000;
+const PAGE: usize = 20_000;
+/// An embedded warehouse's memory during a sync: its joins spill beyond it, and the rest of the
+/// process (pages, requests in flight) stays small.
+const SYNC_MEMORY: &str = "48MB";
 /// Sample changes of each kind shown by `--dry-run`.
 const SAMPLES: usize = 3;
 
@@ -68,6 +71,7 @@ pub async fn sync(
     }
     let tables = Tables::new(wh.kind(), s.project.warehouse.cdp_schema());
     crate::membership::refresh::ensure_tables(wh.as_mut(), &tables).await?;
+    wh.limit_memory(SYNC_MEMORY).await?;
     // A sync that died is over: its runs are marked, and each target folds what it left.
     for r in s.store.unfinished_runs().await? {
         if r.command == "sync" {

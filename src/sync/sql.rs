@@ -96,34 +96,44 @@ impl<'a> SyncSql<'a> {
 
     pub fn diff_of(&self, full: bool) -> String {
         let membership = self.tables.membership();
-        let held = format!(
-            "\n  and not exists (select 1 from {} as a where {} and a.user_id = n.user_id)",
-            self.members(),
-            self.target("a")
-        );
+        // Anti-joins as left joins: each builds one hash table and spills under a memory limit,
+        // where `not exists` first collects every distinct member.
+        let (held, unheld) = if full {
+            (String::new(), String::new())
+        } else {
+            (
+                format!(
+                    "\n  left join (select user_id from {} as a where {}) as a on a.user_id = n.user_id",
+                    self.members(),
+                    self.target("a")
+                ),
+                " and a.user_id is null".to_string(),
+            )
+        };
         format!(
-            "select n.user_id, true as is_member from {membership} as n\n  \
-             where n.segment = {seg} and n.exited_at is null{held}\n\
+            "select n.user_id, true as is_member from {membership} as n{held}\n  \
+             where n.segment = {seg} and n.exited_at is null{unheld}\n\
              union all\n\
              select a.user_id, false as is_member from {members} as a\n  \
-             where {target}\n  \
-             and not exists (select 1 from {membership} as m where m.segment = {seg} and m.exited_at is null and m.user_id = a.user_id)",
+             left join (select user_id from {membership} as m where m.segment = {seg} and m.exited_at is null) as m\n    \
+             on m.user_id = a.user_id\n  \
+             where {target} and m.user_id is null",
             seg = self.segment,
-            held = if full { String::new() } else { held },
             members = self.members(),
             target = self.target("a"),
         )
     }
 
-    /// Numbers a run's changes (entries first, then by user) into the pending table.
+    /// Numbers a run's changes into the pending table.
     pub fn fill_pending(&self, run_id: i64, full: bool) -> String {
         format!(
             "insert into {} (run_id, segment, destination, seq, user_id, is_member)\n\
-             select {run_id}, {}, {}, row_number() over (order by is_member desc, user_id), user_id, is_member\n\
+             select {run_id}, {}, {}, {}, user_id, is_member\n\
              from ({}) as d",
             self.pending(),
             self.segment,
             self.destination,
+            self.tables.dialect().row_number("user_id"),
             self.diff_of(full)
         )
     }
@@ -185,7 +195,7 @@ impl<'a> SyncSql<'a> {
     /// changes nothing more.
     pub fn fold(&self, run_id: i64, acked: i64) -> Vec<String> {
         let refused_for_now = format!(
-            "select 1 from {r} as r where r.run_id = {run_id} and {} and r.user_id = p.user_id and not r.permanent",
+            "select user_id from {r} as r where r.run_id = {run_id} and {} and not r.permanent",
             self.target("r"),
             r = self.rejected()
         );
@@ -196,7 +206,8 @@ impl<'a> SyncSql<'a> {
         vec![
             format!(
                 "delete from {m} where {} and user_id in (\n  \
-                 select p.user_id from {p} as p where {answered} and not exists ({refused_for_now}))",
+                 select p.user_id from {p} as p left join ({refused_for_now}) as r on r.user_id = p.user_id\n  \
+                 where {answered} and r.user_id is null)",
                 self.target(""),
                 m = self.members(),
                 p = self.pending(),

@@ -71,6 +71,14 @@ impl Warehouse for DuckDbWarehouse {
         self.run_query(sql, sink)
     }
 
+    async fn limit_memory(&mut self, limit: &str) -> Result<(), WarehouseError> {
+        self.execute(&format!(
+            "set memory_limit = {}",
+            quote_string(limit, false)
+        ))
+        .await
+    }
+
     async fn append(
         &mut self,
         table: &str,

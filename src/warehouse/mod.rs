@@ -88,6 +88,13 @@ pub trait Warehouse: Send {
     /// Runs statements that return no rows.
     async fn execute(&mut self, sql: &str) -> Result<(), WarehouseError>;
 
+    /// Holds an embedded engine's memory to `limit` (e.g. `48MB`) for the rest of the session;
+    /// beyond it, work spills to disk. A server keeps its own memory: nothing to do there.
+    async fn limit_memory(&mut self, limit: &str) -> Result<(), WarehouseError> {
+        let _ = limit;
+        Ok(())
+    }
+
     /// Runs a query and streams its rows into `sink`.
     async fn query(&mut self, sql: &str, sink: &mut dyn RowSink) -> Result<(), WarehouseError>;
 

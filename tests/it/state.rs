@@ -1,5 +1,5 @@
 //! The state store's contract, on SQLite and on PostgreSQL: applied versions, runs, snapshots,
-//! the project lock.
+//! syncs, the project lock.
 
 use std::time::Duration;
 
@@ -102,6 +102,105 @@ async fn contract(store: &dyn Store) {
     assert!(!store.migrations().await.unwrap().is_empty());
 }
 
+/// Syncs: checkpoints with refusals, folding, the log, and objects made in destinations.
+async fn sync_contract(store: &dyn Store) {
+    use cdp::state::sync::{Rejection, SyncKey, SyncStats};
+    let t = |d: u32| Utc.with_ymd_and_hms(2026, 6, d, 12, 0, 0).unwrap();
+    let mut runs = Vec::new();
+    for day in 1..=4 {
+        let run_id = store.start_run("sync", Some("vip"), t(day)).await.unwrap();
+        runs.push(run_id);
+        let key = SyncKey {
+            run_id,
+            segment: "vip",
+            destination: "braze:attribute",
+        };
+        store.start_sync(key, (10, 8, 2), t(day)).await.unwrap();
+        let refused = |user: &str| Rejection {
+            run_id,
+            segment: "vip".into(),
+            destination: "braze:attribute".into(),
+            user_id: user.into(),
+            is_member: true,
+            reason: "'external_id' is invalid".into(),
+            permanent: false,
+            at: t(day),
+        };
+        let stats = SyncStats {
+            sent: 5,
+            rejected: 1,
+            retried: 2,
+            requests: 3,
+            duration_ms: 40,
+        };
+        store
+            .checkpoint(key, 6, &stats, &[refused("bad id")])
+            .await
+            .unwrap();
+        // A checkpoint written twice (a resend) records the refusal once.
+        store
+            .checkpoint(key, 6, &stats, &[refused("bad id")])
+            .await
+            .unwrap();
+        if day < 4 {
+            store
+                .finish_sync(key, RunStatus::Succeeded, &stats, None, t(day))
+                .await
+                .unwrap();
+        }
+        let unfolded = store
+            .unfolded_syncs("vip", "braze:attribute")
+            .await
+            .unwrap();
+        assert_eq!(unfolded.len(), 1);
+        assert_eq!((unfolded[0].acked_seq, unfolded[0].stats), (6, stats));
+        let settled = store.settle_rejections(key).await.unwrap();
+        assert_eq!(settled.len(), 1);
+        // Refused in three runs: not sent again.
+        assert_eq!(settled[0].permanent, day >= 3, "day {day}");
+        store.mark_folded(key).await.unwrap();
+        assert!(
+            store
+                .unfolded_syncs("vip", "braze:attribute")
+                .await
+                .unwrap()
+                .is_empty()
+        );
+    }
+    let all = store.syncs(Some("vip"), 10).await.unwrap();
+    let statuses: Vec<&str> = all.iter().map(|r| r.status.as_str()).collect();
+    // The last never finished: folding it marks it interrupted.
+    assert_eq!(
+        statuses,
+        ["interrupted", "succeeded", "succeeded", "succeeded"]
+    );
+    assert_eq!(all[0].run_id, *runs.last().unwrap());
+    assert!(store.syncs(Some("other"), 10).await.unwrap().is_empty());
+    assert_eq!(store.rejection_log("vip").await.unwrap().len(), 4);
+
+    assert_eq!(
+        store
+            .object("vip", "amplitude:cohort", "cohort")
+            .await
+            .unwrap(),
+        None
+    );
+    for id in ["c-1", "c-2"] {
+        store
+            .put_object("vip", "amplitude:cohort", "cohort", id, t(1))
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        store
+            .object("vip", "amplitude:cohort", "cohort")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("c-2")
+    );
+}
+
 async fn lock_is_exclusive(open: impl AsyncFn() -> Box<dyn Store>) {
     let first = open().await;
     let second = open().await;
@@ -133,6 +232,7 @@ fn sqlite_store_keeps_the_contract() {
     runtime().block_on(async {
         let store = state::open(None, dir.path()).await.unwrap();
         contract(store.as_ref()).await;
+        sync_contract(store.as_ref()).await;
         lock_is_exclusive(async || state::open(None, dir.path()).await.unwrap()).await;
     });
     assert!(dir.path().join("state.db").exists());
@@ -149,6 +249,7 @@ fn postgres_store_keeps_the_contract() {
     runtime().block_on(async {
         let store = state::open(Some(&url), dir.path()).await.unwrap();
         contract(store.as_ref()).await;
+        sync_contract(store.as_ref()).await;
         lock_is_exclusive(async || state::open(Some(&url), dir.path()).await.unwrap()).await;
         // Opening again finds the migrations applied.
         let again = state::open(Some(&url), dir.path()).await.unwrap();

@@ -340,6 +340,21 @@ fn cases() -> Vec<(
             vec![],
         ),
         (
+            "more_segments_than_the_attribute_cap",
+            "environments:\n  prod:\n    destinations:\n      braze: { type: braze, endpoint: \"https://rest.iad-01.braze.com\", api_key: \"${K}\", attribute_cap: 1 }\n",
+            vec![
+                (
+                    "a.yaml",
+                    "name: a\nrules: { trait: plan, eq: pro }\ndestinations:\n  - { to: braze, as: attribute }\n",
+                ),
+                (
+                    "b.yaml",
+                    "name: b\nrules: { trait: plan, eq: max }\ndestinations:\n  - { to: braze, as: attribute }\n",
+                ),
+            ],
+            vec![],
+        ),
+        (
             "memory_limit_without_unit",
             "environments:\n  dev:\n    warehouse: { type: duckdb, memory_limit: 512 }\n",
             vec![("active.yaml", OK_SEGMENT)],

@@ -27,37 +27,67 @@ pub struct Upload<'a> {
     pub existing: Option<&'a str>,
 }
 
+/// An upload request; it borrows the ids, so a request of 100,000 copies none of them.
+#[derive(serde::Serialize)]
+pub struct UploadBody<'a> {
+    name: &'a str,
+    app_id: Value,
+    id_type: &'static str,
+    ids: &'a [&'a str],
+    owner: &'a str,
+    published: bool,
+    skip_invalid_ids: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    existing_cohort_id: Option<&'a str>,
+}
+
 /// Creates a cohort of `ids`, or replaces the contents of `existing`.
-pub fn upload_body(u: &Upload, ids: &[&str]) -> Value {
-    let app_id = u
-        .app_id
-        .parse::<i64>()
-        .map_or_else(|_| json!(u.app_id), |n| json!(n));
-    let mut body = json!({
-        "name": u.name,
-        "app_id": app_id,
-        "id_type": "BY_USER_ID",
-        "ids": ids,
-        "owner": u.owner,
-        "published": true,
-        "skip_invalid_ids": true,
-    });
-    if let Some(id) = u.existing {
-        body["existing_cohort_id"] = json!(id);
+pub fn upload_body<'a>(u: &Upload<'a>, ids: &'a [&'a str]) -> UploadBody<'a> {
+    UploadBody {
+        name: u.name,
+        app_id: u
+            .app_id
+            .parse::<i64>()
+            .map_or_else(|_| json!(u.app_id), |n| json!(n)),
+        id_type: "BY_USER_ID",
+        ids,
+        owner: u.owner,
+        published: true,
+        skip_invalid_ids: true,
+        existing_cohort_id: u.existing,
     }
-    body
+}
+
+#[derive(serde::Serialize)]
+pub struct MembershipBody<'a> {
+    cohort_id: &'a str,
+    memberships: Vec<Membership<'a>>,
+    skip_invalid_ids: bool,
+}
+
+#[derive(serde::Serialize)]
+struct Membership<'a> {
+    ids: Vec<&'a str>,
+    id_type: &'static str,
+    operation: &'static str,
 }
 
 /// Adds entries to and removes exits from a cohort.
-pub fn membership_body(cohort: &str, batch: &[Change]) -> Value {
-    let mut memberships = Vec::new();
-    for (operation, member) in [("ADD", true), ("REMOVE", false)] {
-        let ids = ids(batch, member);
-        if !ids.is_empty() {
-            memberships.push(json!({ "ids": ids, "id_type": "BY_NAME", "operation": operation }));
-        }
+pub fn membership_body<'a>(cohort: &'a str, batch: &'a [Change]) -> MembershipBody<'a> {
+    let memberships = [("ADD", true), ("REMOVE", false)]
+        .into_iter()
+        .map(|(operation, member)| Membership {
+            ids: ids(batch, member),
+            id_type: "BY_NAME",
+            operation,
+        })
+        .filter(|m| !m.ids.is_empty())
+        .collect();
+    MembershipBody {
+        cohort_id: cohort,
+        memberships,
+        skip_invalid_ids: true,
     }
-    json!({ "cohort_id": cohort, "memberships": memberships, "skip_invalid_ids": true })
 }
 
 /// Sets the property on entries and unsets it on exits.
@@ -243,7 +273,8 @@ mod tests {
 
     #[test]
     fn membership_adds_entries_and_removes_exits() {
-        let body = membership_body("c1", &[change("u1", true), change("u2", false)]);
+        let batch = [change("u1", true), change("u2", false)];
+        let body = serde_json::to_value(membership_body("c1", &batch)).unwrap();
         assert_eq!(
             body,
             json!({"cohort_id": "c1", "skip_invalid_ids": true, "memberships": [

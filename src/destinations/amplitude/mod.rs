@@ -76,7 +76,11 @@ impl Amplitude {
     }
 
     /// POSTs to the cohort API; the JSON answer, or what a failure means.
-    async fn cohort_call(&self, path: &str, body: &Value) -> Result<Value, Outcome> {
+    async fn cohort_call(
+        &self,
+        path: &str,
+        body: &impl serde::Serialize,
+    ) -> Result<Value, Outcome> {
         let request = self
             .http
             .post(format!("{}{path}", self.config.endpoint))
@@ -253,6 +257,10 @@ impl Amplitude {
     }
 }
 
+fn json_of(body: &impl serde::Serialize) -> Value {
+    serde_json::to_value(body).unwrap_or(Value::Null)
+}
+
 /// The name of the cohort cdp keeps for a segment.
 pub fn cohort_name(segment: &str) -> String {
     format!("{segment} (cdp)")
@@ -340,13 +348,16 @@ impl Destination for Amplitude {
                     Sample {
                         method: "POST",
                         url: format!("{}/api/3/cohorts/upload", self.config.endpoint),
-                        body: api::upload_body(&self.upload_of(c, id.as_deref()), &ids),
+                        body: json_of(&api::upload_body(&self.upload_of(c, id.as_deref()), &ids)),
                     }
                 } else {
                     Sample {
                         method: "POST",
                         url: format!("{}/api/3/cohorts/membership", self.config.endpoint),
-                        body: api::membership_body(id.as_deref().unwrap_or("<cohort id>"), batch),
+                        body: json_of(&api::membership_body(
+                            id.as_deref().unwrap_or("<cohort id>"),
+                            batch,
+                        )),
                     }
                 }
             }

@@ -40,6 +40,8 @@ const AMPLITUDE_KEYS: &[&str] = &[
 pub struct DestinationSpec {
     pub kind: String,
     pub config: Option<DestinationConfig>,
+    /// Braze: the array attribute and its cap, checked in every environment.
+    pub attribute_cap: Option<(String, u32)>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -165,9 +167,14 @@ fn parse_destination(
         _ => parse_amplitude(d, &f, resolve, rate_limit, concurrency)
             .map(DestinationConfig::Amplitude),
     };
+    let attribute_cap = match &config {
+        Some(DestinationConfig::Braze(b)) => Some((b.attribute.clone(), b.attribute_cap)),
+        _ => None,
+    };
     Some(DestinationSpec {
         kind,
         config: config.filter(|_| resolve),
+        attribute_cap,
     })
 }
 

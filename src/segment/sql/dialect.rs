@@ -76,6 +76,13 @@ pub trait Dialect: Sync {
     }
 
     /// `count(*)` for `LIMIT n` previews.
+    /// Numbers rows 1, 2, 3...: in whatever order the engine reads them, with no sort where the
+    /// dialect allows it; else ordered by `order`.
+    fn row_number(&self, order: &str) -> String {
+        let _ = order;
+        "row_number() over ()".into()
+    }
+
     fn limit(&self, n: u64) -> String {
         format!("limit {n}")
     }

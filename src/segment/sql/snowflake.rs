@@ -28,6 +28,12 @@ impl Dialect for Snowflake {
         format!("'{}'::timestamp_ntz", at.format("%Y-%m-%d %H:%M:%S%.f"))
     }
 
+    // ROW_NUMBER's window takes an ORDER BY:
+    // https://docs.snowflake.com/en/sql-reference/functions/row_number
+    fn row_number(&self, order: &str) -> String {
+        format!("row_number() over (order by {order})")
+    }
+
     // https://docs.snowflake.com/en/sql-reference/data-types-numeric#double-double-precision-real
     fn float_type(&self) -> &'static str {
         "double"

@@ -180,3 +180,16 @@ fn a_wrong_key_stops_with_a_clear_message() {
     assert!(!out.stderr.contains("wrong-key-123") && !out.stdout.contains("wrong-key-123"));
     assert_eq!(s.braze.requests(), 1, "a fatal answer is not retried");
 }
+
+#[test]
+fn a_cohort_created_but_unanswered_is_found_not_made_twice() {
+    let s = Setup::new(300, "", &[("vip.yaml", VIP)]);
+    // The listing answers; the upload creates the cohort and the answer is lost.
+    s.amplitude.inject(&[Fault::Delay(0), Fault::DropAfter]);
+    s.run(&["sync", "--to", "amplitude"]).ok();
+    let cohorts = s.amplitude.cohorts();
+    assert_eq!(cohorts.len(), 1, "{cohorts:?}");
+    assert_eq!(s.cohort("vip"), s.members("vip"));
+    // Listing, upload (lost), listing again, upload replacing the one found.
+    assert_eq!(s.amplitude.requests(), 4);
+}
