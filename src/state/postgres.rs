@@ -1,6 +1,8 @@
 //! The PostgreSQL backend, for teams and servers: `state: { url: "${CDP_STATE_URL}" }`.
 
-use sqlx::postgres::{PgPool, PgPoolOptions};
+use std::str::FromStr;
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{Connection, Row};
 
 use super::queries::impl_store;
@@ -16,14 +18,25 @@ const LOCK_KEY: i64 = 0x6364_705f_6c6f_636b;
 pub struct PostgresStore {
     pool: PgPool,
     describe: String,
-    url: String,
+    options: PgConnectOptions,
 }
 
 impl PostgresStore {
     pub async fn connect(url: &str) -> Result<Self, StateError> {
         let describe = format!("`{}` (PostgreSQL)", redact_url(url));
+        let open = |source| StateError::Open {
+            store: describe.clone(),
+            source,
+        };
+        let mut options = PgConnectOptions::from_str(url).map_err(open)?;
+        // PostgreSQL's default search path starts with a schema named like the user: a user
+        // called `cdp` would find the state in the warehouse's `cdp` schema once a refresh made
+        // it. The state lives in `public`, unless the URL says otherwise.
+        if !url.contains("search_path") {
+            options = options.options([("search_path", "public")]);
+        }
         // One direct connection first: a pool would hide why it failed behind a timeout.
-        sqlx::PgConnection::connect(url)
+        sqlx::PgConnection::connect_with(&options)
             .await
             .map_err(|source| StateError::Open {
                 store: describe.clone(),
@@ -35,7 +48,7 @@ impl PostgresStore {
         let pool = PgPoolOptions::new()
             .max_connections(4)
             .acquire_timeout(std::time::Duration::from_secs(15))
-            .connect(url)
+            .connect_with(options.clone())
             .await
             .map_err(|source| StateError::Open {
                 store: describe.clone(),
@@ -51,13 +64,13 @@ impl PostgresStore {
         Ok(PostgresStore {
             pool,
             describe,
-            url: url.to_string(),
+            options,
         })
     }
 
     /// A session-level advisory lock on a connection of its own, which the lock then owns.
     async fn try_lock(&self) -> Result<Option<Lock>, StateError> {
-        let mut conn = sqlx::PgConnection::connect(&self.url).await?;
+        let mut conn = sqlx::PgConnection::connect_with(&self.options).await?;
         let row = sqlx::query("select pg_try_advisory_lock($1) as ok")
             .bind(LOCK_KEY)
             .fetch_one(&mut conn)

@@ -193,3 +193,29 @@ fn a_cohort_created_but_unanswered_is_found_not_made_twice() {
     // Listing, upload (lost), listing again, upload replacing the one found.
     assert_eq!(s.amplitude.requests(), 4);
 }
+
+#[test]
+fn a_rate_limited_braze_is_waited_for_whichever_headers_it_sends() {
+    for mau_plan in [false, true] {
+        let braze = crate::destination_doubles::braze::BrazeConfig {
+            track_limit: (3, std::time::Duration::from_secs(1)),
+            mau_plan,
+            ..Default::default()
+        };
+        // cdp is told a higher rate than the double allows: only the 429s hold it back.
+        let extra = ", rate_limit: { requests: 100, per: 1s }, concurrency: 2";
+        let s = Setup::with(1_500, extra, &[("vip.yaml", VIP)], braze, None);
+        s.run(&["sync", "--to", "braze"]).ok();
+        assert_eq!(
+            s.braze_holds("vip"),
+            s.members("vip"),
+            "mau_plan {mau_plan}"
+        );
+        assert!(s.braze.rate_limited() >= 1, "mau_plan {mau_plan}");
+        assert_eq!(
+            s.braze.requests(),
+            batches(500, 75) + s.braze.rate_limited(),
+            "each 429 costs one request, mau_plan {mau_plan}"
+        );
+    }
+}

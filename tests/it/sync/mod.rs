@@ -20,12 +20,19 @@ pub struct Setup {
     pub p: TempProject,
     pub braze: BrazeDouble,
     pub amplitude: AmplitudeDouble,
+    /// A PostgreSQL database for the warehouse and the state store; else the embedded ones.
+    pub postgres: Option<String>,
 }
 
-pub fn config(braze_extra: &str) -> String {
+pub fn config(braze_extra: &str, postgres: bool) -> String {
+    let stores = if postgres {
+        "    warehouse: { type: postgres, url: \"${CDP_PG}\" }\n    state: { url: \"${CDP_PG}\" }\n"
+    } else {
+        ""
+    };
     format!(
         "name: synctest\n\
-         environments:\n  dev:\n    destinations:\n      \
+         environments:\n  dev:\n{stores}    destinations:\n      \
          braze: {{ type: braze, endpoint: \"${{BRAZE_URL}}\", api_key: \"${{BRAZE_API_KEY}}\"{braze_extra} }}\n      \
          amplitude: {{ type: amplitude, endpoint: \"${{AMP_URL}}\", ingest_endpoint: \"${{AMP_URL}}\", \
          api_key: \"${{AMP_API_KEY}}\", secret_key: \"${{AMP_SECRET_KEY}}\", app_id: 123456, owner: data@acme.test }}\n"
@@ -38,7 +45,7 @@ pub const VIP: &str = "name: vip\nrules:\n  all:\n    - { trait: tier, eq: gold 
 impl Setup {
     /// `users` users, every third one gold.
     pub fn new(users: usize, braze_extra: &str, segments: &[(&str, &str)]) -> Setup {
-        Self::with(users, braze_extra, segments, BrazeConfig::default())
+        Self::with(users, braze_extra, segments, BrazeConfig::default(), None)
     }
 
     pub fn with(
@@ -46,8 +53,9 @@ impl Setup {
         braze_extra: &str,
         segments: &[(&str, &str)],
         braze: BrazeConfig,
+        postgres: Option<String>,
     ) -> Setup {
-        let p = TempProject::with(&config(braze_extra), segments);
+        let p = TempProject::with(&config(braze_extra, postgres.is_some()), segments);
         let s = Setup {
             p,
             braze: BrazeDouble::start(braze),
@@ -57,27 +65,42 @@ impl Setup {
                 ids_per_request: 100_000,
                 cohort_limit: None,
             }),
+            postgres,
         };
-        s.query(&format!(
-            "create table users as select 'user-' || lpad(range::varchar, 6, '0') as user_id, \
-             case when range % 3 = 0 then 'gold' else 'silver' end as tier from range({users})"
-        ));
-        s.query(
-            "create table events (user_id varchar, event varchar, ts timestamp, properties json)",
-        );
+        if s.postgres.is_some() {
+            s.query(&format!(
+                "create table users as select 'user-' || lpad(g::text, 6, '0') as user_id, \
+                 case when g % 3 = 0 then 'gold' else 'silver' end as tier from generate_series(0, {users} - 1) as g"
+            ));
+            s.query(
+                "create table events (user_id text, event text, ts timestamp, properties jsonb)",
+            );
+        } else {
+            s.query(&format!(
+                "create table users as select 'user-' || lpad(range::varchar, 6, '0') as user_id, \
+                 case when range % 3 = 0 then 'gold' else 'silver' end as tier from range({users})"
+            ));
+            s.query(
+                "create table events (user_id varchar, event varchar, ts timestamp, properties json)",
+            );
+        }
         s.run(&["apply", "--auto-approve"]).ok();
         s.run(&["refresh"]).ok();
         s
     }
 
     pub fn env(&self) -> Vec<(&'static str, String)> {
-        vec![
+        let mut env = vec![
             ("BRAZE_URL", self.braze.url.clone()),
             ("BRAZE_API_KEY", BRAZE_KEY.into()),
             ("AMP_URL", self.amplitude.url.clone()),
             ("AMP_API_KEY", AMP_KEY.into()),
             ("AMP_SECRET_KEY", AMP_SECRET.into()),
-        ]
+        ];
+        if let Some(url) = &self.postgres {
+            env.push(("CDP_PG", url.clone()));
+        }
+        env
     }
 
     pub fn run(&self, args: &[&str]) -> Output {
@@ -146,7 +169,30 @@ pub fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
 
 #[test]
 fn first_sync_sends_everyone_then_only_who_entered_or_exited() {
-    let s = Setup::new(3_000, "", &[("vip.yaml", VIP)]);
+    enter_and_exit(&Setup::new(3_000, "", &[("vip.yaml", VIP)]));
+}
+
+#[test]
+fn the_same_on_a_postgres_warehouse_and_state_store() {
+    let Some(admin) = crate::common::postgres_url("sync") else {
+        return;
+    };
+    let db = crate::common::PgDatabase::create(&admin, "sync");
+    let s = Setup::with(
+        3_000,
+        "",
+        &[("vip.yaml", VIP)],
+        BrazeConfig::default(),
+        Some(db.url.clone()),
+    );
+    enter_and_exit(&s);
+    assert!(
+        !s.p.path().join(".cdp/state.db").exists(),
+        "state went to PostgreSQL"
+    );
+}
+
+fn enter_and_exit(s: &Setup) {
     let members = s.members("vip");
     assert_eq!(members.len(), 1_000);
 
