@@ -164,20 +164,32 @@ pub async fn refresh(
         let _lock = lock(ctx, store.as_ref(), "refresh", wait).await?;
         let done = refresh_locked(ctx, &project, store.as_ref(), &selection).await?;
         if then_sync {
-            print_refreshed(ctx, &done)?;
+            let json = ctx.printer.format == Format::Json;
+            if !json {
+                print_refreshed(ctx, &done)?;
+            }
             let options = crate::sync::Options {
                 segments: done.iter().map(|s| s.segment.clone()).collect(),
                 ..Default::default()
             };
-            let reports = super::sync::run_sync(ctx, &project, store.clone(), &options).await;
-            return match reports {
-                Err(Error::NoDestinations { .. }) => {
-                    ctx.printer
-                        .note("No refreshed segment has destinations: nothing to sync.");
-                    Ok(())
-                }
-                other => super::sync::print_reports(ctx, &other?, false),
+            let reports = match super::sync::run_sync(ctx, &project, store.clone(), &options).await
+            {
+                Err(Error::NoDestinations { .. }) => Vec::new(),
+                other => other?,
             };
+            if json {
+                // One document for pipelines: what the refresh found and what the sync sent.
+                ctx.printer
+                    .json(&serde_json::json!({ "refreshed": done, "syncs": reports }))
+                    .map_err(Error::Output)?;
+                return super::sync::outcome(ctx, &reports, false);
+            }
+            if reports.is_empty() {
+                ctx.printer
+                    .note("No refreshed segment has destinations: nothing to sync.");
+                return Ok(());
+            }
+            return super::sync::print_reports(ctx, &reports, false);
         }
         done
     };

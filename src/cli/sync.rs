@@ -109,6 +109,12 @@ pub fn print_reports(ctx: &Context, reports: &[Report], dry_run: bool) -> Result
             )
             .map_err(Error::Output)?;
     }
+    outcome(ctx, reports, dry_run)
+}
+
+/// The notes on stderr after a sync, and its verdict: a failed target, or one whose every user
+/// was refused, fails the command.
+pub fn outcome(ctx: &Context, reports: &[Report], dry_run: bool) -> Result<()> {
     for r in reports.iter().filter(|r| r.failed()) {
         ctx.printer.note(&format!(
             "{} → {}: {}",

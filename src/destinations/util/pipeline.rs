@@ -2,6 +2,7 @@
 //! rate, several requests in flight so the rate (not latency) sets the pace, each response's
 //! decision acted on, and a checkpoint after every answered batch.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -44,277 +45,257 @@ pub struct Sent {
 /// Sends every change read from `pages`, in order of their numbers. What was answered is
 /// checkpointed whether or not a failure stopped it.
 pub async fn send_all(run: Run, mut pages: mpsc::Receiver<Vec<Change>>, writer: Writer) -> Sent {
-    let started = Instant::now();
     let limits = run.destination.limits();
-    let bucket = TokenBucket::new(limits.rate, SHARE);
     let slots = Arc::new(Semaphore::new(limits.concurrency.max(1)));
     let mut batcher = Batcher::new(limits.batch);
-    let mut tracker = Tracker::new(0);
     let mut in_flight: JoinSet<(Batch, Outcome)> = JoinSet::new();
-    let mut waiting: Vec<(Instant, Batch)> = Vec::new();
-    let mut stats = SyncStats::default();
-    let mut failure: Option<DestinationError> = None;
     let mut more_pages = true;
-
+    let mut p = Pipeline {
+        bucket: TokenBucket::new(limits.rate, SHARE),
+        tracker: Tracker::new(0),
+        waiting: Vec::new(),
+        stats: SyncStats::default(),
+        failure: None,
+        started: Instant::now(),
+        writer,
+        run,
+    };
     loop {
         while let Some(done) = in_flight.try_join_next() {
-            let (batch, outcome) = done.expect("a send task panicked");
-            handle(
-                &run,
-                &mut tracker,
-                &writer,
-                &mut stats,
-                &mut waiting,
-                &bucket,
-                &mut failure,
-                batch,
-                outcome,
-                started,
-            )
-            .await;
+            p.answer(done.expect("a send task panicked")).await;
         }
-        if failure.is_some() {
+        if p.failure.is_some() {
             break;
         }
         let now = Instant::now();
-        let due = waiting
-            .iter()
-            .enumerate()
-            .filter(|(_, (at, _))| *at <= now)
-            .min_by_key(|(_, (_, b))| b.id)
-            .map(|(i, _)| i);
         // A batch that creates what the others refer to goes out alone, and first.
-        let alone = run.destination.next_alone();
+        let alone = p.run.destination.next_alone();
         let next = if alone && !in_flight.is_empty() {
             None
-        } else if let Some(i) = due {
-            Some(waiting.swap_remove(i).1)
-        } else if (alone && !waiting.is_empty()) || (more_pages && !batcher.full()) {
+        } else if let Some(batch) = p.due(now) {
+            Some(batch)
+        } else if (alone && !p.waiting.is_empty()) || (more_pages && !batcher.full()) {
             None
         } else {
             batcher.next(!more_pages).inspect(|b| {
-                tracker.handed_out(b.id, b.changes.last().map_or(0, |c| c.seq));
+                p.tracker
+                    .handed_out(b.id, b.changes.last().map_or(0, |c| c.seq));
             })
         };
-        let Some(mut batch) = next else {
-            if !more_pages && batcher.is_empty() && in_flight.is_empty() && waiting.is_empty() {
+        let Some(batch) = next else {
+            if !more_pages && batcher.is_empty() && in_flight.is_empty() && p.waiting.is_empty() {
                 break;
             }
-            let retry_at = waiting.iter().map(|(at, _)| *at).min();
+            let retry_at = p.waiting.iter().map(|(at, _)| *at).min();
             tokio::select! {
                 page = pages.recv(), if more_pages && !batcher.full() => match page {
-                    Some(p) => batcher.push(p),
+                    Some(page) => batcher.push(page),
                     None => more_pages = false,
                 },
                 Some(done) = in_flight.join_next(), if !in_flight.is_empty() => {
-                    let (batch, outcome) = done.expect("a send task panicked");
-                    handle(&run, &mut tracker, &writer, &mut stats, &mut waiting, &bucket, &mut failure, batch, outcome, started).await;
+                    p.answer(done.expect("a send task panicked")).await;
                 }
                 _ = tokio::time::sleep_until(retry_at.unwrap_or(now)), if retry_at.is_some() => {}
                 else => {}
             }
             continue;
         };
-        // Changes the destination can never take are refused here, without a request.
-        let refused: Vec<Refused> = batch
-            .changes
-            .iter()
-            .enumerate()
-            .filter_map(|(index, c)| {
-                run.destination.refuse(&c.user_id).map(|reason| Refused {
-                    index,
-                    reason,
-                    permanent: true,
-                })
-            })
-            .collect();
-        if !refused.is_empty() {
-            record_refused(&run, &mut stats, &writer, &tracker, &batch, &refused);
-            let skip: std::collections::BTreeSet<usize> = refused.iter().map(|r| r.index).collect();
-            batch.changes = batch
-                .changes
-                .into_iter()
-                .enumerate()
-                .filter(|(i, _)| !skip.contains(i))
-                .map(|(_, c)| c)
-                .collect();
-            if batch.changes.is_empty() {
-                answered(&run, &mut tracker, &writer, &stats, batch.id, started);
-                continue;
-            }
-        }
+        let Some(batch) = p.refuse_unsendable(batch) else {
+            continue;
+        };
         let permit = slots.clone().acquire_owned().await.expect("never closed");
-        bucket.acquire().await;
-        stats.requests += 1;
+        p.bucket.acquire().await;
+        p.stats.requests += 1;
         if batch.attempt > 0 {
-            stats.retried += 1;
+            p.stats.retried += 1;
         }
-        let destination = run.destination.clone();
+        let destination = p.run.destination.clone();
         in_flight.spawn(async move {
             let outcome = destination.send(&batch.changes).await;
             drop(permit);
             (batch, outcome)
         });
     }
-    // Stopped by a failure: what is out still gets its answer recorded.
+    // Stopped by a failure: what is out still gets its answer recorded, and nothing more is sent.
     while let Some(done) = in_flight.join_next().await {
-        let (batch, outcome) = done.expect("a send task panicked");
-        let mut ignored = None;
-        handle(
-            &run,
-            &mut tracker,
-            &writer,
-            &mut stats,
-            &mut Vec::new(),
-            &bucket,
-            &mut ignored,
-            batch,
-            outcome,
-            started,
-        )
-        .await;
+        p.answer(done.expect("a send task panicked")).await;
     }
-    stats.duration_ms = started.elapsed().as_millis() as i64;
-    writer.send(tracker.watermark(), stats, Vec::new());
-    if let Err(e) = writer.finish().await {
+    p.stats.duration_ms = p.started.elapsed().as_millis() as i64;
+    p.writer.send(p.tracker.watermark(), p.stats, Vec::new());
+    let mut failure = p.failure;
+    if let Err(e) = p.writer.finish().await {
         failure.get_or_insert(DestinationError::State(e));
     }
     Sent {
-        stats,
-        acked_seq: tracker.watermark(),
+        stats: p.stats,
+        acked_seq: p.tracker.watermark(),
         failure,
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn handle(
-    run: &Run,
-    tracker: &mut Tracker,
-    writer: &Writer,
-    stats: &mut SyncStats,
-    waiting: &mut Vec<(Instant, Batch)>,
-    bucket: &TokenBucket,
-    failure: &mut Option<DestinationError>,
-    mut batch: Batch,
-    outcome: Outcome,
+/// What the pipeline knows while it runs: answers, batches waiting to be sent again, counts.
+struct Pipeline {
+    run: Run,
+    bucket: TokenBucket,
+    tracker: Tracker,
+    writer: Writer,
+    /// Batches to send again, and when.
+    waiting: Vec<(Instant, Batch)>,
+    stats: SyncStats,
+    failure: Option<DestinationError>,
     started: Instant,
-) {
-    match outcome {
-        Outcome::Done { refused, created } => {
-            if let Some((kind, id)) = created {
-                (run.created)(kind, id);
-            }
-            record_refused(run, stats, writer, tracker, &batch, &refused);
-            stats.sent += (batch.changes.len() - refused.len()) as i64;
-            answered(run, tracker, writer, stats, batch.id, started);
+}
+
+impl Pipeline {
+    /// The lowest-numbered batch whose pause is over.
+    fn due(&mut self, now: Instant) -> Option<Batch> {
+        let i = self
+            .waiting
+            .iter()
+            .enumerate()
+            .filter(|(_, (at, _))| *at <= now)
+            .min_by_key(|(_, (_, b))| b.id)
+            .map(|(i, _)| i)?;
+        Some(self.waiting.swap_remove(i).1)
+    }
+
+    /// Refuses, without a request, the changes the destination can never take; returns what is
+    /// left to send, if anything.
+    fn refuse_unsendable(&mut self, mut batch: Batch) -> Option<Batch> {
+        let refused: Vec<Refused> = batch
+            .changes
+            .iter()
+            .enumerate()
+            .filter_map(|(index, c)| {
+                self.run
+                    .destination
+                    .refuse(&c.user_id)
+                    .map(|reason| Refused {
+                        index,
+                        reason,
+                        permanent: true,
+                    })
+            })
+            .collect();
+        if refused.is_empty() {
+            return Some(batch);
         }
-        Outcome::Retry {
-            after,
-            pause_all,
-            reason,
-        } => {
-            if pause_all && let Some(wait) = after {
-                bucket.pause(wait).await;
-            }
-            again(run, waiting, failure, batch, after, reason);
+        self.record_refused(&batch, &refused);
+        let skip: BTreeSet<usize> = refused.iter().map(|r| r.index).collect();
+        keep(&mut batch, |i| !skip.contains(&i));
+        if batch.changes.is_empty() {
+            self.answered(batch.id);
+            return None;
         }
-        Outcome::RetryItems {
-            retry,
-            refused,
-            after,
-            reason,
-        } => {
-            record_refused(run, stats, writer, tracker, &batch, &refused);
-            let keep: std::collections::BTreeSet<usize> = retry.into_iter().collect();
-            let done = batch.changes.len() - keep.len() - refused.len();
-            stats.sent += done as i64;
-            batch.changes = batch
-                .changes
-                .into_iter()
-                .enumerate()
-                .filter(|(i, _)| keep.contains(i))
-                .map(|(_, c)| c)
-                .collect();
-            if batch.changes.is_empty() {
-                answered(run, tracker, writer, stats, batch.id, started);
-            } else {
-                again(run, waiting, failure, batch, after, reason);
+        Some(batch)
+    }
+
+    /// Acts on one response.
+    async fn answer(&mut self, (mut batch, outcome): (Batch, Outcome)) {
+        match outcome {
+            Outcome::Done { refused, created } => {
+                if let Some((kind, id)) = created {
+                    (self.run.created)(kind, id);
+                }
+                self.record_refused(&batch, &refused);
+                self.stats.sent += (batch.changes.len() - refused.len()) as i64;
+                self.answered(batch.id);
+            }
+            Outcome::Retry {
+                after,
+                pause_all,
+                reason,
+            } => {
+                if pause_all && let Some(wait) = after {
+                    self.bucket.pause(wait).await;
+                }
+                self.again(batch, after, reason);
+            }
+            Outcome::RetryItems {
+                retry,
+                refused,
+                after,
+                reason,
+            } => {
+                self.record_refused(&batch, &refused);
+                let again: BTreeSet<usize> = retry.into_iter().collect();
+                self.stats.sent += (batch.changes.len() - again.len() - refused.len()) as i64;
+                keep(&mut batch, |i| again.contains(&i));
+                if batch.changes.is_empty() {
+                    self.answered(batch.id);
+                } else {
+                    self.again(batch, after, reason);
+                }
+            }
+            Outcome::Fatal(message) => {
+                self.failure.get_or_insert(DestinationError::Fatal {
+                    destination: self.run.name.clone(),
+                    message,
+                });
             }
         }
-        Outcome::Fatal(message) => {
-            failure.get_or_insert(DestinationError::Fatal {
-                destination: run.name.clone(),
-                message,
+    }
+
+    /// Queues a batch to be sent again after the backoff, or gives up after the last attempt.
+    fn again(&mut self, mut batch: Batch, after: Option<Duration>, reason: String) {
+        batch.attempt += 1;
+        if batch.attempt >= self.run.backoff.attempts {
+            self.failure.get_or_insert(DestinationError::GaveUp {
+                destination: self.run.name.clone(),
+                attempts: batch.attempt,
+                last: reason,
             });
+            return;
+        }
+        let wait = self.run.backoff.delay(batch.attempt - 1, after);
+        self.waiting.push((Instant::now() + wait, batch));
+    }
+
+    fn record_refused(&mut self, batch: &Batch, refused: &[Refused]) {
+        if refused.is_empty() {
+            return;
+        }
+        self.stats.rejected += refused.len() as i64;
+        let at = Utc::now();
+        let rows = refused
+            .iter()
+            .filter_map(|r| batch.changes.get(r.index).map(|c| (r, c)))
+            .map(|(r, c)| Rejection {
+                run_id: self.run.run_id,
+                segment: self.run.segment.clone(),
+                destination: self.run.key.clone(),
+                user_id: c.user_id.clone(),
+                is_member: c.is_member,
+                reason: r.reason.clone(),
+                permanent: r.permanent,
+                at,
+            })
+            .collect();
+        self.writer.send(self.tracker.watermark(), self.stats, rows);
+    }
+
+    /// Records an answered batch, and checkpoints when the watermark moves.
+    fn answered(&mut self, id: u64) {
+        let before = self.tracker.watermark();
+        if let Some(watermark) = self.tracker.answered(id) {
+            let mut stats = self.stats;
+            stats.duration_ms = self.started.elapsed().as_millis() as i64;
+            self.writer.send(watermark, stats, Vec::new());
+            (self.run.progress)((watermark - before) as u64);
         }
     }
 }
 
-/// Queues a batch to be sent again after the backoff, or gives up after the last attempt.
-fn again(
-    run: &Run,
-    waiting: &mut Vec<(Instant, Batch)>,
-    failure: &mut Option<DestinationError>,
-    mut batch: Batch,
-    after: Option<Duration>,
-    reason: String,
-) {
-    batch.attempt += 1;
-    if batch.attempt >= run.backoff.attempts {
-        failure.get_or_insert(DestinationError::GaveUp {
-            destination: run.name.clone(),
-            attempts: batch.attempt,
-            last: reason,
-        });
-        return;
-    }
-    let wait = run.backoff.delay(batch.attempt - 1, after);
-    waiting.push((Instant::now() + wait, batch));
-}
-
-fn record_refused(
-    run: &Run,
-    stats: &mut SyncStats,
-    writer: &Writer,
-    tracker: &Tracker,
-    batch: &Batch,
-    refused: &[Refused],
-) {
-    if refused.is_empty() {
-        return;
-    }
-    stats.rejected += refused.len() as i64;
-    let at = Utc::now();
-    let rows = refused
-        .iter()
-        .filter_map(|r| batch.changes.get(r.index).map(|c| (r, c)))
-        .map(|(r, c)| Rejection {
-            run_id: run.run_id,
-            segment: run.segment.clone(),
-            destination: run.key.clone(),
-            user_id: c.user_id.clone(),
-            is_member: c.is_member,
-            reason: r.reason.clone(),
-            permanent: r.permanent,
-            at,
-        })
+/// Keeps the changes of a batch whose index passes `keep`.
+fn keep(batch: &mut Batch, keep: impl Fn(usize) -> bool) {
+    batch.changes = std::mem::take(&mut batch.changes)
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| keep(*i))
+        .map(|(_, c)| c)
         .collect();
-    writer.send(tracker.watermark(), *stats, rows);
 }
 
-fn answered(
-    run: &Run,
-    tracker: &mut Tracker,
-    writer: &Writer,
-    stats: &SyncStats,
-    id: u64,
-    started: Instant,
-) {
-    let before = tracker.watermark();
-    if let Some(watermark) = tracker.answered(id) {
-        let mut stats = *stats;
-        stats.duration_ms = started.elapsed().as_millis() as i64;
-        writer.send(watermark, stats, Vec::new());
-        (run.progress)((watermark - before) as u64);
-    }
-}
+#[cfg(test)]
+#[path = "pipeline_tests.rs"]
+mod tests;

@@ -6,6 +6,8 @@ mod double;
 #[path = "../../support/snowflake/translate.rs"]
 pub mod translate;
 
+mod sync;
+
 use std::sync::Mutex;
 use std::time::Duration;
 

@@ -48,4 +48,11 @@ fn refresh_then_sync_in_one_command() {
     assert!(out.stdout.contains("succeeded"), "{}", out.stdout);
     assert_eq!(s.braze_holds("vip"), s.members("vip"));
     assert_eq!(s.braze_holds("vip").len(), 101);
+
+    // For pipelines, one JSON document holds both.
+    s.query("update users set tier = 'gold' where user_id = 'user-000002'");
+    let out = s.run(&["refresh", "--sync", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&out.ok().stdout).unwrap();
+    assert_eq!(v["refreshed"][0]["entered"].as_i64(), Some(1));
+    assert_eq!(v["syncs"][0]["sent"].as_i64(), Some(1));
 }
