@@ -153,7 +153,7 @@ impl Error {
             Error::State(crate::state::StateError::Migrate { .. }) => Some("the state store was written by a newer cdp, or changed by hand; `cdp migrate` shows its migrations".into()),
             Error::AppliedInvalid { .. } => Some("apply the segment again from the project (`cdp apply`) to record a version this cdp reads".into()),
             Error::NothingApplied => Some("run `cdp plan` to see what the project holds, then `cdp apply`".into()),
-            Error::NotApplied { .. } => Some("run `cdp apply` first: refresh computes applied definitions only".into()),
+            Error::NotApplied { .. } => Some("run `cdp apply` first: refresh and sync work on applied definitions only".into()),
             Error::RefreshInPast { .. } => Some("membership history moves forward only; check `--now` / CDP_NOW".into()),
             Error::NeedsApproval => Some("pass `--auto-approve` (as CI does) after reviewing `cdp plan`".into()),
             Error::Removed { name, .. } => Some(format!("its history stays readable: `cdp segments history {name}`")),

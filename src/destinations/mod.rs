@@ -212,6 +212,7 @@ pub fn transport_failure(e: reqwest::Error) -> Outcome {
     Outcome::Retry {
         after: None,
         pause_all: false,
-        reason: e.without_url().to_string(),
+        // reqwest's own text ("error sending request") leaves out why: the causes say it.
+        reason: crate::error::chain(&e.without_url()),
     }
 }

@@ -65,6 +65,27 @@ pub async fn sync(
     }
     let targets = super::targets(&applied, options);
     if targets.is_empty() {
+        // Destinations written in the project but not applied yet are the likely reason.
+        let unapplied: Vec<String> = s
+            .project
+            .segments
+            .iter()
+            .filter(|d| options.segments.is_empty() || options.segments.contains(&d.name))
+            .filter(|d| {
+                d.destinations
+                    .iter()
+                    .any(|r| options.to.as_ref().is_none_or(|to| *to == r.to))
+            })
+            .filter(|d| {
+                !applied
+                    .iter()
+                    .any(|a| a.name == d.name && !a.destinations.is_empty())
+            })
+            .map(|d| d.name.clone())
+            .collect();
+        if !unapplied.is_empty() {
+            return Err(Error::NotApplied { names: unapplied });
+        }
         return Err(Error::NoDestinations {
             to: options.to.clone(),
         });

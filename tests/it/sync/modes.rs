@@ -56,3 +56,25 @@ fn refresh_then_sync_in_one_command() {
     assert_eq!(v["refreshed"][0]["entered"].as_i64(), Some(1));
     assert_eq!(v["syncs"][0]["sent"].as_i64(), Some(1));
 }
+
+#[test]
+fn destinations_not_applied_yet_are_named() {
+    let s = Setup::new(30, "", &[("vip.yaml", super::VIP)]);
+    s.p.write(
+        "segments/late.yaml",
+        "name: late\nrules: { trait: tier, eq: silver }\ndestinations:\n  - { to: braze, as: attribute }\n",
+    );
+    let out = s.run(&["sync", "late"]);
+    assert_eq!(out.code, 1, "{}", out.snapshot());
+    assert!(
+        out.stderr.contains("this segment is not applied: late"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("run `cdp apply` first"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(s.braze.requests(), 0);
+}
