@@ -20,8 +20,15 @@ use crate::state::sync::{SyncKey, SyncStats};
 use crate::state::{RunStatus, Store};
 use crate::warehouse::{Cell, ColType, Warehouse};
 
-/// Changes read from the warehouse per query while sending.
-const PAGE: usize = 20_000;
+/// Changes read from the warehouse per query while sending: few in the embedded warehouse, which
+/// shares cdp's memory; more from a server, where each query costs a round trip (a second or so on
+/// Snowflake) that must stay well below the time the destination takes to accept a page.
+fn page_size(kind: crate::segment::sql::dialect::DialectKind) -> usize {
+    match kind {
+        crate::segment::sql::dialect::DialectKind::Duckdb => 20_000,
+        _ => 100_000,
+    }
+}
 /// An embedded warehouse's memory during a sync: its joins spill beyond it, and the rest of the
 /// process (pages, requests in flight) stays small.
 const SYNC_MEMORY: &str = "48MB";
@@ -392,7 +399,8 @@ async fn send(
     run_id: i64,
 ) -> Result<(pipeline::Sent, Box<dyn Warehouse>)> {
     let (tx, rx) = mpsc::channel::<Vec<Change>>(2);
-    let page_sql = sql.pages(run_id, PAGE);
+    let page_rows = page_size(wh.kind());
+    let page_sql = sql.pages(run_id, page_rows);
     // The reader owns the warehouse while it reads, and hands it back at the end.
     let producer = tokio::spawn(async move {
         let mut after = 0i64;
@@ -419,7 +427,7 @@ async fn send(
             if n > 0 && tx.send(page).await.is_err() {
                 break;
             }
-            if n < PAGE {
+            if n < page_rows {
                 break;
             }
         }
