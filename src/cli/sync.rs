@@ -36,7 +36,6 @@ pub async fn run_sync(
     let syncer = Syncer {
         project,
         store,
-        now: ctx.now,
         progress: Arc::new(ctx.printer.bar()),
         note: &note,
         backoff: Backoff::default(),

@@ -3,9 +3,12 @@
 //! streams it out in batches, checkpoints each answered batch in the state store, and folds what
 //! was acknowledged back in, so a run killed anywhere is carried on by the next.
 
+mod dry_run;
+mod fold;
 pub mod run;
 pub mod sql;
 pub mod status;
+mod stream;
 
 use crate::destinations::{Sample, Target};
 use crate::project::segment_file::SegmentDef;

@@ -3,14 +3,12 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
-use tokio::sync::mpsc;
+use chrono::Utc;
 
 use super::sql::SyncSql;
 use super::{Options, Report};
-use crate::destinations::util::checkpoint::Writer;
-use crate::destinations::util::pipeline::{self, Run};
-use crate::destinations::{self, Change, Destination, DestinationError, Prepare, Target};
+use crate::destinations::util::pipeline;
+use crate::destinations::{self, Destination, DestinationError, Prepare, Target};
 use crate::error::{Error, Result};
 use crate::membership::sql::Tables;
 use crate::progress::Progress;
@@ -18,28 +16,15 @@ use crate::project::Project;
 use crate::retry::Backoff;
 use crate::state::sync::{SyncKey, SyncStats};
 use crate::state::{RunStatus, Store};
-use crate::warehouse::{Cell, ColType, Warehouse};
+use crate::warehouse::Warehouse;
 
-/// Changes read from the warehouse per query while sending: few in the embedded warehouse, which
-/// shares cdp's memory; more from a server, where each query costs a round trip (a second or so on
-/// Snowflake) that must stay well below the time the destination takes to accept a page.
-fn page_size(kind: crate::segment::sql::dialect::DialectKind) -> usize {
-    match kind {
-        crate::segment::sql::dialect::DialectKind::Duckdb => 20_000,
-        _ => 100_000,
-    }
-}
 /// An embedded warehouse's memory during a sync: its joins spill beyond it, and the rest of the
 /// process (pages, requests in flight) stays small.
 const SYNC_MEMORY: &str = "48MB";
-/// Sample changes of each kind shown by `--dry-run`.
-const SAMPLES: usize = 3;
-
 /// Everything a sync needs from its caller.
 pub struct Syncer<'a> {
     pub project: &'a Project,
     pub store: Arc<dyn Store>,
-    pub now: DateTime<Utc>,
     pub progress: Arc<dyn Progress>,
     pub note: &'a (dyn Fn(&str) + Sync),
     pub backoff: Backoff,
@@ -52,11 +37,20 @@ pub async fn sync(
     mut wh: Box<dyn Warehouse>,
     options: &Options,
 ) -> Result<(Vec<Report>, Box<dyn Warehouse>)> {
-    let applied: Vec<_> = crate::membership::refresh::applied_segments(s.store.as_ref())
-        .await?
-        .into_iter()
-        .map(|a| a.0)
-        .collect();
+    let versions = crate::membership::refresh::applied_segments(s.store.as_ref()).await?;
+    for (def, text) in crate::plan::project_texts(s.project)? {
+        if let Some((_, version, hash)) = versions.iter().find(|a| a.0.name == def.name)
+            && !def.destinations.is_empty()
+            && (options.segments.is_empty() || options.segments.contains(&def.name))
+            && crate::plan::content_hash(&text) != *hash
+        {
+            (s.note)(&format!(
+                "{}: differs from the applied version {version}; syncing to the applied version's destinations (`cdp plan` shows the change)",
+                def.file
+            ));
+        }
+    }
+    let applied: Vec<_> = versions.into_iter().map(|a| a.0).collect();
     for name in &options.segments {
         if !applied.iter().any(|a| &a.name == name) {
             return Err(match s.project.segment(name) {
@@ -137,9 +131,17 @@ pub async fn sync(
         for statement in sql.ensure() {
             exec(wh.as_mut(), &statement).await?;
         }
-        fold_leftovers(s, wh.as_mut(), &sql, target).await?;
+        super::fold::fold_leftovers(s, wh.as_mut(), &sql, target).await?;
         let (report, back) = if options.dry_run {
-            let r = dry_run(s, wh.as_mut(), &sql, target, destination.as_ref(), options).await?;
+            let r = super::dry_run::dry_run(
+                s,
+                wh.as_mut(),
+                &sql,
+                target,
+                destination.as_ref(),
+                options,
+            )
+            .await?;
             (r, wh)
         } else {
             one(s, wh, &sql, target, destination, options, run_id).await?
@@ -181,76 +183,18 @@ fn single(targets: &[Target]) -> Option<&str> {
         .then_some(first.as_str())
 }
 
-async fn exec(wh: &mut dyn Warehouse, sql: &str) -> Result<()> {
+pub(super) async fn exec(wh: &mut dyn Warehouse, sql: &str) -> Result<()> {
     wh.execute(sql).await.map_err(|source| Error::Query {
         sql: sql.to_string(),
         source,
     })
 }
 
-async fn transaction(wh: &mut dyn Warehouse, statements: &[String]) -> Result<()> {
+pub(super) async fn transaction(wh: &mut dyn Warehouse, statements: &[String]) -> Result<()> {
     wh.transaction(statements).await.map_err(|f| Error::Query {
         sql: statements[f.index].clone(),
         source: f.source,
     })
-}
-
-/// Folds the acknowledged changes of runs that stopped before folding them, then clears what
-/// any earlier run left in the warehouse.
-async fn fold_leftovers(
-    s: &Syncer<'_>,
-    wh: &mut dyn Warehouse,
-    sql: &SyncSql<'_>,
-    target: &Target,
-) -> Result<()> {
-    for record in s.store.unfolded_syncs(&target.segment, &target.key).await? {
-        fold(s, wh, sql, target, record.run_id, record.acked_seq).await?;
-    }
-    for statement in sql.clear() {
-        exec(wh, &statement).await?;
-    }
-    Ok(())
-}
-
-/// Makes the changes of `run_id` numbered up to `acked` what the destination holds, less those
-/// it refused for now (sent again next time); then marks the run folded.
-async fn fold(
-    s: &Syncer<'_>,
-    wh: &mut dyn Warehouse,
-    sql: &SyncSql<'_>,
-    target: &Target,
-    run_id: i64,
-    acked: i64,
-) -> Result<()> {
-    let key = SyncKey {
-        run_id,
-        segment: &target.segment,
-        destination: &target.key,
-    };
-    let refused = s.store.settle_rejections(key).await?;
-    exec(wh, &sql.clear_rejected(run_id)).await?;
-    if !refused.is_empty() {
-        let columns = [
-            ("run_id", ColType::Int),
-            ("segment", ColType::Text),
-            ("destination", ColType::Text),
-            ("user_id", ColType::Text),
-            ("permanent", ColType::Bool),
-        ];
-        let mut rows = refused.iter().map(|r| {
-            vec![
-                Cell::Int(r.run_id),
-                Cell::Text(r.segment.clone()),
-                Cell::Text(r.destination.clone()),
-                Cell::Text(r.user_id.clone()),
-                Cell::Bool(r.permanent),
-            ]
-        });
-        wh.append(&sql.rejected(), &columns, &mut rows).await?;
-    }
-    transaction(wh, &sql.fold(run_id, acked)).await?;
-    s.store.mark_folded(key).await?;
-    Ok(())
 }
 
 fn label(target: &Target) -> String {
@@ -260,7 +204,7 @@ fn label(target: &Target) -> String {
     )
 }
 
-fn report(target: &Target, entered: i64, exited: i64) -> Report {
+pub(super) fn report(target: &Target, entered: i64, exited: i64) -> Report {
     Report {
         segment: target.segment.clone(),
         destination: target.name.clone(),
@@ -272,46 +216,6 @@ fn report(target: &Target, entered: i64, exited: i64) -> Report {
         error: None,
         samples: Vec::new(),
     }
-}
-
-async fn dry_run(
-    s: &Syncer<'_>,
-    wh: &mut dyn Warehouse,
-    sql: &SyncSql<'_>,
-    target: &Target,
-    destination: &dyn Destination,
-    options: &Options,
-) -> Result<Report> {
-    let (entered, exited) =
-        super::status::pair(wh, &SyncSql::count_changes(&sql.diff_of(options.full))).await?;
-    let (held, _) = super::status::pair(wh, &sql.held_counts()).await?;
-    destination
-        .prepare(&Prepare {
-            store: s.store.as_ref(),
-            fresh: options.full || held == 0,
-        })
-        .await?;
-    let mut r = report(target, entered, exited);
-    for member in [true, false] {
-        let rows = wh
-            .rows(&sql.sample(options.full, member, SAMPLES))
-            .await
-            .map_err(Error::Warehouse)?;
-        let batch: Vec<Change> = rows
-            .iter()
-            .enumerate()
-            .map(|(i, row)| Change {
-                seq: i as i64 + 1,
-                user_id: row.first().map(Cell::to_text).unwrap_or_default(),
-                is_member: member,
-            })
-            .collect();
-        if !batch.is_empty() {
-            r.samples.push(destination.sample(&batch));
-        }
-    }
-    r.status = "dry run".into();
-    Ok(r)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -353,7 +257,7 @@ async fn one(
         ),
         Ok(()) => {
             s.progress.start(&label(target), (entered + exited) as u64);
-            let result = send(s, wh, sql, target, destination, run_id).await;
+            let result = super::stream::send(s, wh, sql, target, destination, run_id).await;
             s.progress.finish();
             result?
         }
@@ -382,85 +286,9 @@ async fn one(
     s.store
         .finish_sync(key, run_status, &stats, error.as_deref(), Utc::now())
         .await?;
-    fold(s, wh.as_mut(), sql, target, run_id, sent.acked_seq).await?;
+    super::fold::fold(s, wh.as_mut(), sql, target, run_id, sent.acked_seq).await?;
     if let Some(DestinationError::State(e)) = failure {
         return Err(Error::State(e));
     }
     Ok((r, wh))
-}
-
-/// Streams the run's changes out of the warehouse (a page ahead) into the pipeline.
-async fn send(
-    s: &Syncer<'_>,
-    mut wh: Box<dyn Warehouse>,
-    sql: &SyncSql<'_>,
-    target: &Target,
-    destination: Arc<dyn Destination>,
-    run_id: i64,
-) -> Result<(pipeline::Sent, Box<dyn Warehouse>)> {
-    let (tx, rx) = mpsc::channel::<Vec<Change>>(2);
-    let page_rows = page_size(wh.kind());
-    let page_sql = sql.pages(run_id, page_rows);
-    // The reader owns the warehouse while it reads, and hands it back at the end.
-    let producer = tokio::spawn(async move {
-        let mut after = 0i64;
-        loop {
-            let text = page_sql(after);
-            let rows = match wh.rows(&text).await {
-                Ok(rows) => rows,
-                Err(source) => {
-                    return (Err(Error::Query { sql: text, source }), wh);
-                }
-            };
-            let n = rows.len();
-            let page: Vec<Change> = rows
-                .into_iter()
-                .map(|row| Change {
-                    seq: row.first().map_or(0, Cell::as_i64),
-                    user_id: row.get(1).map(Cell::to_text).unwrap_or_default(),
-                    is_member: matches!(row.get(2), Some(Cell::Bool(true))),
-                })
-                .collect();
-            if let Some(last) = page.last() {
-                after = last.seq;
-            }
-            if n > 0 && tx.send(page).await.is_err() {
-                break;
-            }
-            if n < page_rows {
-                break;
-            }
-        }
-        (Ok(()), wh)
-    });
-    let progress = s.progress.clone();
-    let store = s.store.clone();
-    let (segment, key) = (target.segment.clone(), target.key.clone());
-    let created: Box<dyn Fn(&'static str, String) + Send + Sync> = {
-        let (store, segment, key) = (store.clone(), segment.clone(), key.clone());
-        Box::new(move |kind, id| {
-            let (store, segment, key) = (store.clone(), segment.clone(), key.clone());
-            // Recorded at once: a run that dies next still finds the object by this id.
-            tokio::spawn(async move {
-                let _ = store
-                    .put_object(&segment, &key, kind, &id, Utc::now())
-                    .await;
-            });
-        })
-    };
-    let run = Run {
-        destination,
-        name: target.name.clone(),
-        run_id,
-        segment: segment.clone(),
-        key: key.clone(),
-        backoff: s.backoff,
-        progress: Box::new(move |n| progress.advance(n)),
-        created,
-    };
-    let writer = Writer::start(store, (run_id, segment, key));
-    let sent = pipeline::send_all(run, rx, writer).await;
-    let (read, wh) = producer.await.expect("the page reader panicked");
-    read?;
-    Ok((sent, wh))
 }
