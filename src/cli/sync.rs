@@ -125,7 +125,7 @@ pub fn outcome(ctx: &Context, reports: &[Report], dry_run: bool) -> Result<()> {
     let rejected: i64 = reports.iter().map(|r| r.stats.rejected).sum();
     if rejected > 0 && !dry_run {
         ctx.printer.note(&format!(
-            "{rejected} user{} refused: `cdp sync log <segment> --rejected` lists them with the reasons; they are sent again next time",
+            "{rejected} user{} refused: `cdp sync log <segment> --rejected` lists them with the reasons; those not refused for good are sent again next time",
             if rejected == 1 { " was" } else { "s were" }
         ));
     }

@@ -3,6 +3,7 @@
 
 mod faults;
 mod modes;
+mod output;
 
 use std::collections::BTreeSet;
 use std::time::Duration;
