@@ -77,6 +77,8 @@ pub enum Error {
     NoDestinations { to: Option<String> },
     #[error("destination `{destination}` is not declared in environment `{env}`")]
     DestinationNotInEnv { destination: String, env: String },
+    #[error("stopped by Ctrl-C")]
+    Interrupted,
     #[error("{failed} of {total} sync{} failed", if *total == 1 { "" } else { "s" })]
     SyncFailed { failed: usize, total: usize },
     #[error("there is no demo data to advance: {table} does not exist")]
@@ -160,6 +162,7 @@ impl Error {
             Error::NeverRefreshed(name) => Some(format!("run `cdp refresh {name}`")),
             Error::NoDestinations { .. } => Some("add `destinations: [{ to: braze, as: attribute }]` to a segment, declare the destination under the environment in cdp.yaml, then `cdp apply`".into()),
             Error::DestinationNotInEnv { .. } => Some("declare it under this environment's `destinations:` in cdp.yaml, or pick another with `--env`".into()),
+            Error::Interrupted => Some("what was answered is kept; `cdp sync` sends the rest".into()),
             Error::SyncFailed { .. } => Some("the table above says why; what was acknowledged is kept, and the next `cdp sync` sends only what remains".into()),
             Error::Destination(crate::destinations::DestinationError::GaveUp { .. }) => Some("what was acknowledged is kept; run `cdp sync` again to send the rest".into()),
             Error::NotSeeded { .. } => Some("run `cdp demo seed` first; `cdp demo advance` continues the data it generated".into()),

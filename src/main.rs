@@ -22,6 +22,11 @@ fn main() -> ExitCode {
         // `plan --detailed-exitcode`: the plan printed is the whole message.
         Err(Error::ChangesPresent) => ExitCode::from(2),
         Err(Error::Output(e)) if e.kind() == ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        // As shells report a command ended by Ctrl-C.
+        Err(err @ Error::Interrupted) => {
+            report(&err, verbose);
+            ExitCode::from(130)
+        }
         Err(err) => {
             report(&err, verbose);
             ExitCode::from(1)

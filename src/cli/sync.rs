@@ -33,15 +33,28 @@ pub async fn run_sync(
     let wh = warehouse::open(project).await?;
     let printer = ctx.printer;
     let note = move |text: &str| printer.note(text);
+    let (stop_tx, stop) = tokio::sync::watch::channel(false);
+    // The first Ctrl-C lets what is in flight be answered and checkpointed; a second ends cdp.
+    let on_signal = tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            printer.note("stopping after the requests in flight (Ctrl-C again to quit now)");
+            let _ = stop_tx.send(true);
+            if tokio::signal::ctrl_c().await.is_ok() {
+                std::process::exit(130);
+            }
+        }
+    });
     let syncer = Syncer {
         project,
         store,
         progress: Arc::new(ctx.printer.bar()),
         note: &note,
         backoff: Backoff::default(),
+        stop,
     };
-    let (reports, _wh) = sync::run::sync(&syncer, wh, options).await?;
-    Ok(reports)
+    let result = sync::run::sync(&syncer, wh, options).await;
+    on_signal.abort();
+    Ok(result?.0)
 }
 
 /// The summary table (or JSON); a failed target, or one whose every user was refused, makes
@@ -128,6 +141,9 @@ pub fn outcome(ctx: &Context, reports: &[Report], dry_run: bool) -> Result<()> {
             "{rejected} user{} refused: `cdp sync log <segment> --rejected` lists them with the reasons; those not refused for good are sent again next time",
             if rejected == 1 { " was" } else { "s were" }
         ));
+    }
+    if reports.iter().any(|r| r.status == "interrupted") {
+        return Err(Error::Interrupted);
     }
     let failed = reports.iter().filter(|r| r.failed()).count();
     if failed > 0 {

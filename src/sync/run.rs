@@ -28,6 +28,9 @@ pub struct Syncer<'a> {
     pub progress: Arc<dyn Progress>,
     pub note: &'a (dyn Fn(&str) + Sync),
     pub backoff: Backoff,
+    /// Turns true on Ctrl-C: the sync in progress stops after what is in flight, and no other
+    /// starts.
+    pub stop: tokio::sync::watch::Receiver<bool>,
 }
 
 /// Syncs the selected targets one after another; the caller holds the project lock. A target
@@ -147,7 +150,11 @@ pub async fn sync(
             one(s, wh, &sql, target, destination, options, run_id).await?
         };
         wh = back;
+        let stopped = report.status == "interrupted";
         reports.push(report);
+        if stopped || *s.stop.borrow() {
+            break;
+        }
     }
     if !options.dry_run {
         let sent = reports.iter().map(|r| r.stats.sent).sum();
@@ -163,10 +170,15 @@ pub async fn sync(
                 )
             })
             .collect();
-        let (status, error) = if failed.is_empty() {
-            (RunStatus::Succeeded, None)
-        } else {
+        let (status, error) = if !failed.is_empty() {
             (RunStatus::Failed, Some(failed.join("; ")))
+        } else if *s.stop.borrow() {
+            (
+                RunStatus::Interrupted,
+                Some("stopped by Ctrl-C".to_string()),
+            )
+        } else {
+            (RunStatus::Succeeded, None)
         };
         s.store
             .finish_run(run_id, status, Some(sent), error.as_deref(), Utc::now())
@@ -252,6 +264,7 @@ async fn one(
                 stats: SyncStats::default(),
                 acked_seq: 0,
                 failure: Some(e),
+                stopped: false,
             },
             wh,
         ),
@@ -267,6 +280,14 @@ async fn one(
     let all_refused = stats.sent == 0 && stats.rejected > 0;
     let (status, error) = match &failure {
         Some(e) => ("failed", Some(crate::error::chain(e))),
+        None if sent.stopped && sent.acked_seq < entered + exited => (
+            "interrupted",
+            Some(format!(
+                "stopped with {} of {} changes answered; `cdp sync` sends the rest",
+                sent.acked_seq,
+                entered + exited
+            )),
+        ),
         None if all_refused => (
             "rejected",
             Some(format!(
@@ -278,10 +299,10 @@ async fn one(
     };
     r.status = status.into();
     r.error = error.clone();
-    let run_status = if status == "succeeded" {
-        RunStatus::Succeeded
-    } else {
-        RunStatus::Failed
+    let run_status = match status {
+        "succeeded" => RunStatus::Succeeded,
+        "interrupted" => RunStatus::Interrupted,
+        _ => RunStatus::Failed,
     };
     s.store
         .finish_sync(key, run_status, &stats, error.as_deref(), Utc::now())

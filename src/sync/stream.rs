@@ -90,6 +90,7 @@ pub(super) async fn send(
         backoff: s.backoff,
         progress: Box::new(move |n| progress.advance(n)),
         created,
+        stop: s.stop.clone(),
     };
     let writer = Writer::start(store, (run_id, segment, key));
     let sent = pipeline::send_all(run, rx, writer).await;

@@ -74,24 +74,27 @@ impl Braze {
 #[async_trait]
 impl Destination for Braze {
     fn limits(&self) -> Limits {
-        match self.mode {
+        let (batch, rate) = match self.mode {
             // Data-point plans: 3,000 requests per 3 seconds, unless the contract says otherwise.
-            Mode::Attribute { .. } => Limits {
-                batch: api::TRACK_BATCH,
-                rate: self.rate.unwrap_or(RateLimit {
+            Mode::Attribute { .. } => (
+                api::TRACK_BATCH,
+                self.rate.unwrap_or(RateLimit {
                     requests: 3_000,
                     per: Duration::from_secs(3),
                 }),
-                concurrency: self.concurrency.unwrap_or(32),
-            },
-            Mode::SubscriptionGroup { .. } => Limits {
-                batch: api::SUBSCRIPTION_BATCH,
-                rate: self.rate.unwrap_or(RateLimit {
+            ),
+            Mode::SubscriptionGroup { .. } => (
+                api::SUBSCRIPTION_BATCH,
+                self.rate.unwrap_or(RateLimit {
                     requests: 5_000,
                     per: Duration::from_secs(60),
                 }),
-                concurrency: self.concurrency.unwrap_or(8),
-            },
+            ),
+        };
+        Limits {
+            batch,
+            rate,
+            concurrency: self.concurrency.unwrap_or_else(|| in_flight_for(rate)),
         }
     }
 
@@ -119,4 +122,10 @@ impl Destination for Braze {
             Err(outcome) => outcome,
         }
     }
+}
+
+/// Requests in flight for the rate to be reached when each takes up to 250 ms to answer.
+pub fn in_flight_for(rate: RateLimit) -> usize {
+    let per_second = f64::from(rate.requests) / rate.per.as_secs_f64().max(0.001);
+    ((per_second * 0.25).ceil() as usize).clamp(8, 256)
 }

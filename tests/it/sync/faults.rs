@@ -36,28 +36,13 @@ fn a_fifth_of_requests_failing_still_ends_exact() {
 
 #[test]
 fn a_sync_killed_at_random_moments_ends_exact_when_run_again() {
-    let bin = assert_cmd::cargo::cargo_bin("cdp");
     for seed in 1..=4u64 {
         let s = Setup::new(6_000, ", concurrency: 2", &[("vip.yaml", VIP)]);
         let total = batches(2_000, 75);
         // Slow answers, so that the kill lands mid-run.
         s.braze.inject(&vec![Fault::Delay(25); 200]);
         let kill_at = 2 + (seed * 7) % (total - 6);
-        let mut cmd = std::process::Command::new(&bin);
-        cmd.args([
-            "--project-dir",
-            &s.p.path().to_string_lossy(),
-            "sync",
-            "--to",
-            "braze",
-        ])
-        .env("CDP_NOW", crate::common::NOW)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null());
-        for (k, v) in s.env() {
-            cmd.env(k, v);
-        }
-        let mut child = cmd.spawn().unwrap();
+        let mut child = s.spawn(&["sync", "--to", "braze"]);
         wait_until("requests", || s.braze.requests() >= kill_at);
         child.kill().unwrap();
         child.wait().unwrap();
@@ -218,4 +203,31 @@ fn a_rate_limited_braze_is_waited_for_whichever_headers_it_sends() {
             "each 429 costs one request, mau_plan {mau_plan}"
         );
     }
+}
+
+#[test]
+fn ctrl_c_stops_after_what_is_in_flight_and_the_next_sync_sends_the_rest() {
+    let s = Setup::new(6_000, ", concurrency: 2", &[("vip.yaml", VIP)]);
+    let total = batches(2_000, 75);
+    s.braze.inject(&vec![Fault::Delay(25); 200]);
+    let child = s.spawn(&["sync", "--to", "braze"]);
+    wait_until("requests", || s.braze.requests() >= 8);
+    // SAFETY: a signal to our own child, which is still running.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(
+        stderr.contains("stopping after the requests in flight"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("error: stopped by Ctrl-C"), "{stderr}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("interrupted"));
+    let first = s.braze.requests();
+    assert!(first < total, "stopped early");
+
+    s.run(&["sync", "--to", "braze"]).ok();
+    assert_eq!(s.braze_holds("vip"), s.members("vip"));
+    // Everything sent before the stop was answered and checkpointed: nothing is sent twice.
+    assert_eq!(s.braze.requests(), total);
 }

@@ -110,6 +110,21 @@ impl Setup {
         self.p.run_env(args, &env)
     }
 
+    /// Starts `cdp` in the background, its output captured, to be killed or interrupted.
+    pub fn spawn(&self, args: &[&str]) -> std::process::Child {
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("cdp"));
+        cmd.arg("--project-dir")
+            .arg(self.p.path())
+            .args(args)
+            .env("CDP_NOW", crate::common::NOW)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        for (k, v) in self.env() {
+            cmd.env(k, v);
+        }
+        cmd.spawn().unwrap()
+    }
+
     pub fn query(&self, sql: &str) -> String {
         self.run(&["query", sql, "--format", "csv"])
             .ok()
