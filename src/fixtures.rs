@@ -120,7 +120,7 @@ fn user_rows(id: &str, fixtures: &[Fixture]) -> (Vec<(String, ColType)>, Vec<Vec
         .iter()
         .map(|f| {
             let mut row = vec![Cell::Text(f.user.clone())];
-            for (name, _) in &types {
+            for name in types.keys() {
                 row.push(
                     match f.traits.iter().find(|(n, _)| n == name).map(|(_, l)| l) {
                         None => Cell::Null,

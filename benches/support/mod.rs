@@ -21,6 +21,8 @@ pub fn run(dir: &Path, now: &str, args: &[&str], stdout_file: Option<&Path>) -> 
         Some(f) => cmd.stdout(std::fs::File::create(f).unwrap()),
         None => cmd.stdout(Stdio::piped()),
     };
+    // Reaped by `wait4` below, which also reports its peak memory.
+    #[allow(clippy::zombie_processes)]
     let mut child = cmd.spawn().expect("cdp runs");
     let pid = child.id();
     let mut out = Vec::new();

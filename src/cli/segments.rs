@@ -253,7 +253,8 @@ pub async fn show(ctx: &Context, name: &str) -> Result<()> {
                 .rows(&["field", "value"], &rows)
                 .map_err(Error::Output)?;
             if let Some((_, Cell::Text(sql))) = sql.into_iter().next() {
-                println!("\n{sql}");
+                use std::io::Write as _;
+                writeln!(std::io::stdout().lock(), "\n{sql}").map_err(Error::Output)?;
             }
             Ok(())
         }

@@ -82,7 +82,7 @@ pub async fn apply(ctx: &Context, auto_approve: bool, wait: Duration) -> Result<
         return Ok(());
     }
     if !ctx.printer.quiet || !auto_approve {
-        eprint!("{}", plan_text(&plan));
+        let _ = write!(std::io::stderr().lock(), "{}", plan_text(&plan));
     }
     if !auto_approve {
         confirm()?;
@@ -132,8 +132,10 @@ fn confirm() -> Result<()> {
     if !std::io::stdin().is_terminal() {
         return Err(Error::NeedsApproval);
     }
-    eprint!("\nApply these changes? Only `yes` is accepted: ");
-    let _ = std::io::stderr().flush();
+    let mut err = std::io::stderr().lock();
+    let _ = write!(err, "\nApply these changes? Only `yes` is accepted: ");
+    let _ = err.flush();
+    drop(err);
     let mut answer = String::new();
     std::io::stdin()
         .lock()
@@ -241,17 +243,12 @@ async fn refresh_locked(
     let mut wh = warehouse::open(project).await?;
     let bar = ctx.printer.bar();
     let printer = ctx.printer;
-    refresh::refresh(
-        project,
-        store,
-        wh.as_mut(),
-        selection,
-        ctx.now,
-        &bar,
-        &|text| printer.note(text),
-        ctx.verbose,
-    )
-    .await
+    let tell = refresh::Feedback {
+        progress: &bar,
+        note: &|text| printer.note(text),
+        show_sql: ctx.verbose,
+    };
+    refresh::refresh(project, store, wh.as_mut(), selection, ctx.now, &tell).await
 }
 
 fn counts(plan: &Plan) -> (usize, usize, usize) {

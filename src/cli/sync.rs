@@ -84,9 +84,12 @@ pub fn print_reports(ctx: &Context, reports: &[Report], dry_run: bool) -> Result
             )
             .map_err(Error::Output)?;
         if ctx.printer.format == Format::Table {
+            use std::io::Write as _;
+            let mut out = std::io::stdout().lock();
             for r in reports {
                 for sample in &r.samples {
-                    println!(
+                    writeln!(
+                        out,
                         "\n{} → {} ({}): {} {}\n{}",
                         r.segment,
                         r.destination,
@@ -94,7 +97,8 @@ pub fn print_reports(ctx: &Context, reports: &[Report], dry_run: bool) -> Result
                         sample.method,
                         sample.url,
                         serde_json::to_string_pretty(&sample.body).unwrap_or_default()
-                    );
+                    )
+                    .map_err(Error::Output)?;
                 }
             }
         }

@@ -17,6 +17,15 @@ use crate::warehouse::{Cell, Warehouse};
 /// What one refresh found for one segment.
 pub type Refreshed = Snapshot;
 
+/// What a refresh tells the person running it as it goes.
+pub struct Feedback<'a> {
+    pub progress: &'a dyn Progress,
+    /// Notes on stderr.
+    pub note: &'a dyn Fn(&str),
+    /// Print the membership query.
+    pub show_sql: bool,
+}
+
 /// Which segments to refresh.
 #[derive(Clone, Debug)]
 pub enum Selection {
@@ -32,10 +41,9 @@ pub async fn refresh(
     wh: &mut dyn Warehouse,
     selection: &Selection,
     now: DateTime<Utc>,
-    progress: &dyn Progress,
-    note: &dyn Fn(&str),
-    show_sql: bool,
+    tell: &Feedback<'_>,
 ) -> Result<Vec<Refreshed>> {
+    let (progress, note) = (tell.progress, tell.note);
     let applied = applied_segments(store).await?;
     let names = select(project, &applied, selection)?;
     for (def, text) in crate::plan::project_texts(project)? {
@@ -68,7 +76,7 @@ pub async fn refresh(
         .fused(&defs, &refs)
         .map_err(|e| Error::Internal(e.to_string()))?;
 
-    if show_sql {
+    if tell.show_sql {
         note(&format!(
             "-- the membership query of {}:\n{query}",
             order.join(", ")

@@ -98,9 +98,7 @@ fn mask_secret_values(out: &mut String) {
                     (start + 1, start + close)
                 }
                 _ => {
-                    let len = value
-                        .find(|c: char| matches!(c, ',' | '}' | '#'))
-                        .unwrap_or(value.len());
+                    let len = value.find([',', '}', '#']).unwrap_or(value.len());
                     (start, start + value[..len].trim_end().len())
                 }
             };

@@ -14,7 +14,7 @@ pub fn lower(name: &str, rules: &Rule, now: DateTime<Utc>) -> Plan {
         events: Vec::new(),
     };
     let predicate = b.pred(rules);
-    let scan = (!b.events.is_empty()).then(|| Scan {
+    let scan = (!b.events.is_empty()).then_some(Scan {
         events: b.events,
         columns: b.columns,
         sequences: b.sequences,

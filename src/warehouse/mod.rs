@@ -249,38 +249,6 @@ fn tag_of(args: impl Iterator<Item = String>) -> String {
     words.join(" ")
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn the_query_tag_names_the_command_and_segments_only() {
-        let tag = |args: &[&str]| super::tag_of(args.iter().map(|s| s.to_string()));
-        assert_eq!(
-            tag(&[
-                "--project-dir",
-                "demo",
-                "refresh",
-                "power_users",
-                "lapsed_payers"
-            ]),
-            "cdp refresh power_users lapsed_payers"
-        );
-        assert_eq!(
-            tag(&[
-                "--env",
-                "prod",
-                "segments",
-                "preview",
-                "power_users",
-                "--limit",
-                "5"
-            ]),
-            "cdp segments preview power_users"
-        );
-        assert_eq!(tag(&["query", "select secret from t"]), "cdp query");
-        assert_eq!(tag(&["refresh", "--all"]), "cdp refresh");
-    }
-}
-
 /// Signs in to the project's warehouse and runs `select 1`; says what it reached.
 pub async fn check_connection(project: &Project) -> Result<String, WarehouseError> {
     match &project.warehouse {
@@ -364,4 +332,36 @@ pub fn create_table_sql(dialect: DialectKind, table: &str, columns: &[(&str, Col
         cols.join(", "),
         t = d.ident(table)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_query_tag_names_the_command_and_segments_only() {
+        let tag = |args: &[&str]| super::tag_of(args.iter().map(|s| s.to_string()));
+        assert_eq!(
+            tag(&[
+                "--project-dir",
+                "demo",
+                "refresh",
+                "power_users",
+                "lapsed_payers"
+            ]),
+            "cdp refresh power_users lapsed_payers"
+        );
+        assert_eq!(
+            tag(&[
+                "--env",
+                "prod",
+                "segments",
+                "preview",
+                "power_users",
+                "--limit",
+                "5"
+            ]),
+            "cdp segments preview power_users"
+        );
+        assert_eq!(tag(&["query", "select secret from t"]), "cdp query");
+        assert_eq!(tag(&["refresh", "--all"]), "cdp refresh");
+    }
 }

@@ -5,12 +5,14 @@ use crate::common::TempProject;
 const OK_SEGMENT: &str = "name: active\nrules:\n  event: session_start\n  within: 30d\n";
 
 /// (snapshot name, cdp.yaml, segment files, extra arguments)
-fn cases() -> Vec<(
+type Case = (
     &'static str,
     &'static str,
     Vec<(&'static str, &'static str)>,
     Vec<&'static str>,
-)> {
+);
+
+fn cases() -> Vec<Case> {
     vec![
         (
             "unknown_key",

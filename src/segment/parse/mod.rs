@@ -108,9 +108,7 @@ pub fn parse_rule(d: &mut Decoder, node: &Node, path: &str) -> Option<Rule> {
                 &join(path, b),
                 format!("a rule has exactly one kind, this one has both `{a}` and `{b}`"),
             );
-            diag.hint = Some(format!(
-                "to combine them, list both under `all:` (or `any:`)"
-            ));
+            diag.hint = Some("to combine them, list both under `all:` (or `any:`)".to_string());
             None
         }
     }
@@ -328,21 +326,6 @@ fn parse_seen(d: &mut Decoder, node: &Node, path: &str, kind: &str) -> Option<Se
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn spans() {
-        assert_eq!(span_from_str("30d").unwrap().seconds, 30 * 86_400);
-        assert_eq!(span_from_str("2w").unwrap().seconds, 14 * 86_400);
-        assert_eq!(span_from_str("30 days").unwrap_err(), "did you mean `30d`?");
-        assert_eq!(span_from_str("1mo").unwrap_err(), "did you mean `30d`?");
-        assert!(span_from_str("0d").is_err());
-        assert!(span_from_str("d").is_err());
-    }
-}
-
 /// A rule from YAML text (`rules:`'s value), for tests and tools; the problems when it is wrong.
 pub fn rule_from_str(text: &str) -> Result<Rule, Vec<crate::project::diagnostic::Diagnostic>> {
     let mut d = Decoder::new("rule");
@@ -356,5 +339,20 @@ pub fn rule_from_str(text: &str) -> Result<Rule, Vec<crate::project::diagnostic:
     match rule {
         Some(r) if d.diagnostics.is_empty() => Ok(r),
         _ => Err(d.diagnostics),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spans() {
+        assert_eq!(span_from_str("30d").unwrap().seconds, 30 * 86_400);
+        assert_eq!(span_from_str("2w").unwrap().seconds, 14 * 86_400);
+        assert_eq!(span_from_str("30 days").unwrap_err(), "did you mean `30d`?");
+        assert_eq!(span_from_str("1mo").unwrap_err(), "did you mean `30d`?");
+        assert!(span_from_str("0d").is_err());
+        assert!(span_from_str("d").is_err());
     }
 }

@@ -98,7 +98,8 @@ pub fn claim_account(account: &str) -> String {
 #[derive(Debug)]
 pub enum Credentials {
     KeyPair {
-        key: KeyPair,
+        // Boxed: an RSA key is far larger than a token.
+        key: Box<KeyPair>,
         account: String,
         user: String,
     },
@@ -234,7 +235,7 @@ mod tests {
     fn a_session_signs_again_before_the_token_expires() {
         let key = KeyPair::from_pem(&fixture("rsa_key.p8"), None).unwrap();
         let mut s = Session::new(Credentials::KeyPair {
-            key,
+            key: Box::new(key),
             account: "xy12345".into(),
             user: "u".into(),
         });

@@ -12,8 +12,11 @@ use crate::warehouse::snowflake::auth::Credentials;
 #[derive(Default)]
 struct Scripted {
     replies: Mutex<VecDeque<Result<Reply, String>>>,
-    asked: Mutex<Vec<(String, String, Vec<(String, String)>)>>,
+    asked: Mutex<Vec<Asked>>,
 }
+
+/// A request as the script saw it: method, URL, and headers.
+type Asked = (String, String, Vec<(String, String)>);
 
 impl Scripted {
     fn new(replies: Vec<Result<(u16, &str), &str>>) -> Self {

@@ -35,7 +35,7 @@ pub fn connect(config: &SnowflakeConfig, root: &Path) -> Result<Client<Http>, Co
             let key = KeyPair::from_pem(&pem, passphrase.as_ref().map(|p| p.expose()))
                 .map_err(|e| ConnectError::Sign(SnowflakeError::Auth(e)))?;
             Credentials::KeyPair {
-                key,
+                key: Box::new(key),
                 account: config.account.clone(),
                 user: config.user.clone().unwrap_or_default(),
             }

@@ -50,7 +50,7 @@ fn client(double: &Double, key: &str) -> Client<Http> {
         transport: Http::new(Duration::from_secs(10)).unwrap(),
         base_url: double.url.clone(),
         session: Mutex::new(Session::new(Credentials::KeyPair {
-            key,
+            key: Box::new(key),
             account: "xy12345.us-east-1".into(),
             user: "cdp_service".into(),
         })),
@@ -141,7 +141,7 @@ fn bad_sql_is_a_clear_error_with_its_sql_state() {
     let double = Double::start(&fixture("rsa_key.pub"), SUBJECT, 100);
     let c = client(&double, "rsa_key.p8");
     let err = run(&c, &double, "select * from no_such_table").unwrap_err();
-    let text = format!("{}", cdp::error::chain(&err));
+    let text = cdp::error::chain(&err).to_string();
     assert!(
         text.contains("SQL state 42000") && text.contains("no_such_table"),
         "{text}"

@@ -60,7 +60,7 @@ impl Picker {
         self.random = Some((share, ChaCha8Rng::seed_from_u64(seed)));
     }
 
-    pub fn next(&mut self) -> Option<Fault> {
+    pub fn pick(&mut self) -> Option<Fault> {
         let fault = self.queue.pop_front().or_else(|| {
             let (share, rng) = self.random.as_mut()?;
             if rng.random::<f64>() >= *share {
@@ -208,7 +208,7 @@ pub struct Reply {
 /// real handling.
 pub fn answer<S: Faulty>(s: &mut S, path: &str, process: impl FnOnce(&mut S) -> Response) -> Reply {
     s.counter().received(path);
-    let fault = s.picker().next();
+    let fault = s.picker().pick();
     let mut delay = 0;
     let response = match fault {
         None => Some(process(s)),

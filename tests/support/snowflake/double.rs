@@ -276,7 +276,7 @@ fn respond(
             return Some(error(status, "000000", "injected after running", ""));
         }
         Some(Fault::Garbled) => {
-            let body = page(&s, &handle, 0, true).to_string();
+            let body = page(s, &handle, 0, true).to_string();
             let cut = body.len() / 2;
             return Some((StatusCode::OK, Json(Value::String(body[..cut].to_string()))));
         }
@@ -307,14 +307,14 @@ async fn status(
     if !authorised(&s, &headers) {
         return error(401, "390144", "JWT token is invalid.", "08001");
     }
-    if let Some(left) = s.slow.get_mut(&handle) {
-        if *left > 0 {
-            *left -= 1;
-            return (
-                StatusCode::ACCEPTED,
-                Json(json!({ "code": "333334", "statementHandle": handle })),
-            );
-        }
+    if let Some(left) = s.slow.get_mut(&handle)
+        && *left > 0
+    {
+        *left -= 1;
+        return (
+            StatusCode::ACCEPTED,
+            Json(json!({ "code": "333334", "statementHandle": handle })),
+        );
     }
     if !s.results.contains_key(&handle) {
         return error(404, "000000", "no such statement", "");
