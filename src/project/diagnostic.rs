@@ -140,6 +140,18 @@ const SYNONYMS: &[(&str, &str)] = &[
     ("cron", "schedule"),
     ("rule", "rules"),
     ("conditions", "rules"),
+    ("mode", "as"),
+    ("type", "as"),
+    ("destination", "to"),
+    ("target", "to"),
+    ("group_id", "subscription_group_id"),
+    ("subscription_group", "subscription_group_id"),
+    ("apikey", "api_key"),
+    ("key", "api_key"),
+    ("secret", "secret_key"),
+    ("url", "endpoint"),
+    ("rest_endpoint", "endpoint"),
+    ("project_id", "app_id"),
 ];
 
 /// Suggests the closest known name to a misspelt one.

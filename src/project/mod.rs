@@ -320,8 +320,8 @@ fn check_destinations(s: &Outline, config: &Config, out: &mut Vec<Diagnostic>) {
                 .map(|(n, d)| (n.as_str(), d.kind.as_str()))
         })
         .collect();
-    for (i, dest) in s.destinations.iter().enumerate() {
-        let key = format!("destinations[{i}]");
+    for dest in &s.destinations {
+        let key = format!("destinations[{}]", dest.index);
         let Some(kind) = declared.get(dest.to.as_str()) else {
             out.push(
                 Diagnostic::new(
@@ -332,7 +332,16 @@ fn check_destinations(s: &Outline, config: &Config, out: &mut Vec<Diagnostic>) {
                 )
                 .maybe_hint(
                     did_you_mean(&dest.to, declared.keys().copied()).or_else(|| {
-                        Some("declare it under an environment's `destinations:` in cdp.yaml".into())
+                        let names: Vec<String> =
+                            declared.keys().map(|n| format!("`{n}`")).collect();
+                        Some(if names.is_empty() {
+                            "declare it under an environment's `destinations:` in cdp.yaml".into()
+                        } else {
+                            format!(
+                                "declared: {}; or declare it under an environment's `destinations:` in cdp.yaml",
+                                names.join(", ")
+                            )
+                        })
                     }),
                 ),
             );

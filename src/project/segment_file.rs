@@ -41,6 +41,9 @@ pub struct DestinationRef {
     pub property: Option<String>,
     #[serde(skip)]
     pub pos: Pos,
+    /// Its place in the file's `destinations:` list, for messages.
+    #[serde(skip)]
+    pub index: usize,
 }
 
 impl DestinationRef {
@@ -188,6 +191,17 @@ fn parse_destinations(d: &mut Decoder, node: &Node) -> Vec<DestinationRef> {
     let mut out = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let p = index("destinations", i);
+        if let Value::Str(name) = &item.value {
+            d.report(
+                item.pos,
+                &p,
+                format!("a destination is a mapping, found the name `{name}` alone"),
+            )
+            .hint = Some(format!(
+                "say how it receives the segment: `- {{ to: {name}, as: attribute }}` (braze) or `as: cohort` (amplitude)"
+            ));
+            continue;
+        }
         let Some(f) = d.fields(
             item,
             &p,
@@ -213,6 +227,7 @@ fn parse_destinations(d: &mut Decoder, node: &Node) -> Vec<DestinationRef> {
                 subscription_group_id,
                 property,
                 pos: item.pos,
+                index: i,
             });
         }
     }

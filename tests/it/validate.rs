@@ -357,6 +357,15 @@ fn cases() -> Vec<Case> {
             vec![],
         ),
         (
+            "destination_mistakes",
+            "destinations:\n  braze: { type: braze }\nenvironments:\n  prod:\n    destinations:\n      braze: { type: braze, endpoint: \"https://rest.iad-01.braze.com\", api_key: \"${K}\" }\n",
+            vec![(
+                "vip.yaml",
+                "name: vip\nrules: { trait: tier, eq: gold }\ndestinations:\n  - braze\n  - { to: amplitude, as: cohort }\n  - { to: braze, mode: attribute }\n",
+            )],
+            vec![],
+        ),
+        (
             "memory_limit_without_unit",
             "environments:\n  dev:\n    warehouse: { type: duckdb, memory_limit: 512 }\n",
             vec![("active.yaml", OK_SEGMENT)],

@@ -184,6 +184,15 @@ pub fn parse_config(d: &mut Decoder, root: &Node, env: Option<&str>) -> Config {
     let Some(f) = d.fields(root, "", "`cdp.yaml`", TOP_KEYS) else {
         return config;
     };
+    // A common slip: an environment's sections written at the top of the file.
+    for diag in d.diagnostics.iter_mut() {
+        if ENV_KEYS.contains(&diag.key.as_str()) && diag.hint.is_none() {
+            diag.hint = Some(format!(
+                "`{key}` belongs to an environment: move it under `environments:`, e.g. `environments: {{ dev: {{ {key}: ... }} }}`",
+                key = diag.key
+            ));
+        }
+    }
     config.name = d.opt_string(&f, "name");
     if let Some(env) = d.opt_string(&f, "default_env") {
         config.default_env = env;
