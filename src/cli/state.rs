@@ -378,8 +378,9 @@ fn plan_text(plan: &Plan) -> String {
         s.push_str("\nDestinations (what `cdp sync` would send now):\n");
         for t in &plan.syncs {
             s.push_str(&format!(
-                "    {} → {} ({}): add {}, remove {}\n",
+                "    {}{} → {} ({}): add {}, remove {}\n",
                 t.segment,
+                if t.retired { " (retired)" } else { "" },
                 t.destination,
                 t.mode,
                 number(Some(t.to_add)),

@@ -69,7 +69,7 @@ pub fn print_reports(ctx: &Context, reports: &[Report], dry_run: bool) -> Result
             .iter()
             .map(|r| {
                 vec![
-                    Cell::Text(r.segment.clone()),
+                    segment_cell(&r.segment, r.retired),
                     Cell::Text(r.destination.clone()),
                     Cell::Text(r.mode.clone()),
                     Cell::Int(r.entered),
@@ -159,9 +159,18 @@ pub fn outcome(ctx: &Context, reports: &[Report], dry_run: bool) -> Result<()> {
     Ok(())
 }
 
+/// The segment's name, marked when no applied segment sends there any more.
+fn segment_cell(segment: &str, retired: bool) -> Cell {
+    Cell::Text(if retired {
+        format!("{segment} (retired)")
+    } else {
+        segment.to_string()
+    })
+}
+
 fn summary_row(r: &Report) -> Vec<Cell> {
     vec![
-        Cell::Text(r.segment.clone()),
+        segment_cell(&r.segment, r.retired),
         Cell::Text(r.destination.clone()),
         Cell::Text(r.mode.clone()),
         Cell::Int(r.stats.sent),
@@ -199,7 +208,7 @@ pub async fn status(ctx: &Context) -> Result<()> {
                 None => (Cell::Null, Cell::Text("never synced".into())),
             };
             vec![
-                Cell::Text(s.segment.clone()),
+                segment_cell(&s.segment, s.retired),
                 Cell::Text(s.destination.clone()),
                 Cell::Text(s.mode.clone()),
                 Cell::Int(s.acknowledged),

@@ -117,6 +117,9 @@ pub struct Target {
     /// `DestinationRef::key`: how state and warehouse tables name this way of sending.
     pub key: String,
     pub spec: DestinationRef,
+    /// The applied segment no longer goes here (it, or this destination, was removed from the
+    /// project): everyone the destination holds for it is removed.
+    pub retired: bool,
 }
 
 /// What `prepare` may consult: the state store and whether the destination holds nothing

@@ -47,6 +47,25 @@ pub struct DestinationRef {
 }
 
 impl DestinationRef {
+    /// The way of sending a `key` names, as `key` wrote it.
+    pub fn from_key(key: &str) -> Option<DestinationRef> {
+        let mut parts = key.splitn(3, ':');
+        let (to, mode) = (parts.next()?, parts.next()?);
+        let rest = parts.next().map(str::to_string);
+        let (subscription_group_id, property) = match mode {
+            "subscription_group" => (rest, None),
+            _ => (None, rest),
+        };
+        Some(DestinationRef {
+            to: to.to_string(),
+            mode: mode.to_string(),
+            subscription_group_id,
+            property,
+            pos: Pos::default(),
+            index: 0,
+        })
+    }
+
     /// How the state store and the warehouse name this way of sending: `braze:attribute`,
     /// `braze:subscription_group:<id>`, `amplitude:cohort`...
     pub fn key(&self) -> String {

@@ -38,8 +38,11 @@ pub struct Report {
     pub exited: i64,
     #[serde(flatten)]
     pub stats: SyncStats,
-    /// `succeeded`, `failed`, `rejected` (every user refused) or `dry run`.
+    /// `succeeded`, `failed`, `rejected` (every user refused), `interrupted` or `dry run`.
     pub status: String,
+    /// No applied segment sends here any more: the users it held were removed.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub retired: bool,
     pub error: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub samples: Vec<Sample>,
@@ -71,6 +74,31 @@ pub fn targets(applied: &[SegmentDef], options: &Options) -> Vec<Target> {
                 name: d.to.clone(),
                 key: d.key(),
                 spec: d.clone(),
+                retired: false,
+            })
+        })
+        .filter(|t| options.to.as_ref().is_none_or(|to| *to == t.name))
+        .collect()
+}
+
+/// The (segment, destination) pairs a destination still holds users for that no applied
+/// segment sends there any more, among those `options` selects.
+pub fn retired(held: &[(String, String)], current: &[Target], options: &Options) -> Vec<Target> {
+    held.iter()
+        .filter(|(segment, key)| {
+            !current
+                .iter()
+                .any(|t| &t.segment == segment && &t.key == key)
+        })
+        .filter(|(segment, _)| options.segments.is_empty() || options.segments.contains(segment))
+        .filter_map(|(segment, key)| {
+            let spec = crate::project::segment_file::DestinationRef::from_key(key)?;
+            Some(Target {
+                segment: segment.clone(),
+                name: spec.to.clone(),
+                key: key.clone(),
+                spec,
+                retired: true,
             })
         })
         .filter(|t| options.to.as_ref().is_none_or(|to| *to == t.name))

@@ -67,7 +67,15 @@ pub async fn sync(
             });
         }
     }
-    let targets = super::targets(&applied, options);
+    let tables = Tables::new(wh.kind(), s.project.warehouse.cdp_schema());
+    crate::membership::refresh::ensure_tables(wh.as_mut(), &tables).await?;
+    let all = SyncSql::new(&tables, "", "");
+    for statement in all.ensure() {
+        exec(wh.as_mut(), &statement).await?;
+    }
+    let held = super::status::held_targets(wh.as_mut(), &all).await?;
+    let mut targets = super::targets(&applied, options);
+    targets.extend(super::retired(&held, &targets, options));
     if targets.is_empty() {
         // Destinations written in the project but not applied yet are the likely reason.
         let unapplied: Vec<String> = s
@@ -94,8 +102,6 @@ pub async fn sync(
             to: options.to.clone(),
         });
     }
-    let tables = Tables::new(wh.kind(), s.project.warehouse.cdp_schema());
-    crate::membership::refresh::ensure_tables(wh.as_mut(), &tables).await?;
     wh.limit_memory(SYNC_MEMORY).await?;
     // A sync that died is over: its runs are marked, and each target folds what it left.
     for r in s.store.unfinished_runs().await? {
@@ -121,19 +127,29 @@ pub async fn sync(
     let mut reports = Vec::new();
     for target in &targets {
         let Some(config) = s.project.destination(&target.name) else {
+            if target.retired {
+                (s.note)(&format!(
+                    "{} → {}: the segment no longer goes there, but `{}` is not declared in environment `{}` to remove its users",
+                    target.segment, target.name, target.name, s.project.env
+                ));
+                continue;
+            }
             return Err(Error::DestinationNotInEnv {
                 destination: target.name.clone(),
                 env: s.project.env.clone(),
             });
         };
-        if s.store.snapshots(&target.segment).await?.is_empty() {
+        if !target.retired && s.store.snapshots(&target.segment).await?.is_empty() {
             return Err(Error::NeverRefreshed(target.segment.clone()));
         }
-        let destination: Arc<dyn Destination> = Arc::from(destinations::build(target, config)?);
-        let sql = SyncSql::new(&tables, &target.segment, &target.key);
-        for statement in sql.ensure() {
-            exec(wh.as_mut(), &statement).await?;
+        if target.retired {
+            (s.note)(&format!(
+                "{} → {} ({}): no applied segment sends there any more; removing the users it holds",
+                target.segment, target.name, target.spec.mode
+            ));
         }
+        let destination: Arc<dyn Destination> = Arc::from(destinations::build(target, config)?);
+        let sql = SyncSql::new(&tables, &target.segment, &target.key).retired(target.retired);
         super::fold::fold_leftovers(s, wh.as_mut(), &sql, target).await?;
         let (report, back) = if options.dry_run {
             let r = super::dry_run::dry_run(
@@ -225,6 +241,7 @@ pub(super) fn report(target: &Target, entered: i64, exited: i64) -> Report {
         exited,
         stats: SyncStats::default(),
         status: String::new(),
+        retired: target.retired,
         error: None,
         samples: Vec::new(),
     }

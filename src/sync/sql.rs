@@ -11,6 +11,8 @@ pub struct SyncSql<'a> {
     /// The segment's name and the destination key, as SQL string literals.
     segment: String,
     destination: String,
+    /// The segment no longer goes to this destination: it should hold nobody.
+    retired: bool,
 }
 
 impl<'a> SyncSql<'a> {
@@ -20,7 +22,22 @@ impl<'a> SyncSql<'a> {
             tables,
             segment: d.string(segment),
             destination: d.string(destination),
+            retired: false,
         }
+    }
+
+    /// For a target no applied segment sends to any more.
+    pub fn retired(mut self, retired: bool) -> Self {
+        self.retired = retired;
+        self
+    }
+
+    /// Every (segment, destination) with users the destination holds.
+    pub fn held_targets(&self) -> String {
+        format!(
+            "select distinct segment, destination from {} where not invalid order by segment, destination",
+            self.members()
+        )
     }
 
     /// Users the destination holds: `invalid` marks those it refused for good.
@@ -95,6 +112,13 @@ impl<'a> SyncSql<'a> {
     }
 
     pub fn diff_of(&self, full: bool) -> String {
+        if self.retired {
+            return format!(
+                "select a.user_id, false as is_member from {} as a where {}",
+                self.members(),
+                self.target("a")
+            );
+        }
         let membership = self.tables.membership();
         // Anti-joins as left joins: each builds one hash table and spills under a memory limit,
         // where `not exists` first collects every distinct member.

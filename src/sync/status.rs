@@ -13,6 +13,9 @@ use crate::warehouse::{Cell, Warehouse};
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct TargetStatus {
     pub segment: String,
+    /// No applied segment sends here any more; a sync removes what it holds.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub retired: bool,
     pub destination: String,
     #[serde(rename = "as")]
     pub mode: String,
@@ -40,13 +43,19 @@ pub async fn status(
         .map(|a| a.0)
         .collect();
     let tables = Tables::new(wh.kind(), project.warehouse.cdp_schema());
-    let targets = super::targets(&applied, &Options::default());
+    let mut targets = super::targets(&applied, &Options::default());
     // Read-only (plan runs it in CI): tables a first refresh or sync creates may be missing.
-    let refreshed = !targets.is_empty() && exists(wh, &tables.membership()).await;
-    let synced = refreshed && exists(wh, &SyncSql::new(&tables, "", "").members()).await;
+    let refreshed = exists(wh, &tables.membership()).await;
+    let all = SyncSql::new(&tables, "", "");
+    let synced = refreshed && exists(wh, &all.members()).await;
+    if synced {
+        let held = held_targets(wh, &all).await?;
+        let retired = super::retired(&held, &targets, &Options::default());
+        targets.extend(retired);
+    }
     let mut out = Vec::new();
     for target in targets {
-        let sql = SyncSql::new(&tables, &target.segment, &target.key);
+        let sql = SyncSql::new(&tables, &target.segment, &target.key).retired(target.retired);
         let ((acknowledged, invalid), (to_add, to_remove)) = if synced {
             (
                 pair(wh, &sql.held_counts()).await?,
@@ -63,6 +72,7 @@ pub async fn status(
             .into_iter()
             .find(|r| r.destination == target.key);
         out.push(TargetStatus {
+            retired: target.retired,
             segment: target.segment,
             destination: target.name,
             mode: target.spec.mode,
@@ -75,6 +85,25 @@ pub async fn status(
         });
     }
     Ok(out)
+}
+
+/// Every (segment, destination key) with users a destination holds.
+pub(super) async fn held_targets(
+    wh: &mut dyn Warehouse,
+    all: &SyncSql<'_>,
+) -> Result<Vec<(String, String)>> {
+    let sql = all.held_targets();
+    let rows = wh.rows(&sql).await.map_err(|source| Error::Query {
+        sql: sql.clone(),
+        source,
+    })?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let text = |i: usize| r.get(i).map(Cell::to_text).unwrap_or_default();
+            (text(0), text(1))
+        })
+        .collect())
 }
 
 /// Whether a table can be read.

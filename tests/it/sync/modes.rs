@@ -78,3 +78,62 @@ fn destinations_not_applied_yet_are_named() {
     );
     assert_eq!(s.braze.requests(), 0);
 }
+
+#[test]
+fn a_destination_or_segment_removed_from_the_project_is_emptied() {
+    let s = Setup::new(600, "", &[("vip.yaml", super::VIP)]);
+    s.run(&["sync"]).ok();
+    let members = s.members("vip");
+    assert_eq!(s.braze_holds("vip"), members);
+    let before = (
+        s.braze.requests(),
+        s.amplitude.requests_to("/api/3/cohorts/membership"),
+    );
+
+    // Braze is dropped from the segment: the users Braze holds for it are removed there.
+    s.p.write(
+        "segments/vip.yaml",
+        "name: vip\nrules: { trait: tier, eq: gold }\ndestinations:\n  - { to: amplitude, as: cohort }\n",
+    );
+    s.run(&["apply", "--auto-approve"]).ok();
+    let status = s.run(&["sync", "status", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&status.ok().stdout).unwrap();
+    let retired = v["destinations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["destination"] == "braze")
+        .expect("braze is listed while it holds users");
+    assert_eq!(retired["retired"], true);
+    assert_eq!(retired["to_remove"].as_u64(), Some(members.len() as u64));
+    let out = s.run(&["sync"]);
+    out.ok();
+    assert!(
+        out.stderr
+            .contains("no applied segment sends there any more"),
+        "{}",
+        out.stderr
+    );
+    assert!(s.braze_holds("vip").is_empty());
+    assert_eq!(s.braze.requests(), before.0 + batches(members.len(), 75));
+    assert_eq!(s.cohort("vip"), members, "amplitude is untouched");
+    assert_eq!(
+        s.amplitude.requests_to("/api/3/cohorts/membership"),
+        before.1
+    );
+
+    // The segment is removed: its cohort is emptied, and then there is nothing left to do.
+    std::fs::remove_file(s.p.path().join("segments/vip.yaml")).unwrap();
+    s.run(&["apply", "--auto-approve"]).ok();
+    s.run(&["sync"]).ok();
+    assert!(s.cohort("vip").is_empty());
+    let again = s.run(&["sync"]);
+    assert_eq!(again.code, 1);
+    assert!(
+        again
+            .stderr
+            .contains("no applied segment has `destinations:`"),
+        "{}",
+        again.stderr
+    );
+}
