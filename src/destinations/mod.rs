@@ -144,6 +144,11 @@ pub trait Destination: Send + Sync {
         false
     }
 
+    /// The most users this destination can hold for one segment, if it has a limit.
+    fn capacity(&self) -> Option<i64> {
+        None
+    }
+
     /// Why a user can never be sent here (an id the API refuses whatever happens), if so.
     fn refuse(&self, _user_id: &str) -> Option<String> {
         None

@@ -269,12 +269,29 @@ async fn one(
         .start_sync(key, (entered + exited, entered, exited), Utc::now())
         .await?;
     let mut r = report(target, entered, exited);
-    let prepared = destination
-        .prepare(&Prepare {
-            store: s.store.as_ref(),
-            fresh: options.full || held == 0,
-        })
-        .await;
+    let after = if options.full {
+        entered
+    } else {
+        held - exited + entered
+    };
+    let prepared = match destination.capacity() {
+        // Refused before the first request, not when the destination's limit is reached midway.
+        Some(cap) if after > cap => Err(DestinationError::Fatal {
+            destination: target.name.clone(),
+            message: format!(
+                "`{}` would hold {after} users there, and it holds at most {cap}",
+                target.segment
+            ),
+        }),
+        _ => {
+            destination
+                .prepare(&Prepare {
+                    store: s.store.as_ref(),
+                    fresh: options.full || held == 0,
+                })
+                .await
+        }
+    };
     let (sent, mut wh) = match prepared {
         Err(e) => (
             pipeline::Sent {

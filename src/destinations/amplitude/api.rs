@@ -9,6 +9,8 @@ use crate::destinations::{Change, Outcome, Refused, excerpt, ids};
 
 /// Ids per cohort upload or membership request.
 pub const COHORT_BATCH: usize = 100_000;
+/// Users a behavioral cohort holds at most.
+pub const COHORT_CAPACITY: i64 = 2_000_000;
 /// Identifications per `/identify` request.
 pub const IDENTIFY_BATCH: usize = 1_000;
 /// Amplitude asks clients to pause 15 seconds after a 429 on ingestion.

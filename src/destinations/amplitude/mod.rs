@@ -318,6 +318,13 @@ impl Destination for Amplitude {
         Ok(())
     }
 
+    fn capacity(&self) -> Option<i64> {
+        match self.mode {
+            Mode::Cohort(_) => Some(api::COHORT_CAPACITY),
+            Mode::UserProperty { .. } => None,
+        }
+    }
+
     fn next_alone(&self) -> bool {
         match &self.mode {
             Mode::Cohort(c) => c.replace.load(Ordering::SeqCst),
