@@ -203,6 +203,25 @@ pub async fn sync(
     Ok((reports, wh))
 }
 
+/// Why a destination cannot hold `after` users of `segment`, if it cannot.
+fn over_capacity(segment: &str, after: i64, capacity: Option<i64>) -> Option<String> {
+    let cap = capacity?;
+    (after > cap)
+        .then(|| format!("`{segment}` would hold {after} users there, and it holds at most {cap}"))
+}
+
+#[cfg(test)]
+#[test]
+fn a_destination_is_never_filled_past_its_capacity() {
+    assert_eq!(over_capacity("vip", 2_000_000, Some(2_000_000)), None);
+    assert_eq!(over_capacity("vip", 5_000_000, None), None);
+    let m = over_capacity("vip", 2_000_001, Some(2_000_000)).unwrap();
+    assert_eq!(
+        m,
+        "`vip` would hold 2000001 users there, and it holds at most 2000000"
+    );
+}
+
 fn single(targets: &[Target]) -> Option<&str> {
     let first = &targets.first()?.segment;
     targets
@@ -274,16 +293,13 @@ async fn one(
     } else {
         held - exited + entered
     };
-    let prepared = match destination.capacity() {
+    let prepared = match over_capacity(&target.segment, after, destination.capacity()) {
         // Refused before the first request, not when the destination's limit is reached midway.
-        Some(cap) if after > cap => Err(DestinationError::Fatal {
+        Some(message) => Err(DestinationError::Fatal {
             destination: target.name.clone(),
-            message: format!(
-                "`{}` would hold {after} users there, and it holds at most {cap}",
-                target.segment
-            ),
+            message,
         }),
-        _ => {
+        None => {
             destination
                 .prepare(&Prepare {
                     store: s.store.as_ref(),
