@@ -11,17 +11,19 @@ use crate::destinations::util::checkpoint::Writer;
 use crate::destinations::util::pipeline::{self, Run};
 use crate::destinations::{Change, Destination, Target};
 use crate::error::{Error, Result};
+use crate::segment::sql::dialect::DialectKind;
 use crate::warehouse::{Cell, Warehouse};
 
 /// Changes read from the warehouse per query while sending: few in the embedded warehouse, which
 /// shares cdp's memory; more from a server, where each query costs a round trip (a second or so on
 /// Snowflake) that must stay well below the time the destination takes to accept a page.
-fn page_size(kind: crate::segment::sql::dialect::DialectKind) -> usize {
+fn page_size(kind: DialectKind) -> usize {
     match kind {
-        crate::segment::sql::dialect::DialectKind::Duckdb => 20_000,
+        DialectKind::Duckdb => 20_000,
         _ => 100_000,
     }
 }
+
 /// Streams the run's changes out of the warehouse (a page ahead) into the pipeline.
 pub(super) async fn send(
     s: &Syncer<'_>,
