@@ -184,19 +184,11 @@ impl Amplitude {
     /// exits need nothing: they are not among the contents.
     async fn upload(&self, cohort: &Cohort, batch: &[Change]) -> Outcome {
         if cohort.id.lock().unwrap().is_none() && cohort.created_unanswered.load(Ordering::SeqCst) {
-            match self.cohorts().await {
-                Ok(list) => {
-                    if let Some((id, _)) = list.into_iter().find(|(_, n)| *n == cohort.name) {
-                        *cohort.id.lock().unwrap() = Some(id);
-                    }
-                }
-                Err(reason) => {
-                    return Outcome::Retry {
-                        after: None,
-                        pause_all: false,
-                        reason,
-                    };
-                }
+            // The listing tries again by itself; if it still fails, creating is all that is left.
+            if let Ok(list) = self.cohorts().await
+                && let Some((id, _)) = list.into_iter().find(|(_, n)| *n == cohort.name)
+            {
+                *cohort.id.lock().unwrap() = Some(id);
             }
         }
         let existing = cohort.id.lock().unwrap().clone();
@@ -302,16 +294,22 @@ impl Destination for Amplitude {
             .store
             .object(&self.target.segment, &self.target.key, COHORT)
             .await?;
-        let list = self.cohorts().await.map_err(setup)?;
         // The recorded cohort, unless someone deleted it; else one of cdp's name from a run
-        // that died before recording it.
-        let found = recorded
-            .filter(|id| list.iter().any(|(i, _)| i == id))
-            .or_else(|| {
-                list.iter()
-                    .find(|(_, n)| *n == cohort.name)
-                    .map(|(i, _)| i.clone())
-            });
+        // that died before recording it. A key that is refused stops here; a listing that fails
+        // otherwise leaves the recorded id to be trusted.
+        let found = match self.cohorts().await {
+            Ok(list) => recorded
+                .filter(|id| list.iter().any(|(i, _)| i == id))
+                .or_else(|| {
+                    list.iter()
+                        .find(|(_, n)| *n == cohort.name)
+                        .map(|(i, _)| i.clone())
+                }),
+            Err(message) if message.starts_with("401") || message.starts_with("403") => {
+                return Err(setup(message));
+            }
+            Err(_) => recorded,
+        };
         let replace = p.fresh || found.is_none();
         *cohort.id.lock().unwrap() = found;
         cohort.replace.store(replace, Ordering::SeqCst);

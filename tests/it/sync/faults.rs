@@ -232,3 +232,30 @@ fn ctrl_c_stops_after_what_is_in_flight_and_the_next_sync_sends_the_rest() {
     // Everything sent before the stop was answered and checkpointed: nothing is sent twice.
     assert_eq!(s.braze.requests(), total);
 }
+
+#[test]
+fn a_cohort_listing_that_fails_does_not_stop_the_sync_but_a_refused_key_does() {
+    let s = Setup::new(300, "", &[("vip.yaml", VIP)]);
+    s.amplitude.inject(&[Fault::Status(404)]);
+    s.run(&["sync", "--to", "amplitude"]).ok();
+    assert_eq!(s.cohort("vip"), s.members("vip"));
+    assert_eq!(
+        s.amplitude.requests(),
+        2,
+        "the failed listing, then the upload"
+    );
+
+    let mut env = s.env();
+    env.retain(|(k, _)| *k != "AMP_SECRET_KEY");
+    env.push(("AMP_SECRET_KEY", "not-the-secret".into()));
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    s.churn(3, 0);
+    let out = s.p.run_env(&["sync", "--to", "amplitude"], &env);
+    assert_eq!(out.code, 1, "{}", out.snapshot());
+    assert!(
+        out.stderr.contains("check `api_key` and `secret_key`"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("not-the-secret") && !out.stdout.contains("not-the-secret"));
+}
