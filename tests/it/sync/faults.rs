@@ -152,11 +152,10 @@ fn a_run_whose_every_user_is_refused_fails() {
 #[test]
 fn a_wrong_key_stops_with_a_clear_message() {
     let s = Setup::new(30, "", &[("vip.yaml", VIP)]);
-    let mut env = s.env();
-    env.retain(|(k, _)| *k != "BRAZE_API_KEY");
-    env.push(("BRAZE_API_KEY", "wrong-key-123".into()));
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let out = s.p.run_env(&["sync", "--to", "braze"], &env);
+    let out = s.run_with(
+        &["sync", "--to", "braze"],
+        ("BRAZE_API_KEY", "wrong-key-123"),
+    );
     assert_eq!(out.code, 1, "{}", out.snapshot());
     assert!(
         out.stderr.contains("401: the API key was refused"),
@@ -245,12 +244,11 @@ fn a_cohort_listing_that_fails_does_not_stop_the_sync_but_a_refused_key_does() {
         "the failed listing, then the upload"
     );
 
-    let mut env = s.env();
-    env.retain(|(k, _)| *k != "AMP_SECRET_KEY");
-    env.push(("AMP_SECRET_KEY", "not-the-secret".into()));
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     s.churn(3, 0);
-    let out = s.p.run_env(&["sync", "--to", "amplitude"], &env);
+    let out = s.run_with(
+        &["sync", "--to", "amplitude"],
+        ("AMP_SECRET_KEY", "not-the-secret"),
+    );
     assert_eq!(out.code, 1, "{}", out.snapshot());
     assert!(
         out.stderr.contains("check `api_key` and `secret_key`"),

@@ -104,6 +104,15 @@ impl Setup {
         env
     }
 
+    /// Runs `cdp` with one environment variable set otherwise (a wrong key, say).
+    pub fn run_with(&self, args: &[&str], (name, value): (&str, &str)) -> Output {
+        let mut env = self.env();
+        env.retain(|(k, _)| *k != name);
+        let mut env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        env.push((name, value));
+        self.p.run_env(args, &env)
+    }
+
     pub fn run(&self, args: &[&str]) -> Output {
         let env = self.env();
         let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
