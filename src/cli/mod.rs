@@ -3,6 +3,7 @@
 mod check;
 mod data;
 mod meta;
+mod plan_view;
 mod segments;
 mod state;
 mod sync;

@@ -206,6 +206,20 @@ impl<'a> Decoder<'a> {
     }
 }
 
+/// The `type:` a mapping declares, when it is a string: which keys the rest may hold.
+pub fn type_of(node: &Node) -> Option<&str> {
+    let Value::Map(entries) = &node.value else {
+        return None;
+    };
+    entries
+        .iter()
+        .find(|(k, _)| k.name == "type")
+        .and_then(|(_, v)| match &v.value {
+            Value::Str(s) => Some(s.as_str()),
+            _ => None,
+        })
+}
+
 pub fn one_of(names: &[&str]) -> String {
     let quoted: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
     format!("one of {}", quoted.join(", "))

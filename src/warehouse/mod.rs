@@ -256,11 +256,10 @@ pub async fn check_connection(project: &Project) -> Result<String, WarehouseErro
             let mut client = snowflake::connect(config, &project.root)
                 .map_err(|e| WarehouseError::SnowflakeConnect(Box::new(e)))?;
             // A check answers quickly: an account that does not answer twice is reported.
-            client.policy = snowflake::client::Policy {
+            client.policy.backoff = crate::retry::Backoff {
                 attempts: 2,
                 base: std::time::Duration::from_millis(200),
                 cap: std::time::Duration::from_secs(1),
-                ..client.policy
             };
             let request = snowflake::api::StatementRequest::new(
                 config,

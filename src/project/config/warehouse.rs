@@ -1,7 +1,7 @@
 //! The `warehouse:` block of an environment, with `${ENV}` references resolved on request.
 
 use super::{DEFAULT_CDP_SCHEMA, KeySource, SnowflakeAuth, SnowflakeConfig, WarehouseConfig};
-use crate::project::decode::{Decoder, Fields};
+use crate::project::decode::{Decoder, Fields, type_of};
 use crate::project::diagnostic::did_you_mean;
 use crate::project::interpolate::{self, InterpolateError};
 use crate::project::secret::Secret;
@@ -16,17 +16,7 @@ pub fn parse_warehouse(
     path: &str,
     resolve: bool,
 ) -> Option<WarehouseConfig> {
-    let kind_of = match &node.value {
-        Value::Map(entries) => entries
-            .iter()
-            .find(|(k, _)| k.name == "type")
-            .and_then(|(_, v)| match &v.value {
-                Value::Str(s) => Some(s.clone()),
-                _ => None,
-            }),
-        _ => None,
-    };
-    let allowed: &[&str] = match kind_of.as_deref() {
+    let allowed: &[&str] = match type_of(node) {
         Some("duckdb") | None => &["type", "path", "cdp_schema", "memory_limit"],
         Some("postgres") => &["type", "url", "cdp_schema"],
         Some("snowflake") => &[

@@ -133,7 +133,7 @@ impl<T: Transport> Client<T> {
             self.base_url
         );
         let mut last = String::new();
-        for attempt in 0..self.policy.attempts {
+        for attempt in 0..self.policy.backoff.attempts {
             let reply = self
                 .transport
                 .post(&url, &self.headers()?, body.to_string())
@@ -162,7 +162,7 @@ impl<T: Transport> Client<T> {
             }
         }
         Err(SnowflakeError::GaveUp {
-            attempts: self.policy.attempts,
+            attempts: self.policy.backoff.attempts,
             last,
         })
     }
@@ -221,7 +221,7 @@ impl<T: Transport> Client<T> {
     /// A GET, retried like a submission (GETs are safe to repeat).
     async fn get_next(&self, url: &str) -> Result<Next, SnowflakeError> {
         let mut last = String::new();
-        for attempt in 0..self.policy.attempts {
+        for attempt in 0..self.policy.backoff.attempts {
             match self.transport.get(url, &self.headers()?).await {
                 Ok(r) => match api::classify(r.status, &r.body) {
                     Next::Retry => {
@@ -237,7 +237,7 @@ impl<T: Transport> Client<T> {
             }
         }
         Err(SnowflakeError::GaveUp {
-            attempts: self.policy.attempts,
+            attempts: self.policy.backoff.attempts,
             last,
         })
     }

@@ -55,9 +55,11 @@ fn client(double: &Double, key: &str) -> Client<Http> {
             user: "cdp_service".into(),
         })),
         policy: Policy {
-            attempts: 6,
-            base: Duration::from_millis(5),
-            cap: Duration::from_millis(20),
+            backoff: cdp::retry::Backoff {
+                attempts: 6,
+                base: Duration::from_millis(5),
+                cap: Duration::from_millis(20),
+            },
             poll: Duration::from_millis(5),
         },
         interrupt: Default::default(),
