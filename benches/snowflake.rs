@@ -11,6 +11,8 @@
 use std::path::Path;
 use std::time::Instant;
 
+#[path = "../tests/support/serve.rs"]
+mod serve;
 mod support;
 use support::{ms, run};
 

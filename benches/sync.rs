@@ -16,6 +16,8 @@
 use std::io::{BufRead, Write};
 use std::time::{Duration, Instant};
 
+#[path = "../tests/support/serve.rs"]
+mod serve;
 mod support;
 use support::{ms, run};
 

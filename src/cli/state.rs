@@ -54,16 +54,15 @@ pub async fn plan(ctx: &Context, detailed_exitcode: bool) -> Result<()> {
     let project = ctx.load()?;
     let store = open_store(&project).await?;
     let mut plan = plan::diff(&project, store.as_ref(), ctx.now).await?;
-    let sends = crate::membership::refresh::applied_segments(store.as_ref())
-        .await?
-        .iter()
-        .any(|a| !a.0.destinations.is_empty());
+    let applied = refresh::applied_defs(store.as_ref()).await?;
+    let sends = applied.iter().any(|a| !a.destinations.is_empty());
     if plan.has_changes() || sends {
         let mut wh = warehouse::open(&project).await?;
         if plan.has_changes() {
             plan::count_members(&mut plan, &project, store.as_ref(), wh.as_mut(), ctx.now).await?;
         }
-        plan.syncs = crate::sync::status::status(&project, store.as_ref(), wh.as_mut()).await?;
+        plan.syncs =
+            crate::sync::status::status(&project, store.as_ref(), wh.as_mut(), &applied).await?;
     }
     print_plan(ctx, &plan)?;
     if detailed_exitcode && plan.has_changes() {

@@ -193,7 +193,8 @@ pub async fn status(ctx: &Context) -> Result<()> {
     let project = ctx.load()?;
     let store = open_store(&project).await?;
     let mut wh = warehouse::open(&project).await?;
-    let all = sync::status::status(&project, store.as_ref(), wh.as_mut()).await?;
+    let applied = crate::membership::refresh::applied_defs(store.as_ref()).await?;
+    let all = sync::status::status(&project, store.as_ref(), wh.as_mut(), &applied).await?;
     if ctx.printer.format == Format::Json {
         return ctx
             .printer

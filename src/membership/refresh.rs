@@ -195,6 +195,15 @@ pub async fn applied_segments(store: &dyn Store) -> Result<Vec<(SegmentDef, i64,
     Ok(out)
 }
 
+/// The applied segments themselves, without their versions.
+pub async fn applied_defs(store: &dyn Store) -> Result<Vec<SegmentDef>> {
+    Ok(applied_segments(store)
+        .await?
+        .into_iter()
+        .map(|a| a.0)
+        .collect())
+}
+
 fn select(
     project: &Project,
     applied: &[(SegmentDef, i64, String)],

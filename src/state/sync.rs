@@ -105,6 +105,13 @@ pub trait SyncState {
         destination: &str,
     ) -> Result<Vec<SyncRecord>, StateError>;
 
+    /// The latest sync of (segment, destination), if any.
+    async fn last_sync(
+        &self,
+        segment: &str,
+        destination: &str,
+    ) -> Result<Option<SyncRecord>, StateError>;
+
     /// Syncs, newest first: of one segment, or of all.
     async fn syncs(&self, segment: Option<&str>, limit: i64)
     -> Result<Vec<SyncRecord>, StateError>;

@@ -144,6 +144,23 @@ macro_rules! impl_sync_state {
                     .collect::<Result<_, _>>()?)
             }
 
+            async fn last_sync(
+                &self,
+                segment: &str,
+                destination: &str,
+            ) -> Result<Option<$crate::state::sync::SyncRecord>, $crate::state::StateError> {
+                let sql = format!(
+                    "select {} from syncs where segment = $1 and destination = $2 order by run_id desc limit 1",
+                    $crate::state::rows::SYNC_COLUMNS
+                );
+                let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(segment)
+                    .bind(destination)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                Ok(row.as_ref().map($crate::state::rows::sync_record).transpose()?)
+            }
+
             async fn syncs(
                 &self,
                 segment: Option<&str>,

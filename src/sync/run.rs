@@ -125,6 +125,7 @@ pub async fn sync(
             .await?
     };
     let mut reports = Vec::new();
+    let mut refreshed = std::collections::HashSet::new();
     for target in &targets {
         let Some(config) = s.project.destination(&target.name) else {
             if target.retired {
@@ -139,9 +140,14 @@ pub async fn sync(
                 env: s.project.env.clone(),
             });
         };
-        if !target.retired && s.store.snapshots(&target.segment).await?.is_empty() {
+        // A segment with several destinations is looked up once.
+        if !target.retired
+            && !refreshed.contains(&target.segment)
+            && s.store.snapshots(&target.segment).await?.is_empty()
+        {
             return Err(Error::NeverRefreshed(target.segment.clone()));
         }
+        refreshed.insert(target.segment.clone());
         if target.retired {
             (s.note)(&format!(
                 "{} → {} ({}): no applied segment sends there any more; removing the users it holds",

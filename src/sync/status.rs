@@ -6,6 +6,7 @@ use super::sql::SyncSql;
 use crate::error::{Error, Result};
 use crate::membership::sql::Tables;
 use crate::project::Project;
+use crate::project::segment_file::SegmentDef;
 use crate::state::Store;
 use crate::state::sync::SyncRecord;
 use crate::warehouse::{Cell, Warehouse};
@@ -31,19 +32,16 @@ pub struct TargetStatus {
     pub last_run: Option<SyncRecord>,
 }
 
-/// The status of every (applied segment, destination).
+/// The status of every (segment, destination) of the `applied` segments, and of those a
+/// destination still holds users for.
 pub async fn status(
     project: &Project,
     store: &dyn Store,
     wh: &mut dyn Warehouse,
+    applied: &[SegmentDef],
 ) -> Result<Vec<TargetStatus>> {
-    let applied: Vec<_> = crate::membership::refresh::applied_segments(store)
-        .await?
-        .into_iter()
-        .map(|a| a.0)
-        .collect();
     let tables = Tables::new(wh.kind(), project.warehouse.cdp_schema());
-    let mut targets = super::targets(&applied, &Options::default());
+    let mut targets = super::targets(applied, &Options::default());
     // Read-only (plan runs it in CI): tables a first refresh or sync creates may be missing.
     let refreshed = exists(wh, &tables.membership()).await;
     let all = SyncSql::new(&tables, "", "");
@@ -66,11 +64,7 @@ pub async fn status(
         } else {
             ((0, 0), (0, 0))
         };
-        let last_run = store
-            .syncs(Some(&target.segment), 1_000)
-            .await?
-            .into_iter()
-            .find(|r| r.destination == target.key);
+        let last_run = store.last_sync(&target.segment, &target.key).await?;
         out.push(TargetStatus {
             retired: target.retired,
             segment: target.segment,

@@ -15,8 +15,9 @@ use crate::segment::sql::dialect::DialectKind;
 use crate::warehouse::{Cell, Warehouse};
 
 /// Changes read from the warehouse per query while sending: few in the embedded warehouse, which
-/// shares cdp's memory; more from a server, where each query costs a round trip (a second or so on
-/// Snowflake) that must stay well below the time the destination takes to accept a page.
+/// shares cdp's memory; more from a server, where each query costs a network round trip (and on
+/// Snowflake a statement submission) that must stay short against the time the destination takes
+/// to accept a page.
 fn page_size(kind: DialectKind) -> usize {
     match kind {
         DialectKind::Duckdb => 20_000,

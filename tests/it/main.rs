@@ -10,6 +10,8 @@ pub mod destination_doubles;
 mod differential;
 mod doubles;
 mod examples;
+#[path = "../support/serve.rs"]
+mod serve;
 mod snowflake;
 mod state;
 mod sync;

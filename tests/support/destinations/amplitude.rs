@@ -21,7 +21,7 @@ use axum::{Form, Router};
 use base64::Engine;
 use serde_json::{Map, Value, json};
 
-use super::faults::{self, Counter, Fault, Faulty, Picker, Window};
+use super::faults::{self, Counter, Faulty, Handle, Picker, Window};
 
 const COHORTS: &str = "/api/3/cohorts";
 const UPLOAD: &str = "/api/3/cohorts/upload";
@@ -72,7 +72,7 @@ struct Cohort {
     last_computed: u64,
 }
 
-struct Inner {
+pub struct Inner {
     api_key: String,
     secret_key: String,
     ids_per_request: usize,
@@ -85,13 +85,9 @@ struct Inner {
     counter: Counter,
 }
 
-#[derive(Clone)]
-pub struct AmplitudeDouble {
-    inner: Arc<Mutex<Inner>>,
-    pub url: String,
-}
+pub type AmplitudeDouble = Handle<Inner>;
 
-impl AmplitudeDouble {
+impl Handle<Inner> {
     /// Starts on a free loopback port.
     pub fn start(config: AmplitudeConfig) -> AmplitudeDouble {
         let inner = Arc::new(Mutex::new(Inner {
@@ -113,14 +109,10 @@ impl AmplitudeDouble {
             // 100,000 ids exceed axum's default; Amplitude's own limits are checked instead.
             .layer(DefaultBodyLimit::disable())
             .with_state(inner.clone());
-        AmplitudeDouble {
-            url: faults::serve(app),
+        Handle {
+            url: crate::serve::serve(app),
             inner,
         }
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
-        self.inner.lock().unwrap()
     }
 
     /// Every cohort as (id, name, size), in creation order.
@@ -154,39 +146,6 @@ impl AmplitudeDouble {
                     .map(|value| (user.clone(), value.clone()))
             })
             .collect()
-    }
-
-    /// Faults for the next requests, one each, in order, before anything else.
-    pub fn inject(&self, faults: &[Fault]) {
-        self.lock().picker.inject(faults);
-    }
-
-    /// From now on about `share` of requests (after injected faults) get a random fault.
-    pub fn fail_randomly(&self, share: f64, seed: u64) {
-        self.lock().picker.fail_randomly(share, seed);
-    }
-
-    /// Faults answered so far.
-    pub fn injected(&self) -> u64 {
-        self.lock().picker.injected()
-    }
-
-    pub fn requests(&self) -> u64 {
-        self.lock().counter.requests()
-    }
-
-    pub fn requests_to(&self, path: &str) -> u64 {
-        self.lock().counter.requests_to(path)
-    }
-
-    /// Requests applied to the state (including those whose answer a fault then lost).
-    pub fn processed(&self) -> u64 {
-        self.lock().counter.processed()
-    }
-
-    /// 429s answered.
-    pub fn rate_limited(&self) -> u64 {
-        self.lock().counter.rate_limited()
     }
 }
 

@@ -20,7 +20,7 @@ use axum::response::Response;
 use axum::routing::post;
 use serde_json::{Map, Value, json};
 
-use super::faults::{self, Allowance, Counter, Fault, Faulty, Picker, Window};
+use super::faults::{self, Allowance, Counter, Faulty, Handle, Picker, Window};
 
 const TRACK: &str = "/users/track";
 const SUBSCRIPTION: &str = "/v2/subscription/status/set";
@@ -68,7 +68,7 @@ enum Change {
     Subscription(String, bool),
 }
 
-struct Inner {
+pub struct Inner {
     api_key: String,
     mau_plan: bool,
     track: Window,
@@ -81,13 +81,9 @@ struct Inner {
     counter: Counter,
 }
 
-#[derive(Clone)]
-pub struct BrazeDouble {
-    inner: Arc<Mutex<Inner>>,
-    pub url: String,
-}
+pub type BrazeDouble = Handle<Inner>;
 
-impl BrazeDouble {
+impl Handle<Inner> {
     /// Starts on a free loopback port.
     pub fn start(config: BrazeConfig) -> BrazeDouble {
         let inner = Arc::new(Mutex::new(Inner {
@@ -107,14 +103,10 @@ impl BrazeDouble {
             // The 4 MB limit is Braze's, answered in its words.
             .layer(DefaultBodyLimit::disable())
             .with_state(inner.clone());
-        BrazeDouble {
-            url: faults::serve(app),
+        Handle {
+            url: crate::serve::serve(app),
             inner,
         }
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
-        self.inner.lock().unwrap()
     }
 
     /// Every user's value of an array attribute.
@@ -160,39 +152,6 @@ impl BrazeDouble {
     /// Attribute objects processed in total: more than the users synced means resends.
     pub fn users_received(&self) -> u64 {
         self.lock().received
-    }
-
-    /// Faults for the next requests, one each, in order, before anything else.
-    pub fn inject(&self, faults: &[Fault]) {
-        self.lock().picker.inject(faults);
-    }
-
-    /// From now on about `share` of requests (after injected faults) get a random fault.
-    pub fn fail_randomly(&self, share: f64, seed: u64) {
-        self.lock().picker.fail_randomly(share, seed);
-    }
-
-    /// Faults answered so far.
-    pub fn injected(&self) -> u64 {
-        self.lock().picker.injected()
-    }
-
-    pub fn requests(&self) -> u64 {
-        self.lock().counter.requests()
-    }
-
-    pub fn requests_to(&self, path: &str) -> u64 {
-        self.lock().counter.requests_to(path)
-    }
-
-    /// Requests applied to the state (including those whose answer a fault then lost).
-    pub fn processed(&self) -> u64 {
-        self.lock().counter.processed()
-    }
-
-    /// 429s answered.
-    pub fn rate_limited(&self) -> u64 {
-        self.lock().counter.rate_limited()
     }
 }
 

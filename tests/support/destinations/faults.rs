@@ -6,9 +6,9 @@
 use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::{Json, Router};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::Value;
@@ -191,6 +191,61 @@ impl Window {
 }
 
 /// The state a double keeps behind its lock gives the shared fault handling what it needs.
+/// A running double: its state behind a lock, and where it listens. What every double answers
+/// about faults and requests is here; each API adds its own state's views.
+pub struct Handle<I> {
+    pub(super) inner: std::sync::Arc<std::sync::Mutex<I>>,
+    pub url: String,
+}
+
+impl<I> Clone for Handle<I> {
+    fn clone(&self) -> Self {
+        Handle {
+            inner: self.inner.clone(),
+            url: self.url.clone(),
+        }
+    }
+}
+
+impl<I: Faulty> Handle<I> {
+    pub(super) fn lock(&self) -> std::sync::MutexGuard<'_, I> {
+        self.inner.lock().unwrap()
+    }
+
+    /// Faults for the next requests, one each, in order, before anything else.
+    pub fn inject(&self, faults: &[Fault]) {
+        self.lock().picker().inject(faults);
+    }
+
+    /// From now on about `share` of requests (after injected faults) get a random fault.
+    pub fn fail_randomly(&self, share: f64, seed: u64) {
+        self.lock().picker().fail_randomly(share, seed);
+    }
+
+    /// Faults answered so far.
+    pub fn injected(&self) -> u64 {
+        self.lock().picker().injected()
+    }
+
+    pub fn requests(&self) -> u64 {
+        self.lock().counter().requests()
+    }
+
+    pub fn requests_to(&self, path: &str) -> u64 {
+        self.lock().counter().requests_to(path)
+    }
+
+    /// Requests applied to the state (including those whose answer a fault then lost).
+    pub fn processed(&self) -> u64 {
+        self.lock().counter().processed()
+    }
+
+    /// 429s answered.
+    pub fn rate_limited(&self) -> u64 {
+        self.lock().counter().rate_limited()
+    }
+}
+
 pub trait Faulty {
     fn picker(&mut self) -> &mut Picker;
     fn counter(&mut self) -> &mut Counter;
@@ -261,23 +316,4 @@ pub fn reason(status: u16) -> &'static str {
         .ok()
         .and_then(|s| s.canonical_reason())
         .unwrap_or("Error")
-}
-
-/// Serves `app` on a free loopback port from a thread of its own, so that a test's runtime (or
-/// a benchmark without one) never starves it; returns its base URL.
-pub fn serve(app: Router) -> String {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.set_nonblocking(true).unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async move {
-            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-            axum::serve(listener, app).await.unwrap();
-        });
-    });
-    url
 }

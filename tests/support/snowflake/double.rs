@@ -85,20 +85,10 @@ impl Double {
             .route("/api/v2/statements", post(submit))
             .route("/api/v2/statements/{handle}", get(status))
             .with_state(inner.clone());
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-                axum::serve(listener, app).await.unwrap();
-            });
-        });
-        Double { inner, url }
+        Double {
+            inner,
+            url: crate::serve::serve(app),
+        }
     }
 
     /// Runs DuckDB SQL directly, as the data's owner would (tables cdp did not create).

@@ -1,0 +1,23 @@
+//! Serving a double: on a free loopback port, in a thread of its own with its own runtime, so
+//! the threads of a test (or of a benchmark) never serve it. Each crate that uses a double
+//! declares it once.
+
+use axum::Router;
+
+/// Serves `app` and returns its base URL.
+pub fn serve(app: Router) -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            axum::serve(listener, app).await.unwrap();
+        });
+    });
+    url
+}
