@@ -297,6 +297,27 @@ fn segment_names(p: &crate::common::TempProject) -> Vec<String> {
     names
 }
 
+/// Checks that every segment's members on Snowflake are the embedded DuckDB's preview of it on
+/// the same data; returns the segment names.
+fn members_match(
+    local: &crate::common::TempProject,
+    sf: &crate::common::TempProject,
+    run: &dyn Fn(&[&str]) -> crate::common::Output,
+) -> Vec<String> {
+    let names = segment_names(sf);
+    for name in &names {
+        let want = ids(&local
+            .run(&["segments", "preview", name, "--format", "csv"])
+            .ok()
+            .stdout);
+        let got = ids(&run(&["segments", "members", name, "--format", "csv"])
+            .ok()
+            .stdout);
+        assert_eq!(got, want, "{name}");
+    }
+    names
+}
+
 /// The plan / apply / refresh / members workflow on Snowflake (the double) gives every demo
 /// segment the members the embedded DuckDB gives it, on the same data.
 #[test]
@@ -308,16 +329,12 @@ fn refresh_on_snowflake_matches_duckdb() {
     assert_eq!(plan.code, 2, "{}", plan.snapshot());
     run(&["apply", "--auto-approve"]).ok();
     run(&["refresh", "--all"]).ok();
-    for name in segment_names(&sf) {
+    for name in members_match(&local, &sf, &run) {
+        let preview = ids(&run(&["segments", "preview", &name, "--format", "csv"])
+            .ok()
+            .stdout);
         let want = ids(&local
             .run(&["segments", "preview", &name, "--format", "csv"])
-            .ok()
-            .stdout);
-        let got = ids(&run(&["segments", "members", &name, "--format", "csv"])
-            .ok()
-            .stdout);
-        assert_eq!(got, want, "{name}");
-        let preview = ids(&run(&["segments", "preview", &name, "--format", "csv"])
             .ok()
             .stdout);
         assert_eq!(preview, want, "{name} previewed on Snowflake");
@@ -339,16 +356,7 @@ fn refresh_survives_injected_faults_and_runs_each_statement_once() {
     let run = |args: &[&str]| on_snowflake(&sf, &double, args);
     run(&["apply", "--auto-approve"]).ok();
     run(&["refresh", "--all"]).ok();
-    for name in segment_names(&sf) {
-        let want = ids(&local
-            .run(&["segments", "preview", &name, "--format", "csv"])
-            .ok()
-            .stdout);
-        let got = ids(&run(&["segments", "members", &name, "--format", "csv"])
-            .ok()
-            .stdout);
-        assert_eq!(got, want, "{name}");
-    }
+    members_match(&local, &sf, &run);
     let executions = double.executions();
     assert!(executions.len() > 10, "{executions:?}");
     assert!(
