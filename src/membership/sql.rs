@@ -37,7 +37,25 @@ impl Tables {
 
     /// The table a refresh computes every selected segment's members into.
     pub fn stage(&self) -> String {
-        self.name("refresh_stage")
+        self.scratch("refresh_stage")
+    }
+
+    /// A table that lives only while one refresh runs. DuckDB keeps it in its temporary catalog:
+    /// in memory, spilling to disk, and never written to the database file. Snowflake runs each
+    /// request in a session of its own and PostgreSQL statements may take different pooled
+    /// connections, so there it is a table in `cdp_schema`.
+    fn create_scratch(&self) -> &'static str {
+        match self.kind {
+            DialectKind::Duckdb => "create temp table",
+            _ => "create table",
+        }
+    }
+
+    fn scratch(&self, table: &str) -> String {
+        match self.kind {
+            DialectKind::Duckdb => self.dialect().ident(&format!("temp.main.cdp_{table}")),
+            _ => self.name(table),
+        }
     }
 
     /// Creates the schema and tables when missing; never touches existing data.
@@ -77,13 +95,17 @@ impl Tables {
     pub fn stage_sql(&self, fused_query: &str) -> Vec<String> {
         vec![
             format!("drop table if exists {}", self.stage()),
-            format!("create table {} as\n{fused_query}", self.stage()),
+            format!(
+                "{} {} as\n{fused_query}",
+                self.create_scratch(),
+                self.stage()
+            ),
         ]
     }
 
     /// The table of membership changes a refresh computes before it commits them.
     pub fn changes(&self) -> String {
-        self.name("refresh_changes")
+        self.scratch("refresh_changes")
     }
 
     /// Replaces the changes table with every (segment, user) whose membership differs between
@@ -106,13 +128,14 @@ impl Tables {
         vec![
             format!("drop table if exists {}", self.changes()),
             format!(
-                "create table {} as\n\
+                "{} {} as\n\
                  select coalesce(n.segment, o.segment) as segment, coalesce(n.user_id, o.user_id) as user_id,\n  \
                  n.user_id is not null as is_member\n\
                  from ({}) as n\n\
                  full join (select segment, user_id from {} where exited_at is null and segment in ({})) as o\n  \
                  on o.segment = n.segment and o.user_id = n.user_id\n\
                  where n.user_id is null or o.user_id is null",
+                self.create_scratch(),
                 self.changes(),
                 new.join("\n  union all "),
                 self.membership(),
@@ -121,38 +144,23 @@ impl Tables {
         ]
     }
 
-    /// The statements of one transaction that apply the changes table: the refresh records
-    /// (sizes and counts) first, then closing the intervals of those who left and opening
-    /// intervals for those who entered.
+    /// The statements of one transaction that apply the changes table: closing the intervals of
+    /// those who left, opening intervals for those who entered, then the refresh records. A
+    /// segment's size is counted from its open intervals once they are current, which is one
+    /// pass over them rather than one over the stage per segment.
     pub fn merge_sql(&self, m: &Merge) -> Vec<String> {
         let d = self.dialect();
         let at = d.timestamp(m.at);
         let members = self.membership();
         let changes = self.changes();
-        let records: Vec<String> = m
+        let names: Vec<String> = m.segments.iter().map(|s| d.string(&s.name)).collect();
+        let versions: Vec<String> = m
             .segments
             .iter()
-            .map(|s| {
-                let name = d.string(&s.name);
-                format!(
-                    "select {run}, {name}, {version}, {at},\n    \
-                     (select count(distinct user_id) from {stage} where cdp_m{column}),\n    \
-                     (select count(*) from {changes} where segment = {name} and is_member),\n    \
-                     (select count(*) from {changes} where segment = {name} and not is_member),\n    {ms}",
-                    run = m.run_id,
-                    version = s.version,
-                    stage = self.stage(),
-                    column = s.column,
-                    ms = m.duration_ms,
-                )
-            })
+            .zip(&names)
+            .map(|(s, name)| format!("select {name} as segment, {} as version", s.version))
             .collect();
         vec![
-            format!(
-                "insert into {} (run_id, segment, version, refreshed_at, size, entered, exited, duration_ms)\n  {}",
-                self.refreshes(),
-                records.join("\n  union all ")
-            ),
             format!(
                 "update {members} as m set exited_at = {at}, exited_run = {run}\n\
                  from {changes} as c\n\
@@ -163,6 +171,20 @@ impl Tables {
                 "insert into {members} (segment, user_id, entered_at, entered_run)\n\
                  select segment, user_id, {at}, {run} from {changes} where is_member",
                 run = m.run_id
+            ),
+            format!(
+                "insert into {refreshes} (run_id, segment, version, refreshed_at, size, entered, exited, duration_ms)\n\
+                 select {run}, s.segment, s.version, {at}, coalesce(n.size, 0), coalesce(c.entered, 0), coalesce(c.exited, 0), {ms}\n\
+                 from ({versions}) as s\n\
+                 left join (select segment, count(*) as size from {members}\n    \
+                 where exited_at is null and segment in ({names}) group by segment) as n on n.segment = s.segment\n\
+                 left join (select segment, sum(case when is_member then 1 else 0 end) as entered,\n    \
+                 sum(case when is_member then 0 else 1 end) as exited from {changes} group by segment) as c on c.segment = s.segment",
+                refreshes = self.refreshes(),
+                run = m.run_id,
+                ms = m.duration_ms,
+                versions = versions.join(" union all "),
+                names = names.join(", "),
             ),
         ]
     }
