@@ -12,6 +12,8 @@ pub enum Error {
     Load(#[from] LoadError),
     #[error(transparent)]
     Warehouse(#[from] WarehouseError),
+    #[error("the project does not fit the warehouse: {} problem{}", invalid.diagnostics.len(), if invalid.diagnostics.len() == 1 { "" } else { "s" })]
+    Mismatch { invalid: crate::project::Invalid },
     #[error("unknown segment `{name}`")]
     UnknownSegment { name: String, known: Vec<String> },
     #[error("{failed} of {total} segment test fixtures failed")]
@@ -127,6 +129,7 @@ impl Error {
             Error::UnknownSegment { name, known } => did_you_mean(name, known.iter().map(String::as_str))
                 .or_else(|| Some("`cdp segments list` shows the segments of this project".into())),
             Error::Load(LoadError::Invalid { .. }) => Some("fix the problems above, then run `cdp validate` again".into()),
+            Error::Mismatch { .. } => Some("fix the problems above; `cdp validate --connect` checks the project against the warehouse".into()),
             Error::Warehouse(WarehouseError::DuckDbOpen { source, .. }) if source.0.contains("lock") => {
                 Some("another process has the DuckDB file open (DuckDB allows one writer): wait for that cdp command to finish, or point `--env` at another warehouse".into())
             }
@@ -173,6 +176,16 @@ impl Error {
     }
 
     /// The SQL that failed, shown under the error with `--verbose`.
+    /// The problems placed in the project's files, when the error is made of them.
+    pub fn problems(&self) -> Option<&crate::project::Invalid> {
+        match self {
+            Error::Load(LoadError::Invalid { invalid }) | Error::Mismatch { invalid } => {
+                Some(invalid)
+            }
+            _ => None,
+        }
+    }
+
     pub fn sql(&self) -> Option<&str> {
         match self {
             Error::Query { sql, .. } => Some(sql),

@@ -7,7 +7,6 @@ use clap::Parser;
 
 use cdp::cli::{Cli, run};
 use cdp::error::Error;
-use cdp::project::LoadError;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -36,7 +35,7 @@ fn main() -> ExitCode {
 
 fn report(err: &Error, verbose: bool) {
     let mut out = std::io::stderr().lock();
-    if let Error::Load(LoadError::Invalid { invalid }) = err {
+    if let Some(invalid) = err.problems() {
         for d in &invalid.diagnostics {
             let _ = writeln!(
                 out,

@@ -8,18 +8,17 @@ use super::{Context, find_segment};
 use crate::error::{Error, Result};
 use crate::fixtures;
 use crate::output::Format;
-use crate::project::LoadError;
 use crate::segment::compile::Compiler;
 use crate::segment::sql::dialect::DialectKind;
-use crate::warehouse::dialect_of;
+use crate::warehouse::{dialect_of, project_check};
 
 pub async fn validate(ctx: &Context, connect: bool) -> Result<()> {
-    match ctx.load() {
+    let checked = match ctx.load() {
+        Ok(project) if connect => connected(ctx, project).await,
+        other => other,
+    };
+    match checked {
         Ok(project) => {
-            if connect {
-                let what = crate::warehouse::check_connection(&project).await?;
-                ctx.printer.note(&format!("connected: {what}"));
-            }
             if ctx.printer.format == Format::Json {
                 ctx.printer
                     .json(&json!({ "valid": true, "environment": project.env, "segments": project.segments.len(), "problems": [] }))
@@ -38,14 +37,36 @@ pub async fn validate(ctx: &Context, connect: bool) -> Result<()> {
             }
             Ok(())
         }
-        Err(Error::Load(LoadError::Invalid { invalid })) if ctx.printer.format == Format::Json => {
-            ctx.printer
-                .json(&json!({ "valid": false, "problems": invalid.diagnostics }))
-                .map_err(Error::Output)?;
-            Err(Error::Load(LoadError::Invalid { invalid }))
+        Err(e) if ctx.printer.format == Format::Json => {
+            if let Some(invalid) = e.problems() {
+                ctx.printer
+                    .json(&json!({ "valid": false, "problems": invalid.diagnostics }))
+                    .map_err(Error::Output)?;
+            }
+            Err(e)
         }
         Err(e) => Err(e),
     }
+}
+
+/// Connects, then checks the project against the warehouse's tables and columns.
+async fn connected(
+    ctx: &Context,
+    project: crate::project::Project,
+) -> Result<crate::project::Project> {
+    let what = crate::warehouse::check_connection(&project).await?;
+    ctx.printer.note(&format!("connected: {what}"));
+    let mut wh = crate::warehouse::open(&project).await?;
+    let diagnostics = project_check::check(&project, wh.as_mut(), ctx.now).await;
+    if diagnostics.is_empty() {
+        return Ok(project);
+    }
+    Err(Error::Mismatch {
+        invalid: crate::project::Invalid {
+            diagnostics,
+            sources: project.sources,
+        },
+    })
 }
 
 pub async fn test(ctx: &Context) -> Result<()> {

@@ -5,7 +5,7 @@ use crate::error::{Error, Result};
 use crate::output::{Format, RowWriter};
 use crate::preview;
 use crate::segment::compile::Compiler;
-use crate::warehouse::{self, Cell, Warehouse};
+use crate::warehouse::{self, Cell, Warehouse, project_check};
 
 pub fn list(ctx: &Context) -> Result<()> {
     let project = ctx.load()?;
@@ -61,10 +61,13 @@ pub async fn preview(ctx: &Context, name: &str, limit: Option<u64>, count: bool)
         .expect("validated segments compile");
     if count {
         let sql = preview::count_sql(&members);
-        let n = wh
-            .count(&sql)
-            .await
-            .map_err(|source| Error::Query { sql, source })?;
+        let n = match wh.count(&sql).await {
+            Ok(n) => n,
+            Err(source) => {
+                let e = Error::Query { sql, source };
+                return Err(project_check::explain(&project, wh.as_mut(), ctx.now, e).await);
+            }
+        };
         return ctx
             .printer
             .rows(
@@ -75,7 +78,10 @@ pub async fn preview(ctx: &Context, name: &str, limit: Option<u64>, count: bool)
     }
     let limit = limit.or((ctx.printer.format == Format::Table).then_some(20));
     let sql = preview::members_sql(wh.dialect(), project.tables(), &members, limit);
-    stream(ctx, wh.as_mut(), &sql, Some(&project.tables().users.id)).await
+    match stream(ctx, wh.as_mut(), &sql, Some(&project.tables().users.id)).await {
+        Err(e) => Err(project_check::explain(&project, wh.as_mut(), ctx.now, e).await),
+        done => done,
+    }
 }
 
 /// Runs `sql` and streams its rows to stdout in the chosen format.

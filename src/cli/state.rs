@@ -12,7 +12,7 @@ use crate::output::Format;
 use crate::plan::{self, Action, Plan};
 use crate::project::Project;
 use crate::state::{self, Apply, Lock, Store};
-use crate::warehouse::{self, Cell};
+use crate::warehouse::{self, Cell, project_check};
 
 /// Opens the environment's state store (migrating it on first use).
 pub async fn open_store(project: &Project) -> Result<Box<dyn Store>> {
@@ -58,8 +58,11 @@ pub async fn plan(ctx: &Context, detailed_exitcode: bool) -> Result<()> {
     let sends = applied.iter().any(|a| !a.destinations.is_empty());
     if plan.has_changes() || sends {
         let mut wh = warehouse::open(&project).await?;
-        if plan.has_changes() {
-            plan::count_members(&mut plan, &project, store.as_ref(), wh.as_mut(), ctx.now).await?;
+        if plan.has_changes()
+            && let Err(e) =
+                plan::count_members(&mut plan, &project, store.as_ref(), wh.as_mut(), ctx.now).await
+        {
+            return Err(project_check::explain(&project, wh.as_mut(), ctx.now, e).await);
         }
         plan.syncs =
             crate::sync::status::status(&project, store.as_ref(), wh.as_mut(), &applied).await?;
@@ -248,5 +251,8 @@ async fn refresh_locked(
         note: &|text| printer.note(text),
         show_sql: ctx.verbose,
     };
-    refresh::refresh(project, store, wh.as_mut(), selection, ctx.now, &tell).await
+    match refresh::refresh(project, store, wh.as_mut(), selection, ctx.now, &tell).await {
+        Err(e) => Err(project_check::explain(project, wh.as_mut(), ctx.now, e).await),
+        done => done,
+    }
 }

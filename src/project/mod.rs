@@ -29,6 +29,9 @@ pub struct Project {
     pub state_url: Option<secret::Secret>,
     /// Segments sorted by name.
     pub segments: Vec<SegmentDef>,
+    /// The text of each file read, by path relative to the project, for finding and showing
+    /// the place of a problem found later (against the warehouse).
+    pub sources: BTreeMap<String, String>,
 }
 
 /// Every problem of a project, with the text of each file for rendering snippets.
@@ -159,6 +162,7 @@ pub fn load(root: &Path, env: Option<&str>) -> Result<Project, LoadError> {
         env: env_name,
         warehouse: warehouse.expect("no diagnostics means the warehouse resolved"),
         segments,
+        sources,
     })
 }
 

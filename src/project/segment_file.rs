@@ -129,10 +129,10 @@ pub fn parse_segment(d: &mut Decoder, root: &Node) -> (Option<SegmentDef>, Optio
         .get("tests")
         .map(|n| super::fixture_file::parse_tests(d, n))
         .unwrap_or_default();
-    let mut reference_pos = Vec::new();
-    if let Some(node) = f.get("rules") {
-        collect_reference_positions(node, "rules", &mut reference_pos);
-    }
+    let reference_pos = f
+        .get("rules")
+        .map(|node| key_positions(node, "rules", "segment"))
+        .unwrap_or_default();
     let outline = name.clone().map(|name| Outline {
         name,
         file: d.file.to_string(),
@@ -237,24 +237,31 @@ fn parse_destinations(d: &mut Decoder, node: &Node) -> Vec<DestinationRef> {
     out
 }
 
-/// Finds each `segment:` key under `rules`, for messages about references.
-fn collect_reference_positions(node: &Node, path: &str, out: &mut Vec<(String, Pos, String)>) {
+/// Finds each `key:` with a string value under `node` (e.g. every `segment:` or `trait:` of a
+/// segment's `rules`): the value, where it is, and its dotted key path.
+pub fn key_positions(node: &Node, path: &str, key: &str) -> Vec<(String, Pos, String)> {
+    let mut out = Vec::new();
+    collect_key_positions(node, path, key, &mut out);
+    out
+}
+
+fn collect_key_positions(node: &Node, path: &str, key: &str, out: &mut Vec<(String, Pos, String)>) {
     match &node.value {
         Value::Map(entries) => {
             for (k, v) in entries {
                 let p = format!("{path}.{}", k.name);
-                if k.name == "segment" {
+                if k.name == key {
                     if let Value::Str(s) = &v.value {
                         out.push((s.clone(), v.pos, p));
                     }
                 } else {
-                    collect_reference_positions(v, &p, out);
+                    collect_key_positions(v, &p, key, out);
                 }
             }
         }
         Value::Seq(items) => {
             for (i, item) in items.iter().enumerate() {
-                collect_reference_positions(item, &index(path, i), out);
+                collect_key_positions(item, &index(path, i), key, out);
             }
         }
         _ => {}

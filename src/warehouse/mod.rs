@@ -4,6 +4,7 @@ mod arrow_cells;
 pub mod cell;
 pub mod duckdb;
 pub mod postgres;
+pub mod project_check;
 pub mod snowflake;
 
 use async_trait::async_trait;

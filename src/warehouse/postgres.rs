@@ -4,7 +4,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use futures::TryStreamExt;
 use sqlx::postgres::PgConnection;
-use sqlx::{AssertSqlSafe, Column, Connection, Row, TypeInfo, ValueRef};
+use sqlx::{
+    AssertSqlSafe, Column, Connection, Executor, Row, SqlSafeStr, Statement, TypeInfo, ValueRef,
+};
 
 use super::{Cell, ColType, RowSink, Warehouse, WarehouseError};
 use crate::project::secret::redact_url;
@@ -70,8 +72,24 @@ impl Warehouse for PostgresWarehouse {
             }
             sink.row(&cells)?;
         }
+        drop(rows);
         if !named {
-            sink.columns(&[])?;
+            // No row carried the columns' names: ask for them by preparing the statement, so an
+            // empty result still has its header. Several statements cannot be prepared; they
+            // have no single header anyway.
+            let names: Vec<String> = match self
+                .conn
+                .prepare(AssertSqlSafe(sql.to_string()).into_sql_str())
+                .await
+            {
+                Ok(statement) => statement
+                    .columns()
+                    .iter()
+                    .map(|c| c.name().to_string())
+                    .collect(),
+                Err(_) => Vec::new(),
+            };
+            sink.columns(&names)?;
         }
         Ok(())
     }

@@ -3,6 +3,7 @@
 mod cli;
 mod common;
 mod compile;
+mod connect;
 mod crash;
 mod demo;
 #[path = "../support/destinations/mod.rs"]

@@ -287,6 +287,11 @@ fn foreign_warehouse(p: &TempProject, env: &[(&str, &str)], args: &[&str]) {
     for sql in setup {
         run(&["query", sql]).ok();
     }
+    // An empty result still has its header.
+    let empty = run(&["query", "select 1 as n where 1 = 0", "--format", "csv"]);
+    assert_eq!(empty.ok().stdout, "n\n");
+    // Quoted, mixed-case names match as the engine spells them.
+    run(&["validate", "--connect"]).ok();
     run(&["apply", "--auto-approve"]).ok();
     run(&["refresh", "--all"]).ok();
     let preview = run(&["segments", "preview", "quiet", "--format", "csv"]);
@@ -304,6 +309,20 @@ fn foreign_warehouse(p: &TempProject, env: &[(&str, &str)], args: &[&str]) {
     ]);
     assert_eq!(count.ok().stdout, "n\n5\n", "quiet has 3 members, pro 2");
     assert_eq!(run(&["plan", "--detailed-exitcode"]).code, 0);
+
+    p.write(
+        "segments/eu.yaml",
+        "name: eu\nrules: { trait: Regon, eq: EU }\n",
+    );
+    let wrong = run(&["validate", "--connect"]);
+    assert_eq!(wrong.code, 1, "{}", wrong.snapshot());
+    for want in [
+        "segments/eu.yaml:2:17",
+        "trait `Regon` is not a column of the users table `crm.Customers`",
+        "did you mean `Region`?",
+    ] {
+        assert!(wrong.stderr.contains(want), "{want}:\n{}", wrong.stderr);
+    }
 }
 
 const FOREIGN_SEGMENTS: [(&str, &str); 2] = [

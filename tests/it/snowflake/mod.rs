@@ -178,14 +178,21 @@ fn validate_connect_signs_in_or_says_why_not() {
         )
     };
     let env = [("SNOWFLAKE_ENDPOINT", double.url.as_str())];
-    let ok = project("rsa_key.p8").run_env(&["--env", "prod", "validate", "--connect"], &env);
-    ok.ok();
-    assert!(
-        ok.stderr
-            .contains("connected: Snowflake at http://127.0.0.1"),
-        "{}",
-        ok.stderr
-    );
+    // Signed in; the account holds none of the project's tables, which is said next.
+    let signed_in =
+        project("rsa_key.p8").run_env(&["--env", "prod", "validate", "--connect"], &env);
+    assert_eq!(signed_in.code, 1);
+    for want in [
+        "connected: Snowflake at http://127.0.0.1",
+        "the users table `users` cannot be read",
+        "cdp.yaml does not set `tables.users.table`, so it is `users`",
+    ] {
+        assert!(
+            signed_in.stderr.contains(want),
+            "{want}:\n{}",
+            signed_in.stderr
+        );
+    }
 
     let wrong = project("other_key.p8").run_env(&["--env", "prod", "validate", "--connect"], &env);
     assert_eq!(wrong.code, 1);
