@@ -2,18 +2,18 @@
 //! exist, each trait a rule reads is a column of the users table, and each segment's query binds.
 //! Problems are placed in the project's files like any validation error.
 
+mod bind;
+mod place;
+
 use chrono::{DateTime, Utc};
 
 use super::{Cell, RowSink, Warehouse, WarehouseError};
 use crate::error::Error;
 use crate::project::diagnostic::{Diagnostic, did_you_mean};
-use crate::project::segment_file::{SegmentDef, key_positions};
-use crate::project::yaml::{self, Node, Pos, Value};
+use crate::project::segment_file::key_positions;
 use crate::project::{Invalid, Project};
-use crate::segment::compile::Compiler;
-use crate::segment::graph;
-use crate::segment::rule::Rule;
 use crate::segment::sql::dialect::Dialect;
+use place::{child, config_place, mapping_hint, parsed};
 
 /// Every mismatch between the project and the warehouse; empty when they fit.
 pub async fn check(
@@ -149,7 +149,7 @@ pub async fn check(
         .filter(|s| !flagged.contains(&s.file.as_str()))
         .map(|s| s.name.as_str())
         .collect();
-    let bound = bind_segments(project, wh, now, &unflagged).await;
+    let bound = bind::bind_segments(project, wh, now, &unflagged).await;
     out.extend(bound);
     out
 }
@@ -174,127 +174,6 @@ pub async fn explain(
             diagnostics,
             sources: project.sources.clone(),
         },
-    }
-}
-
-/// Asks the warehouse to bind the query of each of `names` without reading a row. A segment
-/// that refers to one already found at fault (or left out) is not reported again.
-async fn bind_segments(
-    project: &Project,
-    wh: &mut dyn Warehouse,
-    now: DateTime<Utc>,
-    names: &[&str],
-) -> Vec<Diagnostic> {
-    let compiler = Compiler {
-        dialect: wh.dialect(),
-        tables: project.tables(),
-        now,
-    };
-    let lookup = |n: &str| project.segments.iter().find(|s| s.name == n);
-    let mut checked = Vec::<String>::new();
-    let mut broken: Vec<String> = project
-        .segments
-        .iter()
-        .filter(|s| !names.contains(&s.name.as_str()))
-        .map(|s| s.name.clone())
-        .collect();
-    let mut out = Vec::new();
-    for segment in names {
-        for name in graph::dependency_order(segment, &lookup) {
-            if checked.iter().any(|c| c == name) || broken.iter().any(|b| b == name) {
-                continue;
-            }
-            checked.push(name.to_string());
-            let deps = graph::dependency_order(name, &lookup);
-            if deps.iter().any(|dep| broken.iter().any(|b| b == dep)) {
-                broken.push(name.to_string());
-                continue;
-            }
-            let Some(def) = lookup(name) else { continue };
-            let Ok(members) = compiler.segment(&project.segments, name) else {
-                continue;
-            };
-            let sql = format!("select * from ({members}) as cdp_check where 1 = 0");
-            if let Err(e) = wh.query(&sql, &mut Discard).await {
-                broken.push(name.to_string());
-                let root = parsed(project, &def.file);
-                let traits = trait_places(&compiler, wh, def, root.as_ref()).await;
-                if !traits.is_empty() {
-                    out.extend(traits);
-                    continue;
-                }
-                let pos = root
-                    .as_ref()
-                    .and_then(|root| key_pos(root, "rules"))
-                    .unwrap_or_default();
-                out.push(
-                    Diagnostic::new(
-                        &def.file,
-                        pos,
-                        "rules",
-                        format!(
-                            "the warehouse cannot run this segment's query: {}",
-                            engine_message(&e)
-                        ),
-                    )
-                    .hint(format!(
-                        "`cdp compile {name}` shows the SQL the warehouse refused"
-                    )),
-                );
-            }
-        }
-    }
-    out
-}
-
-/// The trait conditions of a segment the warehouse cannot run on their own (a text column
-/// compared with a number, say), each at its place in the file.
-async fn trait_places(
-    compiler: &Compiler<'_>,
-    wh: &mut dyn Warehouse,
-    def: &SegmentDef,
-    root: Option<&Node>,
-) -> Vec<Diagnostic> {
-    let mut leaves = Vec::new();
-    trait_leaves(&def.rules, &mut leaves);
-    let places = root
-        .and_then(|r| child(r, "rules"))
-        .map(|rules| key_positions(rules, "rules", "trait"))
-        .unwrap_or_default();
-    // The rule tree keeps the file's order; if they disagree, no place is better than a wrong one.
-    if places.len() != leaves.len() {
-        return Vec::new();
-    }
-    let mut out = Vec::new();
-    for (leaf, (name, pos, key)) in leaves.into_iter().zip(places) {
-        let sql = format!(
-            "select * from ({}) as cdp_check where 1 = 0",
-            compiler.rules("cdp_check", &leaf)
-        );
-        if let Err(e) = wh.query(&sql, &mut Discard).await {
-            out.push(
-                Diagnostic::new(
-                    &def.file,
-                    pos,
-                    &key,
-                    format!(
-                        "the warehouse cannot compare trait `{name}` this way: {}",
-                        engine_message(&e)
-                    ),
-                )
-                .hint("compare a trait with values of its column's type: numbers with a number column, dates with a date or timestamp column"),
-            );
-        }
-    }
-    out
-}
-
-fn trait_leaves(rule: &Rule, out: &mut Vec<Rule>) {
-    match rule {
-        Rule::All(rules) | Rule::Any(rules) => rules.iter().for_each(|r| trait_leaves(r, out)),
-        Rule::Not(inner) => trait_leaves(inner, out),
-        Rule::Trait { .. } => out.push(rule.clone()),
-        _ => {}
     }
 }
 
@@ -345,55 +224,6 @@ fn engine_message(e: &WarehouseError) -> String {
         .unwrap_or_default()
         .trim()
         .to_string()
-}
-
-fn parsed(project: &Project, file: &str) -> Option<Node> {
-    project.sources.get(file).and_then(|t| yaml::parse(t).ok())
-}
-
-fn child<'a>(node: &'a Node, key: &str) -> Option<&'a Node> {
-    match &node.value {
-        Value::Map(entries) => entries.iter().find(|(k, _)| k.name == key).map(|(_, v)| v),
-        _ => None,
-    }
-}
-
-fn key_pos(node: &Node, key: &str) -> Option<Pos> {
-    match &node.value {
-        Value::Map(entries) => entries
-            .iter()
-            .find(|(k, _)| k.name == key)
-            .map(|(k, _)| k.pos),
-        _ => None,
-    }
-}
-
-/// Where a dotted key of cdp.yaml is written, and whether it is; a default never written is
-/// placed at the nearest key that is (or the top of the file).
-fn config_place(config: Option<&Node>, key: &str) -> (Pos, bool) {
-    let mut pos = Pos { line: 1, column: 1 };
-    let Some(mut node) = config else {
-        return (pos, false);
-    };
-    for part in key.split('.') {
-        match (key_pos(node, part), child(node, part)) {
-            (Some(p), Some(next)) => {
-                pos = p;
-                node = next;
-            }
-            _ => return (pos, false),
-        }
-    }
-    (pos, true)
-}
-
-/// What to do about a table or column of `tables:`, said for a value written or defaulted.
-fn mapping_hint(key: &str, value: &str, written: bool, fix: &str) -> String {
-    if written {
-        fix.to_string()
-    } else {
-        format!("cdp.yaml does not set `{key}`, so it is `{value}`; {fix}")
-    }
 }
 
 struct Names(Vec<String>);
