@@ -19,6 +19,12 @@ pub async fn validate(ctx: &Context, connect: bool) -> Result<()> {
     };
     match checked {
         Ok(project) => {
+            if !project.root.join("cdp.yaml").exists() {
+                ctx.printer.note(&format!(
+                    "no cdp.yaml in {}: the defaults apply (the embedded DuckDB); `cdp init` writes a project, `--project-dir` points at one",
+                    project.root.display()
+                ));
+            }
             if ctx.printer.format == Format::Json {
                 ctx.printer
                     .json(&json!({ "valid": true, "environment": project.env, "segments": project.segments.len(), "problems": [] }))

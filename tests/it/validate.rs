@@ -445,7 +445,14 @@ fn the_demo_project_is_valid() {
 
 #[test]
 fn an_empty_folder_is_a_valid_empty_project() {
-    TempProject::empty().run(&["validate"]).ok();
+    let out = TempProject::empty().run(&["validate"]);
+    out.ok();
+    assert!(out.stderr.contains("no cdp.yaml in"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("`cdp init` writes a project"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
