@@ -210,17 +210,34 @@ fn resolve_warehouse(
     }
 }
 
+/// Every `.yaml` / `.yml` file under `segments/`, subfolders included (teams group segments by
+/// owner or channel), in a stable order; hidden files and folders are left out.
 fn segment_files(root: &Path) -> Result<Vec<PathBuf>, LoadError> {
-    let dir = root.join("segments");
-    let entries = match std::fs::read_dir(&dir) {
-        Ok(e) => e,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(vec![]),
-        Err(source) => return Err(LoadError::Io { path: dir, source }),
-    };
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")))
-        .collect();
+    let mut files = Vec::new();
+    let mut folders = vec![root.join("segments")];
+    while let Some(dir) = folders.pop() {
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(source) => return Err(LoadError::Io { path: dir, source }),
+        };
+        for path in entries.filter_map(|e| e.ok().map(|e| e.path())) {
+            let hidden = path
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with('.'));
+            if hidden {
+                continue;
+            }
+            if path.is_dir() {
+                folders.push(path);
+            } else if matches!(
+                path.extension().and_then(|e| e.to_str()),
+                Some("yaml" | "yml")
+            ) {
+                files.push(path);
+            }
+        }
+    }
     files.sort();
     Ok(files)
 }

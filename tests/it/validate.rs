@@ -483,3 +483,37 @@ fn secrets_never_appear_in_errors() {
         out.stderr
     );
 }
+
+/// Teams group segments in subfolders; each is read, and a name used in two of them is one
+/// problem that names both places. Hidden folders (an editor's, say) are not read.
+#[test]
+fn segments_in_subfolders_are_read() {
+    let p = TempProject::with(
+        "",
+        &[
+            ("a.yaml", OK_SEGMENT),
+            ("growth/b.yml", "name: b\nrules: { trait: plan, eq: pro }\n"),
+            (".trash/broken.yaml", "rules: ["),
+        ],
+    );
+    let out = p.run(&["segments", "list", "--format", "csv"]);
+    let names: Vec<&str> = out
+        .ok()
+        .stdout
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    assert_eq!(names, ["active", "b"]);
+
+    p.write("segments/growth/again.yaml", OK_SEGMENT);
+    let twice = p.run(&["validate"]);
+    assert_eq!(twice.code, 1);
+    for want in [
+        "segment `active` is defined twice",
+        "segments/growth/again.yaml:1:7",
+        "segments/a.yaml:1:7",
+    ] {
+        assert!(twice.stderr.contains(want), "{want}:\n{}", twice.stderr);
+    }
+}
