@@ -49,6 +49,8 @@ pub enum Error {
     },
     #[error("no segment is applied yet")]
     NothingApplied,
+    #[error("a project is already here: `{}`", path.display())]
+    ProjectExists { path: PathBuf },
     #[error("{} not applied: {}", if names.len() == 1 { "this segment is" } else { "these segments are" }, names.join(", "))]
     NotApplied { names: Vec<String> },
     #[error(
@@ -158,6 +160,7 @@ impl Error {
             Error::State(crate::state::StateError::Migrate { .. }) => Some("the state store was written by a newer cdp, or changed by hand; `cdp migrate` shows its migrations".into()),
             Error::AppliedInvalid { .. } => Some("apply the segment again from the project (`cdp apply`) to record a version this cdp reads".into()),
             Error::NothingApplied => Some("run `cdp plan` to see what the project holds, then `cdp apply`".into()),
+            Error::ProjectExists { .. } => Some("`cdp validate` checks it and `cdp quickstart` runs it; `cdp init` starts a project in an empty folder".into()),
             Error::NotApplied { .. } => Some("run `cdp apply` first: refresh and sync work on applied definitions only".into()),
             Error::RefreshInPast { .. } => Some("membership history moves forward only; check `--now` / CDP_NOW".into()),
             Error::NeedsApproval => Some("pass `--auto-approve` (as CI does) after reviewing `cdp plan`".into()),

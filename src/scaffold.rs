@@ -54,7 +54,14 @@ const GITIGNORE: &str = "# cdp's local warehouse, state store and assets\n.cdp/\
 
 /// Whether `dir` already holds a project (a `cdp.yaml` or a `segments/` folder).
 pub fn has_project(dir: &Path) -> bool {
-    dir.join("cdp.yaml").exists() || dir.join("segments").is_dir()
+    existing_project(dir).is_some()
+}
+
+/// The file or folder that shows `dir` already holds a project.
+pub fn existing_project(dir: &Path) -> Option<std::path::PathBuf> {
+    [dir.join("cdp.yaml"), dir.join("segments")]
+        .into_iter()
+        .find(|p| p.exists())
 }
 
 /// Writes the demo project and the JSON Schemas its modelines point at; never overwrites.
@@ -76,6 +83,12 @@ pub fn write_demo(dir: &Path) -> Result<Vec<String>, Error> {
         .chain([(".gitignore".to_string(), GITIGNORE.to_string())]);
     for (rel, content) in all {
         let path = dir.join(&rel);
+        if rel == ".gitignore" && path.exists() {
+            if ignore_local_files(&path)? {
+                written.push(format!("{rel} (added .cdp/)"));
+            }
+            continue;
+        }
         if path.exists() {
             continue;
         }
@@ -92,4 +105,26 @@ pub fn write_demo(dir: &Path) -> Result<Vec<String>, Error> {
         written.push(rel);
     }
     Ok(written)
+}
+
+/// Adds `.cdp/` to an existing `.gitignore` that does not ignore it yet; whether it did.
+fn ignore_local_files(path: &Path) -> Result<bool, Error> {
+    let write = |source| Error::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    let text = std::fs::read_to_string(path).map_err(write)?;
+    if text
+        .lines()
+        .any(|l| matches!(l.trim(), ".cdp" | ".cdp/" | "/.cdp" | "/.cdp/"))
+    {
+        return Ok(false);
+    }
+    let sep = if text.is_empty() || text.ends_with('\n') {
+        ""
+    } else {
+        "\n"
+    };
+    std::fs::write(path, format!("{text}{sep}{GITIGNORE}")).map_err(write)?;
+    Ok(true)
 }

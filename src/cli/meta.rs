@@ -11,6 +11,10 @@ use crate::scaffold;
 use crate::schema;
 
 pub fn init(ctx: &Context) -> Result<()> {
+    // Adding the demo's segments to someone's own project would only make work for them.
+    if let Some(path) = scaffold::existing_project(&ctx.dir) {
+        return Err(Error::ProjectExists { path });
+    }
     let written = scaffold::write_demo(&ctx.dir)?;
     let mut out = std::io::stdout().lock();
     for file in &written {

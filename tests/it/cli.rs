@@ -199,3 +199,43 @@ fn quickstart_carries_every_demo_file() {
         "src/scaffold.rs must list every demo file"
     );
 }
+
+/// `init` starts a project once: it keeps an existing `.gitignore` and adds `.cdp/` to it, and
+/// in a folder that already holds a project it changes nothing and says so.
+#[test]
+fn init_starts_a_project_once() {
+    let p = TempProject::empty();
+    p.write(".gitignore", "target/");
+    let out = p.run(&["init"]);
+    out.ok();
+    assert!(
+        out.stdout.contains(".gitignore (added .cdp/)"),
+        "{}",
+        out.stdout
+    );
+    let ignore = std::fs::read_to_string(p.path().join(".gitignore")).unwrap();
+    assert!(
+        ignore.starts_with("target/\n") && ignore.lines().any(|l| l == ".cdp/"),
+        "{ignore}"
+    );
+    p.run(&["validate"]).ok();
+
+    let segments = std::fs::read_dir(p.path().join("segments"))
+        .unwrap()
+        .count();
+    std::fs::remove_file(p.path().join("segments/power_users.yaml")).unwrap();
+    let again = p.run(&["init"]);
+    assert_eq!(again.code, 1);
+    assert!(
+        again.stderr.contains("a project is already here"),
+        "{}",
+        again.stderr
+    );
+    assert!(again.stderr.contains("hint:"), "{}", again.stderr);
+    let now = std::fs::read_dir(p.path().join("segments"))
+        .unwrap()
+        .count();
+    assert_eq!(now, segments - 1, "nothing written");
+    let ignore_again = std::fs::read_to_string(p.path().join(".gitignore")).unwrap();
+    assert_eq!(ignore_again, ignore);
+}
