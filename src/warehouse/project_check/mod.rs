@@ -162,7 +162,8 @@ pub async fn explain(
     now: DateTime<Utc>,
     err: Error,
 ) -> Error {
-    if !matches!(err, Error::Query { .. }) {
+    // A warehouse that does not answer (a network fault, say) is not a mistake in the project.
+    if !matches!(err, Error::Query { .. }) || wh.count("select 1").await.is_err() {
         return err;
     }
     let diagnostics = check(project, wh, now).await;
