@@ -149,8 +149,17 @@ pub async fn quickstart(ctx: &Context, users: u64) -> Result<()> {
             .unwrap_or_default();
         // The demo data ends now; the next day of it is tomorrow, as far as windows can tell.
         let tomorrow = (ctx.now + chrono::Duration::days(1)).format("%Y-%m-%dT%H:%M:%SZ");
+        // The commands below run in the project folder; say so when it is not this one.
+        let here = std::env::current_dir().ok();
+        let elsewhere = std::fs::canonicalize(&ctx.dir).ok()
+            != here.and_then(|h| std::fs::canonicalize(h).ok());
+        let cd = if elsewhere {
+            format!("\n  cd {:<38} the project folder", ctx.dir.display())
+        } else {
+            String::new()
+        };
         ctx.printer.note(&format!(
-            "\nnext:\n  cdp segments list                         what each segment says\n  cdp segments members {largest:<20} who is in it now\n  cdp demo advance && cdp refresh --all --now {tomorrow}\n                                            a day later: who entered and exited\n  cdp segments history {largest:<20} one row per refresh\n  cdp plan                                  what an edit to segments/ would change\n  cdp compile {largest:<29} the SQL it runs"
+            "\nnext:{cd}\n  cdp segments list                         what each segment says\n  cdp segments members {largest:<20} who is in it now\n  cdp demo advance && cdp refresh --all --now {tomorrow}\n                                            a day later: who entered and exited\n  cdp segments history {largest:<20} one row per refresh\n  cdp plan                                  what an edit to segments/ would change\n  cdp compile {largest:<29} the SQL it runs"
         ));
     }
     Ok(())
