@@ -104,13 +104,19 @@ impl Cond {
 
     /// Whether the comparison reads the value as a number (so a property is extracted as one).
     pub fn is_numeric(&self) -> bool {
+        let values = self.values();
+        !values.is_empty() && values.iter().all(|l| l.is_number())
+    }
+
+    /// The literals the condition compares with (none for text tests and `is_set`).
+    pub fn values(&self) -> Vec<&Lit> {
         match self {
             Cond::Eq(l) | Cond::Ne(l) | Cond::Gt(l) | Cond::Gte(l) | Cond::Lt(l) | Cond::Lte(l) => {
-                l.is_number()
+                vec![l]
             }
-            Cond::In(ls) | Cond::NotIn(ls) => ls.iter().all(Lit::is_number),
-            Cond::Between(a, b) => a.is_number() && b.is_number(),
-            _ => false,
+            Cond::Between(a, b) => vec![a, b],
+            Cond::In(ls) | Cond::NotIn(ls) => ls.iter().collect(),
+            _ => Vec::new(),
         }
     }
 

@@ -30,6 +30,39 @@ fn cases() -> Vec<Case> {
             vec![],
         ),
         (
+            "several_events_as_a_list",
+            "",
+            vec![(
+                "a.yaml",
+                "name: a\nrules:\n  event: [purchase, add_to_cart]\n",
+            )],
+            vec![],
+        ),
+        (
+            "eq_with_a_list",
+            "",
+            vec![(
+                "a.yaml",
+                "name: a\nrules: { trait: plan, eq: [pro, team] }\n",
+            )],
+            vec![],
+        ),
+        (
+            "first_seen_as_a_string",
+            "",
+            vec![("a.yaml", "name: a\nrules:\n  first_seen: app_install\n")],
+            vec![],
+        ),
+        (
+            "negative_count",
+            "",
+            vec![(
+                "a.yaml",
+                "name: a\nrules:\n  event: purchase\n  count: { gte: -1 }\n",
+            )],
+            vec![],
+        ),
+        (
             "bad_duration",
             "",
             vec![(

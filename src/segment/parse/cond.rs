@@ -242,6 +242,16 @@ fn lit(d: &mut Decoder, node: &Node, path: &str) -> Option<Lit> {
         Value::Str(s) => Some(Lit::Text(s.clone())),
         _ => {
             d.wrong_type(node, path, "a single value (text, number or boolean)");
+            let instead = match path.rsplit('.').next() {
+                Some("eq") => Some("in"),
+                Some("ne") => Some("not_in"),
+                _ => None,
+            };
+            if let (Value::Seq(_), Some(op), Some(last)) =
+                (&node.value, instead, d.diagnostics.last_mut())
+            {
+                last.hint = Some(format!("for any of several values, write `{op}: [...]`"));
+            }
             None
         }
     }

@@ -198,7 +198,14 @@ fn parse_group(
 }
 
 fn parse_event(d: &mut Decoder, f: &Fields) -> Option<Rule> {
-    let event = d.req_string(f, "event", None)?;
+    let event = d.req_string(f, "event", None);
+    if let (None, Some(node)) = (&event, f.get("event"))
+        && let (Value::Seq(_), Some(last)) = (&node.value, d.diagnostics.last_mut())
+    {
+        last.hint =
+            Some("for any of several events, write `any:` with an `event:` rule for each".into());
+    }
+    let event = event?;
     let window = parse_window(d, f);
     let filters = parse_where(d, f);
     let aggregates: Vec<&str> = AGGREGATES.iter().copied().filter(|a| f.has(a)).collect();
@@ -252,7 +259,20 @@ fn parse_event(d: &mut Decoder, f: &Fields) -> Option<Rule> {
                 return None;
             }
             let cf = d.fields(count, &f.at("count"), "`count`", NUMERIC_OPERATORS)?;
-            parse_single_cond(d, &cf, NUMERIC_OPERATORS, "count")?
+            let cond = parse_single_cond(d, &cf, NUMERIC_OPERATORS, "count")?;
+            if cond
+                .values()
+                .iter()
+                .any(|l| l.as_f64().is_some_and(|v| v < 0.0))
+            {
+                d.report(count.pos, &f.at("count"), "a count is never negative")
+                    .hint = Some(
+                    "`count: { eq: 0 }` means never; `count: { gte: 1 }` means at least once"
+                        .into(),
+                );
+                return None;
+            }
+            cond
         }
         (Measure::Count, None) => {
             if let Some(op) = top_ops.first() {
@@ -315,6 +335,15 @@ fn cond_is_numeric(cond: &Cond) -> bool {
 }
 
 fn parse_seen(d: &mut Decoder, node: &Node, path: &str, kind: &str) -> Option<SeenCond> {
+    if let Value::Str(event) = &node.value {
+        d.report(
+            node.pos,
+            path,
+            format!("`{kind}` takes a mapping with `event:`, found a string"),
+        )
+        .hint = Some(format!("write `{kind}: {{ event: {event}, within: 30d }}`"));
+        return None;
+    }
     let f = d.fields(node, path, &format!("`{kind}`"), SEEN_KEYS)?;
     let event = d.req_string(&f, "event", None);
     let window = parse_window(d, &f);
