@@ -43,6 +43,24 @@ pub enum WarehouseError {
     Sink(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
+impl WarehouseError {
+    /// Whether the engine read the statement and refused it (a name, a type, the SQL itself),
+    /// as opposed to not answering or failing around it.
+    pub fn is_refusal(&self) -> bool {
+        match self {
+            WarehouseError::DuckDb(_) => true,
+            WarehouseError::Postgres(e) => matches!(e, sqlx::Error::Database(_)),
+            WarehouseError::Snowflake(e) => {
+                matches!(
+                    e.as_ref(),
+                    snowflake::client::SnowflakeError::Statement { .. }
+                )
+            }
+            _ => false,
+        }
+    }
+}
+
 /// A statement of a transaction failed; the transaction was rolled back.
 #[derive(Debug)]
 pub struct FailedStatement {
@@ -363,5 +381,25 @@ mod tests {
         );
         assert_eq!(tag(&["query", "select secret from t"]), "cdp query");
         assert_eq!(tag(&["refresh", "--all"]), "cdp refresh");
+    }
+
+    /// Only a statement the engine read and refused is worth checking the project for.
+    #[test]
+    fn refusals_are_told_from_failures_around_the_statement() {
+        use super::WarehouseError;
+        use super::snowflake::client::SnowflakeError;
+        let duck = WarehouseError::DuckDb(super::EngineMessage("Binder Error".into()));
+        let statement = WarehouseError::Snowflake(Box::new(SnowflakeError::Statement {
+            message: "invalid identifier 'PLNA'".into(),
+            sql_state: "42000".into(),
+            code: "000904".into(),
+        }));
+        let gone = WarehouseError::Snowflake(Box::new(SnowflakeError::GaveUp {
+            attempts: 8,
+            last: "connection refused".into(),
+        }));
+        let closed = WarehouseError::Postgres(sqlx::Error::PoolClosed);
+        assert!(duck.is_refusal() && statement.is_refusal());
+        assert!(!gone.is_refusal() && !closed.is_refusal());
     }
 }

@@ -163,7 +163,7 @@ pub async fn explain(
     err: Error,
 ) -> Error {
     // A warehouse that does not answer (a network fault, say) is not a mistake in the project.
-    if !matches!(err, Error::Query { .. }) || wh.count("select 1").await.is_err() {
+    if !matches!(&err, Error::Query { source, .. } if source.is_refusal()) {
         return err;
     }
     let diagnostics = check(project, wh, now).await;
