@@ -118,7 +118,7 @@ fn segment_schema() -> Value {
     let mut event_props = numeric.clone();
     event_props.extend(
         json!({
-            "event": { "type": "string" }, "count": strict(Value::Object(numeric.clone()), &[]),
+            "event": { "type": "string" }, "count": strict(count_ops(), &[]),
             "sum": { "type": "string" }, "avg": { "type": "string" }, "min": { "type": "string" }, "max": { "type": "string" },
             "within": duration(), "during": during, "where": filters
         })
@@ -169,4 +169,18 @@ fn segment_schema() -> Value {
         },
         "$defs": { "rule": rule }
     })
+}
+
+/// A count's comparisons: whole or fractional numbers, never negative.
+fn count_ops() -> Value {
+    let n = json!({ "type": "number", "minimum": 0 });
+    let mut ops = serde_json::Map::new();
+    for op in ["eq", "ne", "gt", "gte", "lt", "lte"] {
+        ops.insert(op.to_string(), n.clone());
+    }
+    ops.insert(
+        "between".to_string(),
+        json!({ "type": "array", "items": n, "minItems": 2, "maxItems": 2 }),
+    );
+    Value::Object(ops)
 }
