@@ -3,6 +3,7 @@
 mod arrow_cells;
 pub mod cell;
 pub mod duckdb;
+mod error;
 pub mod postgres;
 pub mod project_check;
 pub mod snowflake;
@@ -10,84 +11,11 @@ pub mod snowflake;
 use async_trait::async_trait;
 
 pub use cell::{Cell, ColType};
+pub use error::{EngineMessage, FailedStatement, WarehouseError};
 
 use crate::project::Project;
 use crate::project::config::WarehouseConfig;
 use crate::segment::sql::dialect::{Dialect, DialectKind};
-
-#[derive(Debug, thiserror::Error)]
-pub enum WarehouseError {
-    #[error("cannot open the DuckDB warehouse `{path}`")]
-    DuckDbOpen {
-        path: String,
-        #[source]
-        source: EngineMessage,
-    },
-    #[error("DuckDB failed to run the query")]
-    DuckDb(#[source] EngineMessage),
-    #[error("cannot connect to PostgreSQL at `{url}`")]
-    PostgresConnect {
-        url: String,
-        #[source]
-        source: sqlx::Error,
-    },
-    #[error("PostgreSQL failed to run the query")]
-    Postgres(#[source] sqlx::Error),
-    #[error("Snowflake failed")]
-    Snowflake(#[source] Box<snowflake::client::SnowflakeError>),
-    #[error("cannot sign in to Snowflake")]
-    SnowflakeConnect(#[source] Box<snowflake::ConnectError>),
-    #[error("the {0} warehouse is not available in this version of cdp")]
-    Unsupported(&'static str),
-    #[error("cannot write the result")]
-    Sink(#[source] Box<dyn std::error::Error + Send + Sync>),
-}
-
-impl WarehouseError {
-    /// Whether the engine read the statement and refused it (a name, a type, the SQL itself),
-    /// as opposed to not answering or failing around it.
-    pub fn is_refusal(&self) -> bool {
-        match self {
-            WarehouseError::DuckDb(_) => true,
-            WarehouseError::Postgres(e) => matches!(e, sqlx::Error::Database(_)),
-            WarehouseError::Snowflake(e) => {
-                matches!(
-                    e.as_ref(),
-                    snowflake::client::SnowflakeError::Statement { .. }
-                )
-            }
-            _ => false,
-        }
-    }
-}
-
-/// A statement of a transaction failed; the transaction was rolled back.
-#[derive(Debug)]
-pub struct FailedStatement {
-    pub index: usize,
-    pub source: WarehouseError,
-}
-
-impl From<FailedStatement> for WarehouseError {
-    fn from(f: FailedStatement) -> Self {
-        f.source
-    }
-}
-
-/// An engine's own error text, without the driver's generic wrapper around it.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct EngineMessage(pub String);
-
-impl From<::duckdb::Error> for EngineMessage {
-    fn from(e: ::duckdb::Error) -> Self {
-        let text = match &e {
-            ::duckdb::Error::DuckDBFailure(_, Some(message)) => message.clone(),
-            other => other.to_string(),
-        };
-        EngineMessage(text.trim().to_string())
-    }
-}
 
 /// Receives a result one row at a time, so no result is held whole in memory.
 pub trait RowSink: Send {
@@ -381,25 +309,5 @@ mod tests {
         );
         assert_eq!(tag(&["query", "select secret from t"]), "cdp query");
         assert_eq!(tag(&["refresh", "--all"]), "cdp refresh");
-    }
-
-    /// Only a statement the engine read and refused is worth checking the project for.
-    #[test]
-    fn refusals_are_told_from_failures_around_the_statement() {
-        use super::WarehouseError;
-        use super::snowflake::client::SnowflakeError;
-        let duck = WarehouseError::DuckDb(super::EngineMessage("Binder Error".into()));
-        let statement = WarehouseError::Snowflake(Box::new(SnowflakeError::Statement {
-            message: "invalid identifier 'PLNA'".into(),
-            sql_state: "42000".into(),
-            code: "000904".into(),
-        }));
-        let gone = WarehouseError::Snowflake(Box::new(SnowflakeError::GaveUp {
-            attempts: 8,
-            last: "connection refused".into(),
-        }));
-        let closed = WarehouseError::Postgres(sqlx::Error::PoolClosed);
-        assert!(duck.is_refusal() && statement.is_refusal());
-        assert!(!gone.is_refusal() && !closed.is_refusal());
     }
 }
