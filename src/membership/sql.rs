@@ -5,6 +5,9 @@ use chrono::{DateTime, Utc};
 use crate::segment::sql::dialect::{Dialect, DialectKind};
 use crate::warehouse::{ColType, type_name};
 
+const STAGE: &str = "refresh_stage";
+const CHANGES: &str = "refresh_changes";
+
 /// Qualified names of cdp's tables in one warehouse.
 pub struct Tables {
     pub kind: DialectKind,
@@ -37,25 +40,16 @@ impl Tables {
 
     /// The table a refresh computes every selected segment's members into.
     pub fn stage(&self) -> String {
-        self.scratch("refresh_stage")
+        self.dialect().scratch_table(&self.schema, STAGE).1
     }
 
-    /// A table that lives only while one refresh runs. DuckDB keeps it in its temporary catalog:
-    /// in memory, spilling to disk, and never written to the database file. Snowflake runs each
-    /// request in a session of its own and PostgreSQL statements may take different pooled
-    /// connections, so there it is a table in `cdp_schema`.
-    fn create_scratch(&self) -> &'static str {
-        match self.kind {
-            DialectKind::Duckdb => "create temp table",
-            _ => "create table",
-        }
-    }
-
-    fn scratch(&self, table: &str) -> String {
-        match self.kind {
-            DialectKind::Duckdb => self.dialect().ident(&format!("temp.main.cdp_{table}")),
-            _ => self.name(table),
-        }
+    /// Drops and creates the scratch table `table` as the result of `query`.
+    fn replace_scratch(&self, table: &str, query: &str) -> Vec<String> {
+        let (create, name) = self.dialect().scratch_table(&self.schema, table);
+        vec![
+            format!("drop table if exists {name}"),
+            format!("{create} {name} as\n{query}"),
+        ]
     }
 
     /// Creates the schema and tables when missing; never touches existing data.
@@ -93,19 +87,12 @@ impl Tables {
 
     /// Replaces the stage table with the result of the fused membership query.
     pub fn stage_sql(&self, fused_query: &str) -> Vec<String> {
-        vec![
-            format!("drop table if exists {}", self.stage()),
-            format!(
-                "{} {} as\n{fused_query}",
-                self.create_scratch(),
-                self.stage()
-            ),
-        ]
+        self.replace_scratch(STAGE, fused_query)
     }
 
     /// The table of membership changes a refresh computes before it commits them.
     pub fn changes(&self) -> String {
-        self.scratch("refresh_changes")
+        self.dialect().scratch_table(&self.schema, CHANGES).1
     }
 
     /// Replaces the changes table with every (segment, user) whose membership differs between
@@ -125,23 +112,20 @@ impl Tables {
                 )
             })
             .collect();
-        vec![
-            format!("drop table if exists {}", self.changes()),
-            format!(
-                "{} {} as\n\
-                 select coalesce(n.segment, o.segment) as segment, coalesce(n.user_id, o.user_id) as user_id,\n  \
+        self.replace_scratch(
+            CHANGES,
+            &format!(
+                "select coalesce(n.segment, o.segment) as segment, coalesce(n.user_id, o.user_id) as user_id,\n  \
                  n.user_id is not null as is_member\n\
                  from ({}) as n\n\
                  full join (select segment, user_id from {} where exited_at is null and segment in ({})) as o\n  \
                  on o.segment = n.segment and o.user_id = n.user_id\n\
                  where n.user_id is null or o.user_id is null",
-                self.create_scratch(),
-                self.changes(),
                 new.join("\n  union all "),
                 self.membership(),
                 names.join(", ")
             ),
-        ]
+        )
     }
 
     /// The statements of one transaction that apply the changes table: closing the intervals of

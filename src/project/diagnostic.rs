@@ -156,23 +156,29 @@ const SYNONYMS: &[(&str, &str)] = &[
 
 /// Suggests the closest known name to a misspelt one.
 pub fn did_you_mean<'a>(given: &str, known: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    closest(given, known).map(|k| format!("did you mean `{k}`?"))
+}
+
+/// The known name a misspelt one most likely meant: a synonym, the same name in another case,
+/// or the most similar.
+pub fn closest<'a>(given: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let known: Vec<&str> = known.into_iter().collect();
     let lower = given.to_ascii_lowercase();
     if let Some((_, k)) = SYNONYMS
         .iter()
         .find(|(w, k)| *w == lower && known.contains(k))
     {
-        return Some(format!("did you mean `{k}`?"));
+        return known.iter().copied().find(|n| n == k);
     }
     if let Some(k) = known.iter().find(|k| k.eq_ignore_ascii_case(given)) {
-        return Some(format!("did you mean `{k}`?"));
+        return Some(k);
     }
     known
         .into_iter()
         .map(|k| (strsim::jaro_winkler(given, k), k))
         .filter(|(score, _)| *score > 0.8)
         .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, k)| format!("did you mean `{k}`?"))
+        .map(|(_, k)| k)
 }
 
 #[cfg(test)]

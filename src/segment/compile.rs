@@ -48,15 +48,10 @@ impl Compiler<'_> {
         names: &[&str],
     ) -> Result<(Vec<String>, String), CompileError> {
         let lookup = |n: &str| segments.iter().find(|s| s.name == n);
-        let mut order: Vec<&str> = Vec::new();
         for name in names {
             lookup(name).ok_or_else(|| CompileError::UnknownSegment(name.to_string()))?;
-            for dep in graph::dependency_order(name, &lookup) {
-                if !order.contains(&dep) {
-                    order.push(dep);
-                }
-            }
         }
+        let order = graph::dependency_order_of(names, &lookup);
         let mut plans = Vec::new();
         for name in &order {
             let d = lookup(name).ok_or_else(|| CompileError::UnknownSegment(name.to_string()))?;

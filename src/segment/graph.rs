@@ -41,9 +41,18 @@ pub fn dependency_order<'a>(
     name: &'a str,
     lookup: &impl Fn(&str) -> Option<&'a SegmentDef>,
 ) -> Vec<&'a str> {
+    dependency_order_of(&[name], lookup)
+}
+
+/// `names` and every segment they depend on, each once, dependencies first.
+pub fn dependency_order_of<'a>(
+    names: &[&'a str],
+    lookup: &impl Fn(&str) -> Option<&'a SegmentDef>,
+) -> Vec<&'a str> {
     let mut order = Vec::new();
-    let mut visiting = BTreeSet::new();
-    visit(name, lookup, &mut order, &mut visiting);
+    for name in names {
+        visit(name, lookup, &mut order, &mut BTreeSet::new());
+    }
     order
 }
 

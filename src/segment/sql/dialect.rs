@@ -86,4 +86,12 @@ pub trait Dialect: Sync {
     fn limit(&self, n: u64) -> String {
         format!("limit {n}")
     }
+
+    /// A table that lives only while one command runs: the statement that creates it (followed
+    /// by its name) and its name. By default a table in cdp's schema, since a temporary one would
+    /// not outlive a request on an engine that runs each request in a session of its own
+    /// (Snowflake's SQL API).
+    fn scratch_table(&self, schema: &str, table: &str) -> (&'static str, String) {
+        ("create table", self.ident(&format!("{schema}.{table}")))
+    }
 }

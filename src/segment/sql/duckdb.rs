@@ -9,6 +9,15 @@ impl Dialect for DuckDb {
         "duckdb"
     }
 
+    /// In the temporary catalog: in memory, spilling to disk, never written to the database
+    /// file (cdp holds one connection for a whole command).
+    fn scratch_table(&self, _schema: &str, table: &str) -> (&'static str, String) {
+        (
+            "create temp table",
+            self.ident(&format!("temp.main.cdp_{table}")),
+        )
+    }
+
     // https://duckdb.org/docs/data/json/json_functions#json-extraction-functions
     fn json_text(&self, column: &str, key: &str) -> String {
         format!(

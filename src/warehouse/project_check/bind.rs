@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, Utc};
 
+use super::engine_message;
 use super::place::{child, key_pos, parsed};
-use super::{Discard, engine_message};
 use crate::project::Project;
 use crate::project::diagnostic::Diagnostic;
 use crate::project::segment_file::{SegmentDef, key_positions};
@@ -28,57 +28,57 @@ pub async fn bind_segments(
         now,
     };
     let lookup = |n: &str| project.segments.iter().find(|s| s.name == n);
-    let mut checked = Vec::<String>::new();
-    let mut broken: Vec<String> = project
+    // Left out (found at fault before) counts as broken, so what refers to it is not reported.
+    let mut broken: Vec<&str> = project
         .segments
         .iter()
-        .filter(|s| !names.contains(&s.name.as_str()))
-        .map(|s| s.name.clone())
+        .map(|s| s.name.as_str())
+        .filter(|n| !names.contains(n))
         .collect();
     let mut out = Vec::new();
-    for segment in names {
-        for name in graph::dependency_order(segment, &lookup) {
-            if checked.iter().any(|c| c == name) || broken.iter().any(|b| b == name) {
+    // Dependencies first, so a segment is skipped once one it refers to is found broken.
+    for name in graph::dependency_order_of(names, &lookup) {
+        if broken.contains(&name) {
+            continue;
+        }
+        if graph::dependency_order(name, &lookup)
+            .iter()
+            .any(|dep| broken.contains(dep))
+        {
+            broken.push(name);
+            continue;
+        }
+        let Some(def) = lookup(name) else { continue };
+        let Ok(members) = compiler.segment(&project.segments, name) else {
+            continue;
+        };
+        let sql = format!("select * from ({members}) as cdp_check where 1 = 0");
+        if let Err(e) = wh.rows(&sql).await {
+            broken.push(name);
+            let root = parsed(project, &def.file);
+            let traits = trait_places(&compiler, wh, def, root.as_ref()).await;
+            if !traits.is_empty() {
+                out.extend(traits);
                 continue;
             }
-            checked.push(name.to_string());
-            let deps = graph::dependency_order(name, &lookup);
-            if deps.iter().any(|dep| broken.iter().any(|b| b == dep)) {
-                broken.push(name.to_string());
-                continue;
-            }
-            let Some(def) = lookup(name) else { continue };
-            let Ok(members) = compiler.segment(&project.segments, name) else {
-                continue;
-            };
-            let sql = format!("select * from ({members}) as cdp_check where 1 = 0");
-            if let Err(e) = wh.query(&sql, &mut Discard).await {
-                broken.push(name.to_string());
-                let root = parsed(project, &def.file);
-                let traits = trait_places(&compiler, wh, def, root.as_ref()).await;
-                if !traits.is_empty() {
-                    out.extend(traits);
-                    continue;
-                }
-                let pos = root
-                    .as_ref()
-                    .and_then(|root| key_pos(root, "rules"))
-                    .unwrap_or_default();
-                out.push(
-                    Diagnostic::new(
-                        &def.file,
-                        pos,
-                        "rules",
-                        format!(
-                            "the warehouse cannot run this segment's query: {}",
-                            engine_message(&e)
-                        ),
-                    )
-                    .hint(format!(
-                        "`cdp compile {name}` shows the SQL the warehouse refused"
-                    )),
-                );
-            }
+            let pos = root
+                .as_ref()
+                .and_then(|root| key_pos(root, "rules"))
+                .unwrap_or_default();
+            out.push(
+                Diagnostic::new(
+                    &def.file,
+                    pos,
+                    "rules",
+                    format!(
+                        "the warehouse cannot run this segment's query: {}",
+                        engine_message(&e)
+                    ),
+                )
+                .hint(format!(
+                    "`cdp compile {name}` shows the SQL the warehouse refused"
+                )),
+            );
         }
     }
     out
@@ -108,7 +108,7 @@ async fn trait_places(
             "select * from ({}) as cdp_check where 1 = 0",
             compiler.rules("cdp_check", &leaf)
         );
-        if let Err(e) = wh.query(&sql, &mut Discard).await {
+        if let Err(e) = wh.rows(&sql).await {
             out.push(
                 Diagnostic::new(
                     &def.file,

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 
 use super::{Cell, RowSink, Warehouse, WarehouseError};
 use crate::error::Error;
-use crate::project::diagnostic::{Diagnostic, did_you_mean};
+use crate::project::diagnostic::{Diagnostic, closest};
 use crate::project::segment_file::key_positions;
 use crate::project::{Invalid, Project};
 use crate::segment::sql::dialect::Dialect;
@@ -118,7 +118,7 @@ pub async fn check(
                     "select 1 from {} where ({fragment}) and 1 = 0",
                     d.ident(&tables.users.table)
                 );
-                if let Err(e) = wh.query(&sql, &mut Discard).await {
+                if let Err(e) = wh.rows(&sql).await {
                     out.push(
                         Diagnostic::new(
                             &segment.file,
@@ -203,8 +203,8 @@ fn column_hint(name: &str, columns: &[String], what: &str) -> String {
     }
     let listed = shown.join(", ");
     // Compared without case, suggested as the warehouse spells it (PostgreSQL needs `Region`).
-    let guess = did_you_mean(&name.to_ascii_lowercase(), lower.iter().map(String::as_str))
-        .and_then(|g| lower.iter().position(|l| g.contains(&format!("`{l}`"))))
+    let guess = closest(&name.to_ascii_lowercase(), lower.iter().map(String::as_str))
+        .and_then(|g| lower.iter().position(|l| l == g))
         .map(|i| &columns[i]);
     match guess {
         Some(column) => format!("did you mean `{column}`? (the table has: {listed})"),
@@ -232,18 +232,6 @@ struct Names(Vec<String>);
 impl RowSink for Names {
     fn columns(&mut self, names: &[String]) -> Result<(), WarehouseError> {
         self.0 = names.to_vec();
-        Ok(())
-    }
-
-    fn row(&mut self, _: &[Cell]) -> Result<(), WarehouseError> {
-        Ok(())
-    }
-}
-
-struct Discard;
-
-impl RowSink for Discard {
-    fn columns(&mut self, _: &[String]) -> Result<(), WarehouseError> {
         Ok(())
     }
 
