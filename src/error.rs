@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use crate::project::LoadError;
-use crate::project::diagnostic::did_you_mean;
+use crate::syntax::diagnostic::did_you_mean;
 use crate::warehouse::WarehouseError;
 
 #[derive(Debug, thiserror::Error)]
@@ -91,27 +91,6 @@ pub enum Error {
     BadDemoSpec { table: String, problem: String },
 }
 
-fn snowflake_hint(e: &crate::warehouse::snowflake::client::SnowflakeError) -> Option<String> {
-    use crate::warehouse::snowflake::client::SnowflakeError as E;
-    match e {
-        E::Refused { status: 401, .. } => Some(
-            "Snowflake does not know this key for this user: register its public key with `ALTER USER <user> SET RSA_PUBLIC_KEY = '...'`, and check `account` and `user` in cdp.yaml".into(),
-        ),
-        E::Refused { status: 403, .. } => {
-            Some("the user may not use the SQL API here; check its role and network policy".into())
-        }
-        E::Refused { status: 404, .. } | E::GaveUp { .. } => Some(
-            "check `account` (as in <account>.snowflakecomputing.com) or `endpoint` in cdp.yaml, and the network".into(),
-        ),
-        E::Statement { sql_state, message, .. }
-            if sql_state == "42501" || message.contains("Insufficient privileges") || message.contains("not authorized") =>
-        {
-            Some("the role lacks a privilege: grant it USAGE on the warehouse, database and schema, SELECT on the tables, and CREATE SCHEMA for `cdp_schema`".into())
-        }
-        _ => None,
-    }
-}
-
 /// An error and its causes on one line, for the state store's run log.
 pub fn chain(err: &dyn std::error::Error) -> String {
     let mut text = err.to_string();
@@ -132,32 +111,13 @@ impl Error {
                 .or_else(|| Some("`cdp segments list` shows the segments of this project".into())),
             Error::Load(LoadError::Invalid { .. }) => Some("fix the problems above, then run `cdp validate` again".into()),
             Error::Mismatch { .. } => Some("fix the problems above; `cdp validate --connect` checks the project against the warehouse".into()),
-            Error::Warehouse(WarehouseError::DuckDbOpen { source, .. }) if source.0.contains("lock") => {
-                Some("another process has the DuckDB file open (DuckDB allows one writer): wait for that cdp command to finish, or point `--env` at another warehouse".into())
-            }
-            Error::Warehouse(WarehouseError::Snowflake(e)) => snowflake_hint(e),
-            Error::Query { source: WarehouseError::Snowflake(e), .. } => snowflake_hint(e),
-            Error::Warehouse(WarehouseError::SnowflakeConnect(e)) => match e.as_ref() {
-                crate::warehouse::snowflake::ConnectError::KeyFile { .. } => {
-                    Some("check `private_key_path` in cdp.yaml (relative to the project folder)".into())
-                }
-                crate::warehouse::snowflake::ConnectError::Sign(_) => Some(
-                    "an encrypted key needs `private_key_passphrase: \"${SNOWFLAKE_KEY_PASSPHRASE}\"`; the key must be RSA in PEM (PKCS#8)".into(),
-                ),
-                crate::warehouse::snowflake::ConnectError::Http(_) => None,
-            },
-            Error::Warehouse(WarehouseError::PostgresConnect { .. }) => {
-                Some("check that the server is running and the URL, user and password are right".into())
-            }
-            Error::Warehouse(WarehouseError::Unsupported("snowflake")) => {
-                Some("use `--env` with a duckdb or postgres warehouse for now".into())
-            }
+            Error::Warehouse(e) => e.hint(),
+            Error::State(e) => e.hint(),
+            Error::Destination(e) => e.hint(),
+            Error::Query { source, .. } if source.hint().is_some() => source.hint(),
             Error::Query { .. } => Some("check the table and column names against `tables:` in cdp.yaml; `cdp demo seed` creates the demo tables".into()),
             Error::TestsFailed { .. } => Some("each failure above shows the rule that decided it and the values it saw".into()),
             Error::UnknownSchema(_) => Some("the kinds are `cdp` and `segment`".into()),
-            Error::State(crate::state::StateError::Locked(_)) => Some("wait for it to finish, or pass `--wait 10m` to wait longer; a process that died releases the lock by itself".into()),
-            Error::State(crate::state::StateError::Open { .. }) => Some("check `state: { url }` in cdp.yaml, and that the server is running".into()),
-            Error::State(crate::state::StateError::Migrate { .. }) => Some("the state store was written by a newer cdp, or changed by hand; `cdp migrate` shows its migrations".into()),
             Error::AppliedInvalid { .. } => Some("apply the segment again from the project (`cdp apply`) to record a version this cdp reads".into()),
             Error::NothingApplied => Some("run `cdp plan` to see what the project holds, then `cdp apply`".into()),
             Error::ProjectExists { .. } => Some("`cdp validate` checks it and `cdp quickstart` runs it; `cdp init` starts a project in an empty folder".into()),
@@ -168,9 +128,8 @@ impl Error {
             Error::NeverRefreshed(name) => Some(format!("run `cdp refresh {name}`")),
             Error::NoDestinations { .. } => Some("add `destinations: [{ to: braze, as: attribute }]` to a segment, declare the destination under the environment in cdp.yaml, then `cdp apply`".into()),
             Error::DestinationNotInEnv { .. } => Some("declare it under this environment's `destinations:` in cdp.yaml, or pick another with `--env`".into()),
-            Error::Interrupted => Some("what was answered is kept; `cdp sync` sends the rest".into()),
+            Error::Interrupted => Some("what finished is kept: a sync keeps what was answered (`cdp sync` sends the rest), a refresh leaves the previous membership whole".into()),
             Error::SyncFailed { .. } => Some("the table above says why; what was acknowledged is kept, and the next `cdp sync` sends only what remains".into()),
-            Error::Destination(crate::destinations::DestinationError::GaveUp { .. }) => Some("what was acknowledged is kept; run `cdp sync` again to send the rest".into()),
             Error::NotSeeded { .. } => Some("run `cdp demo seed` first; `cdp demo advance` continues the data it generated".into()),
             Error::BadDemoSpec { .. } => Some("run `cdp demo seed` again to start the demo data over".into()),
             Error::BadNow(_) => Some("give an RFC 3339 timestamp such as `2026-01-31T12:00:00Z`, or a date".into()),
@@ -178,7 +137,6 @@ impl Error {
         }
     }
 
-    /// The SQL that failed, shown under the error with `--verbose`.
     /// The problems placed in the project's files, when the error is made of them.
     pub fn problems(&self) -> Option<&crate::project::Invalid> {
         match self {
@@ -189,6 +147,16 @@ impl Error {
         }
     }
 
+    /// Whether the command was asked to stop (Ctrl-C): exit 130, as shells report it.
+    pub fn is_interrupted(&self) -> bool {
+        match self {
+            Error::Interrupted => true,
+            Error::Warehouse(e) | Error::Query { source: e, .. } => e.is_interrupted(),
+            _ => false,
+        }
+    }
+
+    /// The SQL that failed, shown under the error with `--verbose`.
     pub fn sql(&self) -> Option<&str> {
         match self {
             Error::Query { sql, .. } => Some(sql),

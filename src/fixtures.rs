@@ -5,11 +5,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Duration, Utc};
 
 use crate::project::Project;
-use crate::project::segment_file::{Fixture, SegmentDef};
 use crate::segment::compile::Compiler;
 use crate::segment::eval::{self, EventRow, Trace, UserData};
+use crate::segment::file::{Fixture, SegmentDef};
 use crate::segment::rule::Lit;
-use crate::segment::sql::dialect::DialectKind;
+use crate::sql::dialect::DialectKind;
 use crate::warehouse::duckdb::DuckDbWarehouse;
 use crate::warehouse::{Cell, ColType, RowSink, Warehouse, WarehouseError};
 

@@ -1,6 +1,7 @@
 //! cdp: a customer data platform as code. Segments in YAML, compiled to warehouse SQL.
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod applied;
 pub mod cli;
 pub mod demo;
 pub mod destinations;
@@ -8,15 +9,21 @@ pub mod error;
 pub mod fixtures;
 pub mod http;
 pub mod membership;
+pub mod ops;
 pub mod output;
 pub mod plan;
 pub mod preview;
 pub mod progress;
 pub mod project;
+pub mod project_check;
 pub mod retry;
 pub mod scaffold;
 pub mod schema;
+pub mod secret;
 pub mod segment;
+pub mod sql;
 pub mod state;
 pub mod sync;
+pub mod syntax;
+pub mod table;
 pub mod warehouse;

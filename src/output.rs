@@ -3,11 +3,13 @@
 use std::io::{IsTerminal, Write};
 use std::sync::Mutex;
 
-use comfy_table::{Table, presets};
+use comfy_table::{Table as TextTable, presets};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::demo::Progress;
-use crate::warehouse::{Cell, RowSink, WarehouseError};
+use crate::ops::Reporter;
+use crate::progress::Progress;
+use crate::table::{Cell, Table};
+use crate::warehouse::{RowSink, WarehouseError};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Default)]
 pub enum Format {
@@ -51,19 +53,32 @@ impl Printer {
         }
     }
 
-    /// Prints rows in the chosen format.
-    pub fn rows(&self, columns: &[&str], rows: &[Vec<Cell>]) -> std::io::Result<()> {
-        let mut sink = RowWriter::new(*self, std::io::BufWriter::new(std::io::stdout()));
-        let names: Vec<String> = columns.iter().map(|s| s.to_string()).collect();
-        sink.columns(&names).map_err(std::io::Error::other)?;
-        for r in rows {
+    /// Prints a table in the chosen format.
+    pub fn table(&self, table: &Table) -> std::io::Result<()> {
+        let mut sink = self.stdout_rows();
+        sink.columns(&table.names())
+            .map_err(std::io::Error::other)?;
+        for r in &table.rows {
             sink.row(r).map_err(std::io::Error::other)?;
         }
         sink.finish()
     }
 
-    /// Prints a JSON value, pretty, on stdout.
-    pub fn json(&self, value: &serde_json::Value) -> std::io::Result<()> {
+    /// Prints rows in the chosen format.
+    pub fn rows(&self, columns: &[&str], rows: Vec<Vec<Cell>>) -> std::io::Result<()> {
+        self.table(&Table::new(columns, rows))
+    }
+
+    /// A streaming writer of rows to stdout in the chosen format.
+    pub fn stdout_rows(&self) -> RowWriter<std::io::BufWriter<std::io::Stdout>> {
+        RowWriter::new(
+            *self,
+            std::io::BufWriter::with_capacity(1 << 16, std::io::stdout()),
+        )
+    }
+
+    /// Prints a report as JSON, pretty, on stdout.
+    pub fn json(&self, value: &impl serde::Serialize) -> std::io::Result<()> {
         let mut out = std::io::stdout().lock();
         serde_json::to_writer_pretty(&mut out, value)?;
         writeln!(out)
@@ -77,11 +92,9 @@ pub struct RowWriter<W: Write + Send> {
     out: Option<W>,
     columns: Vec<String>,
     /// Only tables are held, and only for what fits on a screen (callers limit them).
-    table: Option<Table>,
+    table: Option<TextTable>,
     csv: Option<csv::Writer<W>>,
     first_json: bool,
-    /// A column left out (the users table's id, which repeats `user_id`).
-    pub skip: Option<usize>,
 }
 
 impl<W: Write + Send> RowWriter<W> {
@@ -93,7 +106,6 @@ impl<W: Write + Send> RowWriter<W> {
             table: None,
             csv: None,
             first_json: true,
-            skip: None,
         }
     }
 
@@ -120,15 +132,6 @@ impl<W: Write + Send> RowWriter<W> {
         }
         out.flush()
     }
-
-    fn keep<'a, T>(&self, items: &'a [T]) -> impl Iterator<Item = &'a T> {
-        let skip = self.skip;
-        items
-            .iter()
-            .enumerate()
-            .filter(move |(i, _)| Some(*i) != skip)
-            .map(|(_, x)| x)
-    }
 }
 
 fn io(e: std::io::Error) -> WarehouseError {
@@ -137,10 +140,10 @@ fn io(e: std::io::Error) -> WarehouseError {
 
 impl<W: Write + Send> RowSink for RowWriter<W> {
     fn columns(&mut self, names: &[String]) -> Result<(), WarehouseError> {
-        self.columns = self.keep(names).cloned().collect();
+        self.columns = names.to_vec();
         match self.printer.format {
             Format::Table | Format::Markdown => {
-                let mut t = Table::new();
+                let mut t = TextTable::new();
                 t.load_style(if self.printer.format == Format::Markdown {
                     presets::ASCII_MARKDOWN
                 } else {
@@ -162,7 +165,7 @@ impl<W: Write + Send> RowSink for RowWriter<W> {
     }
 
     fn row(&mut self, row: &[Cell]) -> Result<(), WarehouseError> {
-        let kept: Vec<&Cell> = self.keep(row).collect();
+        let kept = row;
         match self.printer.format {
             Format::Table | Format::Markdown => {
                 if let Some(t) = self.table.as_mut() {
@@ -190,6 +193,15 @@ impl<W: Write + Send> RowSink for RowWriter<W> {
             }
         }
         Ok(())
+    }
+}
+
+impl Reporter for Printer {
+    fn note(&self, text: &str) {
+        Printer::note(self, text);
+    }
+    fn progress(&self) -> std::sync::Arc<dyn Progress> {
+        std::sync::Arc::new(self.bar())
     }
 }
 

@@ -1,16 +1,13 @@
 //! `cdp plan`: the project's segments against what is applied (added, changed, removed), the
 //! diff of each change's compiled SQL, and member counts now against the last refresh.
 
-use std::fmt::Write as _;
-
 use chrono::{DateTime, Utc};
-use sha2::{Digest, Sha256};
 
+use crate::applied::{applied_segments, content_hash, project_texts};
 use crate::error::{Error, Result};
-use crate::membership::refresh::applied_segments;
 use crate::project::Project;
-use crate::project::segment_file::SegmentDef;
-use crate::project::yaml::{self, Node, Value};
+use crate::segment::file::SegmentDef;
+
 use crate::segment::compile::Compiler;
 use crate::state::Store;
 use crate::warehouse::{Cell, Warehouse};
@@ -56,83 +53,12 @@ pub struct Item {
 pub struct Plan {
     pub items: Vec<Item>,
     pub unchanged: Vec<String>,
-    /// Per applied segment and destination: what `cdp sync` would send now.
-    pub syncs: Vec<crate::sync::status::TargetStatus>,
 }
 
 impl Plan {
     pub fn has_changes(&self) -> bool {
         !self.items.is_empty()
     }
-}
-
-/// A hash of what a segment file means: its YAML without comments, layout, quoting or `tests:`
-/// (fixtures check a definition; they are not part of it).
-pub fn content_hash(text: &str) -> String {
-    let canonical = match yaml::parse(text) {
-        Ok(node) => {
-            let mut out = String::new();
-            canonical(&node, true, &mut out);
-            out
-        }
-        Err(_) => text.to_string(),
-    };
-    let digest = Sha256::digest(canonical.as_bytes());
-    digest.iter().take(8).fold(String::new(), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
-}
-
-fn canonical(node: &Node, top: bool, out: &mut String) {
-    match &node.value {
-        Value::Null => out.push_str("null"),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Int(i) => out.push_str(&i.to_string()),
-        Value::Float(f) => out.push_str(&format!("{f:?}")),
-        Value::Str(s) => out.push_str(&serde_json::Value::String(s.clone()).to_string()),
-        Value::Seq(items) => {
-            out.push('[');
-            for (i, n) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                canonical(n, false, out);
-            }
-            out.push(']');
-        }
-        Value::Map(entries) => {
-            out.push('{');
-            let mut first = true;
-            for (k, v) in entries {
-                if top && k.name == "tests" {
-                    continue;
-                }
-                if !first {
-                    out.push(',');
-                }
-                first = false;
-                out.push_str(&serde_json::Value::String(k.name.clone()).to_string());
-                out.push(':');
-                canonical(v, false, out);
-            }
-            out.push('}');
-        }
-    }
-}
-
-/// The project's segments with the text of each file.
-pub fn project_texts(project: &Project) -> Result<Vec<(&SegmentDef, String)>> {
-    project
-        .segments
-        .iter()
-        .map(|def| {
-            let path = project.root.join(&def.file);
-            std::fs::read_to_string(&path)
-                .map(|text| (def, text))
-                .map_err(|source| Error::Load(crate::project::LoadError::Io { path, source }))
-        })
-        .collect()
 }
 
 /// What `apply` would do, without counting members.
@@ -207,11 +133,7 @@ pub async fn diff(project: &Project, store: &dyn Store, now: DateTime<Utc>) -> R
         }
     }
     items.sort_by(|a, b| a.segment.cmp(&b.segment));
-    Ok(Plan {
-        items,
-        unchanged,
-        syncs: Vec::new(),
-    })
+    Ok(Plan { items, unchanged })
 }
 
 /// Fills in member counts: now (one scan of events for every added or changed segment) and at
@@ -262,7 +184,7 @@ pub async fn count_members(
 
 #[cfg(test)]
 mod tests {
-    use super::content_hash;
+    use crate::applied::content_hash;
 
     #[test]
     fn the_hash_ignores_layout_comments_and_tests_but_not_meaning() {

@@ -1,8 +1,8 @@
 //! Queries that look at a segment's members: count, and members with their traits.
 
-use crate::project::config::Tables;
-use crate::segment::sql::dialect::Dialect;
 use crate::segment::sql::render::MEMBER_COLUMN;
+use crate::sql::dialect::Dialect;
+use crate::sql::tables::Tables;
 
 /// `select count(*)` over a members query.
 pub fn count_sql(members: &str) -> String {

@@ -1,51 +1,47 @@
-//! `cdp validate`, `cdp test`, `cdp compile`.
+//! `cdp validate`, `cdp test`, `cdp compile`: run the checks and print what they found.
 
 use std::io::Write;
 
 use serde_json::json;
 
-use super::{Context, find_segment};
+use super::Resolved;
 use crate::error::{Error, Result};
-use crate::fixtures;
+use crate::ops;
 use crate::output::Format;
-use crate::segment::compile::Compiler;
-use crate::segment::sql::dialect::DialectKind;
-use crate::warehouse::{dialect_of, project_check};
+use crate::sql::dialect::DialectKind;
 
-pub async fn validate(ctx: &Context, connect: bool) -> Result<()> {
-    let checked = match ctx.load() {
-        Ok(project) if connect => connected(ctx, project).await,
-        other => other,
+pub async fn validate(r: &Resolved, connect: bool) -> Result<()> {
+    let checked = match r.load() {
+        Ok(project) => ops::check::validate(&r.context_for(project), connect).await,
+        Err(e) => Err(e),
     };
     match checked {
-        Ok(project) => {
-            if !project.root.join("cdp.yaml").exists() {
-                ctx.printer.note(&format!(
+        Ok(report) => {
+            if !r.dir.join("cdp.yaml").exists() {
+                r.printer.note(&format!(
                     "no cdp.yaml in {}: the defaults apply (the embedded DuckDB); `cdp init` writes a project, `--project-dir` points at one",
-                    project.root.display()
+                    r.dir.display()
                 ));
             }
-            if ctx.printer.format == Format::Json {
-                ctx.printer
-                    .json(&json!({ "valid": true, "environment": project.env, "segments": project.segments.len(), "problems": [] }))
-                    .map_err(Error::Output)?;
+            if r.printer.format == Format::Json {
+                r.printer.json(&report).map_err(Error::Output)?;
             } else {
                 let mut out = std::io::stdout().lock();
                 writeln!(
                     out,
                     "ok: {} segment{} valid (environment `{}`, {} warehouse)",
-                    project.segments.len(),
-                    if project.segments.len() == 1 { "" } else { "s" },
-                    project.env,
-                    project.warehouse.kind()
+                    report.segments,
+                    if report.segments == 1 { "" } else { "s" },
+                    report.environment,
+                    report.warehouse
                 )
                 .map_err(Error::Output)?;
             }
             Ok(())
         }
-        Err(e) if ctx.printer.format == Format::Json => {
+        Err(e) if r.printer.format == Format::Json => {
             if let Some(invalid) = e.problems() {
-                ctx.printer
+                r.printer
                     .json(&json!({ "valid": false, "problems": invalid.diagnostics }))
                     .map_err(Error::Output)?;
             }
@@ -55,38 +51,17 @@ pub async fn validate(ctx: &Context, connect: bool) -> Result<()> {
     }
 }
 
-/// Connects, then checks the project against the warehouse's tables and columns.
-async fn connected(
-    ctx: &Context,
-    project: crate::project::Project,
-) -> Result<crate::project::Project> {
-    let what = crate::warehouse::check_connection(&project).await?;
-    ctx.printer.note(&format!("connected: {what}"));
-    let mut wh = crate::warehouse::open(&project).await?;
-    let diagnostics = project_check::check(&project, wh.as_mut(), ctx.now).await;
-    if diagnostics.is_empty() {
-        return Ok(project);
-    }
-    Err(Error::Mismatch {
-        invalid: crate::project::Invalid {
-            diagnostics,
-            sources: project.sources,
-        },
-    })
-}
-
-pub async fn test(ctx: &Context) -> Result<()> {
-    let project = ctx.load()?;
-    let outcomes = fixtures::run(&project, ctx.now).await?;
-    let failed = outcomes.iter().filter(|o| !o.passed()).count();
-    if ctx.printer.format == Format::Json {
-        ctx.printer
-            .json(&serde_json::to_value(&outcomes).expect("json"))
-            .map_err(Error::Output)?;
+pub async fn test(r: &Resolved) -> Result<()> {
+    let ctx = r.context()?;
+    let tested = ops::check::test(&ctx).await?;
+    let outcomes = &tested.outcomes;
+    let failed = tested.failed();
+    if r.printer.format == Format::Json {
+        r.printer.json(&tested).map_err(Error::Output)?;
     } else {
         let mut out = std::io::stdout().lock();
         let mut by_segment: Vec<(&str, usize, usize)> = Vec::new();
-        for o in &outcomes {
+        for o in outcomes {
             match by_segment.last_mut() {
                 Some((s, total, ok)) if *s == o.segment => {
                     *total += 1;
@@ -136,27 +111,15 @@ pub async fn test(ctx: &Context) -> Result<()> {
         )
         .map_err(Error::Output)?;
     }
-    if failed > 0 {
-        return Err(Error::TestsFailed {
-            failed,
-            total: outcomes.len(),
-        });
-    }
-    Ok(())
+    tested.outcome()
 }
 
-pub fn compile(ctx: &Context, name: &str, dialect: Option<DialectKind>) -> Result<()> {
-    let project = ctx.load()?;
-    find_segment(&project, name)?;
-    let kind = dialect.unwrap_or_else(|| dialect_of(&project.warehouse));
-    let compiler = Compiler {
-        dialect: kind.dialect(),
-        tables: project.tables(),
-        now: ctx.now,
-    };
-    let sql = compiler
-        .segment(&project.segments, name)
-        .expect("validated segments compile");
+pub fn compile(r: &Resolved, name: &str, dialect: Option<DialectKind>) -> Result<()> {
+    let ctx = r.context()?;
+    let compiled = ops::check::compile(&ctx, name, dialect)?;
+    if r.printer.format == Format::Json {
+        return r.printer.json(&compiled).map_err(Error::Output);
+    }
     let mut out = std::io::stdout().lock();
-    writeln!(out, "{sql};").map_err(Error::Output)
+    writeln!(out, "{};", compiled.sql).map_err(Error::Output)
 }

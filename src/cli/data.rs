@@ -1,166 +1,118 @@
-//! `cdp query`, `cdp demo seed` and `advance`, `cdp quickstart`.
+//! `cdp query`, `cdp demo seed` and `advance`, `cdp quickstart`: run them and print what they
+//! did, with quickstart's next steps.
 
-use super::Context;
-use super::segments::stream;
-use crate::demo::{self, Advanced, Seeded, Spec, SpecTable};
+use super::Resolved;
 use crate::error::{Error, Result};
+use crate::ops;
 use crate::output::Format;
-use crate::project::Project;
 use crate::scaffold;
-use crate::warehouse::{self, Cell, Warehouse};
+use crate::table::Cell;
 
-pub async fn query(ctx: &Context, sql: &str) -> Result<()> {
-    let project = ctx.load()?;
-    let mut wh = warehouse::open(&project).await?;
-    stream(ctx, wh.as_mut(), sql, None).await
+pub async fn query(r: &Resolved, sql: &str) -> Result<()> {
+    let ctx = r.context()?;
+    let mut out = r.printer.stdout_rows();
+    ops::data::query(&ctx, sql, &mut out).await?;
+    out.finish().map_err(Error::Output)
 }
 
-pub async fn seed(ctx: &Context, users: u64, days: u32, seed: u64) -> Result<Seeded> {
-    let project = ctx.load()?;
-    let mut wh = warehouse::open(&project).await?;
-    seed_into(
-        ctx,
-        &project,
-        wh.as_mut(),
-        Spec::ending_today(ctx.now, users, days, seed),
-    )
-    .await
-}
-
-async fn seed_into(
-    ctx: &Context,
-    project: &Project,
-    wh: &mut dyn Warehouse,
-    spec: Spec,
-) -> Result<Seeded> {
-    let started = std::time::Instant::now();
-    let bar = ctx.printer.bar();
-    let seeded = demo::seed(wh, project.tables(), &spec_table(project), spec, &bar).await?;
-    ctx.printer.note(&format!(
+pub async fn seed(r: &Resolved, users: u64, days: u32, seed: u64) -> Result<()> {
+    let ctx = r.context()?;
+    let report = ops::data::seed(&ctx, users, days, seed).await?;
+    r.printer.note(&format!(
         "seeded {} users and {} events ending {} in {:.1}s",
-        seeded.users,
-        seeded.events,
-        seeded.end.format("%Y-%m-%d"),
-        started.elapsed().as_secs_f64()
+        report.seeded.users,
+        report.seeded.events,
+        report.seeded.end.format("%Y-%m-%d"),
+        report.seconds
     ));
-    Ok(seeded)
+    if r.printer.format == Format::Json {
+        r.printer.json(&report).map_err(Error::Output)?;
+    }
+    Ok(())
 }
 
-pub async fn advance(ctx: &Context, days: u32) -> Result<Advanced> {
-    let project = ctx.load()?;
-    let mut wh = warehouse::open(&project).await?;
-    let started = std::time::Instant::now();
-    let bar = ctx.printer.bar();
-    let done = demo::advance(
-        wh.as_mut(),
-        project.tables(),
-        &spec_table(&project),
-        days,
-        &bar,
-    )
-    .await?;
-    ctx.printer.note(&format!(
+pub async fn advance(r: &Resolved, days: u32) -> Result<()> {
+    let ctx = r.context()?;
+    let report = ops::data::advance(&ctx, days).await?;
+    let done = &report.advanced;
+    r.printer.note(&format!(
         "advanced {} day{}: {} events, {} new users, now ending {} in {:.1}s",
         done.days,
         if done.days == 1 { "" } else { "s" },
         done.events,
         done.new_users,
         done.end.format("%Y-%m-%d"),
-        started.elapsed().as_secs_f64()
+        report.seconds
     ));
-    Ok(done)
+    if r.printer.format == Format::Json {
+        r.printer.json(&report).map_err(Error::Output)?;
+    }
+    Ok(())
 }
 
-/// Where seed records the demo spec for advance: the project's cdp schema.
-fn spec_table(project: &Project) -> SpecTable {
-    SpecTable::new(
-        warehouse::dialect_of(&project.warehouse),
-        project.warehouse.cdp_schema(),
-    )
-}
-
-pub async fn quickstart(ctx: &Context, users: u64) -> Result<()> {
-    if !scaffold::has_project(&ctx.dir) {
-        let written = scaffold::write_demo(&ctx.dir)?;
-        ctx.printer.note(&format!(
+pub async fn quickstart(r: &Resolved, users: u64) -> Result<()> {
+    if !scaffold::has_project(&r.dir) {
+        let written = scaffold::write_demo(&r.dir)?;
+        r.printer.note(&format!(
             "wrote the demo project ({} files) into {}",
             written.len(),
-            ctx.dir.display()
+            r.dir.display()
         ));
     }
-    let project = ctx.load()?;
-    ctx.printer.note(&format!(
+    let ctx = r.context()?;
+    r.printer.note(&format!(
         "project is valid: {} segments",
-        project.segments.len()
+        ctx.project.segments.len()
     ));
-    let mut wh = warehouse::open(&project).await?;
-    seed_into(
-        ctx,
-        &project,
-        wh.as_mut(),
-        Spec::ending_today(ctx.now, users, 90, 42),
-    )
-    .await?;
-    // The refresh opens the warehouse itself; DuckDB allows one open database per file.
-    drop(wh);
-    let applied = super::state::apply_all(ctx, &project).await?;
-    if applied > 0 {
-        ctx.printer.note(&format!(
-            "applied {applied} segment versions (state in the state store)"
-        ));
+    let report = ops::data::quickstart(&ctx, users).await?;
+    if r.printer.format == Format::Json {
+        return r.printer.json(&report).map_err(Error::Output);
     }
-    let refreshed = super::state::run_refresh(
-        ctx,
-        &project,
-        &crate::membership::refresh::Selection::All,
-        std::time::Duration::from_secs(300),
-    )
-    .await?;
-    let rows: Vec<Vec<Cell>> = refreshed
+    let rows: Vec<Vec<Cell>> = report
+        .refreshed
         .iter()
         .map(|s| {
-            let description = project
-                .segment(&s.segment)
-                .and_then(|d| d.description.clone())
-                .unwrap_or_default();
             vec![
-                Cell::Text(s.segment.clone()),
-                Cell::Int(s.size),
-                Cell::Int(s.entered),
-                Cell::Int(s.exited),
-                Cell::Text(description),
+                Cell::Text(s.refreshed.segment.clone()),
+                Cell::Int(s.refreshed.size),
+                Cell::Int(s.refreshed.entered),
+                Cell::Int(s.refreshed.exited),
+                Cell::Text(s.description.clone().unwrap_or_default()),
             ]
         })
         .collect();
-    ctx.printer
+    r.printer
         .rows(
             &["segment", "members", "entered", "exited", "description"],
-            &rows,
+            rows,
         )
         .map_err(Error::Output)?;
-    if ctx.printer.format == Format::Table {
-        let largest = rows
+    if r.printer.format == Format::Table {
+        let largest = report
+            .refreshed
             .iter()
-            .max_by_key(|r| match r[1] {
-                Cell::Int(n) => n,
-                _ => 0,
-            })
-            .map(|r| r[0].to_text())
+            .max_by_key(|s| s.refreshed.size)
+            .map(|s| s.refreshed.segment.clone())
             .unwrap_or_default();
-        // The demo data ends now; the next day of it is tomorrow, as far as windows can tell.
-        let tomorrow = (ctx.now + chrono::Duration::days(1)).format("%Y-%m-%dT%H:%M:%SZ");
-        // The commands below run in the project folder; say so when it is not this one.
-        let here = std::env::current_dir().ok();
-        let elsewhere = std::fs::canonicalize(&ctx.dir).ok()
-            != here.and_then(|h| std::fs::canonicalize(h).ok());
-        let cd = if elsewhere {
-            format!("\n  cd {:<38} the project folder", ctx.dir.display())
-        } else {
-            String::new()
-        };
-        ctx.printer.note(&format!(
-            "\nnext:{cd}\n  cdp segments list                         what each segment says\n  cdp segments members {largest:<20} who is in it now\n  cdp demo advance && cdp refresh --all --now {tomorrow}\n                                            a day later: who entered and exited\n  cdp segments history {largest:<20} one row per refresh\n  cdp plan                                  what an edit to segments/ would change\n  cdp compile {largest:<29} the SQL it runs"
-        ));
+        r.printer.note(&next_steps(r, &largest));
     }
     Ok(())
+}
+
+/// What to try after quickstart, run from the project folder.
+fn next_steps(r: &Resolved, largest: &str) -> String {
+    // The demo data ends now; the next day of it is tomorrow, as far as windows can tell.
+    let tomorrow = (r.now + chrono::Duration::days(1)).format("%Y-%m-%dT%H:%M:%SZ");
+    // The commands below run in the project folder; say so when it is not this one.
+    let here = std::env::current_dir().ok();
+    let elsewhere =
+        std::fs::canonicalize(&r.dir).ok() != here.and_then(|h| std::fs::canonicalize(h).ok());
+    let cd = if elsewhere {
+        format!("\n  cd {:<38} the project folder", r.dir.display())
+    } else {
+        String::new()
+    };
+    format!(
+        "\nnext:{cd}\n  cdp segments list                         what each segment says\n  cdp segments members {largest:<20} who is in it now\n  cdp demo advance && cdp refresh --all --now {tomorrow}\n                                            a day later: who entered and exited\n  cdp segments history {largest:<20} one row per refresh\n  cdp plan                                  what an edit to segments/ would change\n  cdp compile {largest:<29} the SQL it runs"
+    )
 }

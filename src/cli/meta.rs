@@ -5,29 +5,29 @@ use std::path::PathBuf;
 
 use clap::CommandFactory;
 
-use super::{Cli, Context};
+use super::{Cli, Resolved};
 use crate::error::{Error, Result};
 use crate::scaffold;
 use crate::schema;
 
-pub fn init(ctx: &Context) -> Result<()> {
+pub fn init(r: &Resolved) -> Result<()> {
     // Adding the demo's segments to someone's own project would only make work for them.
-    if let Some(path) = scaffold::existing_project(&ctx.dir) {
+    if let Some(path) = scaffold::existing_project(&r.dir) {
         return Err(Error::ProjectExists { path });
     }
-    let written = scaffold::write_demo(&ctx.dir)?;
+    let written = scaffold::write_demo(&r.dir)?;
     let mut out = std::io::stdout().lock();
     for file in &written {
         writeln!(out, "{file}").map_err(Error::Output)?;
     }
-    ctx.printer.note(&format!(
+    r.printer.note(&format!(
         "wrote {} files; try `cdp quickstart`",
         written.len()
     ));
     Ok(())
 }
 
-pub fn schema(ctx: &Context, kind: Option<&str>, out: Option<PathBuf>) -> Result<()> {
+pub fn schema(r: &Resolved, kind: Option<&str>, out: Option<PathBuf>) -> Result<()> {
     if let Some(dir) = out {
         std::fs::create_dir_all(&dir).map_err(|source| Error::Write {
             path: dir.clone(),
@@ -40,7 +40,7 @@ pub fn schema(ctx: &Context, kind: Option<&str>, out: Option<PathBuf>) -> Result
                 + "\n";
             std::fs::write(&path, text).map_err(|source| Error::Write { path, source })?;
         }
-        ctx.printer.note(&format!(
+        r.printer.note(&format!(
             "wrote {} schemas into {}",
             schema::KINDS.len(),
             dir.display()
@@ -56,7 +56,7 @@ pub fn schema(ctx: &Context, kind: Option<&str>, out: Option<PathBuf>) -> Result
                 .collect(),
         ),
     };
-    ctx.printer.json(&value).map_err(Error::Output)
+    r.printer.json(&value).map_err(Error::Output)
 }
 
 pub fn completions(shell: clap_complete::Shell) -> Result<()> {

@@ -8,16 +8,19 @@ mod segments;
 mod state;
 mod sync;
 
+mod resolved;
+
 use std::path::PathBuf;
 use std::time::Duration;
 
-use chrono::{DateTime, SubsecRound, Utc};
 use clap::{Parser, Subcommand};
+use tokio_util::sync::CancellationToken;
 
-use crate::error::{Error, Result};
-use crate::output::{Format, Printer};
-use crate::project::{self, Project};
-use crate::segment::sql::dialect::DialectKind;
+use crate::error::Result;
+use crate::output::Format;
+use crate::sql::dialect::DialectKind;
+
+pub use resolved::Resolved;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -73,7 +76,7 @@ pub enum Command {
     Compile {
         segment: String,
         /// SQL dialect (default: the environment's warehouse)
-        #[arg(long, value_enum)]
+        #[arg(long, value_parser = dialect_parser())]
         dialect: Option<DialectKind>,
     },
     /// Apply the state store's migrations (every command also does on first use)
@@ -215,58 +218,27 @@ pub enum DemoCommand {
     },
 }
 
-/// Options every command resolves once.
-pub struct Context {
-    pub dir: PathBuf,
-    pub env: Option<String>,
-    pub printer: Printer,
-    pub now: DateTime<Utc>,
-    pub verbose: bool,
-}
-
-impl Context {
-    pub fn load(&self) -> Result<Project> {
-        Ok(project::load(&self.dir, self.env.as_deref())?)
-    }
-}
-
-pub async fn run(cli: Cli) -> Result<()> {
-    let now = match &cli.now {
-        Some(text) => crate::segment::parse::instant_from_str(text)
-            .ok_or_else(|| Error::BadNow(text.clone()))?,
-        None => Utc::now().trunc_subsecs(0),
-    };
-    let ctx = Context {
-        dir: cli.project_dir.clone(),
-        env: cli.env.clone(),
-        printer: Printer::new(cli.format, cli.quiet, cli.no_progress),
-        now,
-        verbose: cli.verbose,
-    };
+/// Runs a parsed command line; `cancel` is cancelled when the person asks cdp to stop.
+pub async fn run(cli: Cli, cancel: CancellationToken) -> Result<()> {
+    let r = Resolved::new(&cli, cancel)?;
     match cli.command {
-        Command::Init => meta::init(&ctx),
-        Command::Quickstart { users } => data::quickstart(&ctx, users).await,
-        Command::Validate { connect } => check::validate(&ctx, connect).await,
-        Command::Test => check::test(&ctx).await,
-        Command::Compile { segment, dialect } => check::compile(&ctx, &segment, dialect),
-        Command::Segments(SegmentsCommand::List) => segments::list(&ctx),
-        Command::Segments(SegmentsCommand::Preview { name, limit, count }) => {
-            segments::preview(&ctx, &name, limit, count).await
-        }
-        Command::Migrate => state::migrate(&ctx).await,
-        Command::Plan { detailed_exitcode } => state::plan(&ctx, detailed_exitcode).await,
-        Command::Apply { auto_approve, wait } => state::apply(&ctx, auto_approve, wait).await,
+        Command::Init => meta::init(&r),
+        Command::Quickstart { users } => data::quickstart(&r, users).await,
+        Command::Validate { connect } => check::validate(&r, connect).await,
+        Command::Test => check::test(&r).await,
+        Command::Compile { segment, dialect } => check::compile(&r, &segment, dialect),
+        Command::Migrate => state::migrate(&r).await,
+        Command::Plan { detailed_exitcode } => state::plan(&r, detailed_exitcode).await,
+        Command::Apply { auto_approve, wait } => state::apply(&r, auto_approve, wait).await,
         Command::Refresh {
             segments,
             all,
             wait,
             sync,
-        } => state::refresh(&ctx, segments, all, wait, sync).await,
+        } => state::refresh(&r, segments, all, wait, sync).await,
         Command::Sync(args) => match args.command {
-            Some(SyncCommand::Status) => sync::status(&ctx).await,
-            Some(SyncCommand::Log { segment, rejected }) => {
-                sync::log(&ctx, &segment, rejected).await
-            }
+            Some(SyncCommand::Status) => sync::status(&r).await,
+            Some(SyncCommand::Log { segment, rejected }) => sync::log(&r, &segment, rejected).await,
             None => {
                 let options = crate::sync::Options {
                     segments: args.segments,
@@ -274,43 +246,165 @@ pub async fn run(cli: Cli) -> Result<()> {
                     dry_run: args.dry_run,
                     full: args.full,
                 };
-                sync::sync(&ctx, options, args.wait).await
+                sync::sync(&r, &options, args.wait).await
             }
         },
-        Command::Segments(SegmentsCommand::Show { name }) => segments::show(&ctx, &name).await,
-        Command::Segments(SegmentsCommand::History { name }) => {
-            segments::history(&ctx, &name).await
+        Command::Segments(SegmentsCommand::List) => segments::list(&r),
+        Command::Segments(SegmentsCommand::Preview { name, limit, count }) => {
+            segments::preview(&r, &name, limit, count).await
         }
+        Command::Segments(SegmentsCommand::Show { name }) => segments::show(&r, &name).await,
+        Command::Segments(SegmentsCommand::History { name }) => segments::history(&r, &name).await,
         Command::Segments(SegmentsCommand::Members { name, at, limit }) => {
-            segments::members(&ctx, &name, at.as_deref(), limit).await
+            segments::members(&r, &name, at.as_deref(), limit).await
         }
         Command::Segments(SegmentsCommand::Overlap { names }) => {
-            segments::overlap(&ctx, &names).await
+            segments::overlap(&r, &names).await
         }
-        Command::Query { sql } => data::query(&ctx, &sql).await,
+        Command::Query { sql } => data::query(&r, &sql).await,
         Command::Demo(DemoCommand::Seed { users, days, seed }) => {
-            data::seed(&ctx, users, days, seed).await.map(|_| ())
+            data::seed(&r, users, days, seed).await
         }
-        Command::Demo(DemoCommand::Advance { days }) => data::advance(&ctx, days).await.map(|_| ()),
-        Command::Schema { kind, out } => meta::schema(&ctx, kind.as_deref(), out),
+        Command::Demo(DemoCommand::Advance { days }) => data::advance(&r, days).await,
+        Command::Schema { kind, out } => meta::schema(&r, kind.as_deref(), out),
         Command::Completions { shell } => meta::completions(shell),
     }
 }
 
-/// Looks a segment up, or says which names exist.
-pub fn find_segment<'p>(
-    project: &'p Project,
-    name: &str,
-) -> Result<&'p crate::project::segment_file::SegmentDef> {
-    project.segment(name).ok_or_else(|| Error::UnknownSegment {
-        name: name.to_string(),
-        known: project.segments.iter().map(|s| s.name.clone()).collect(),
-    })
+impl Command {
+    /// `cdp`, the command and the segments it names (`cdp segments preview power_users`), for
+    /// the warehouse's query history; never other arguments, which may hold SQL.
+    pub fn tag(&self) -> String {
+        let mut words: Vec<&str> = Vec::new();
+        match self {
+            Command::Init => words.push("init"),
+            Command::Quickstart { .. } => words.push("quickstart"),
+            Command::Validate { connect } => {
+                words.push("validate");
+                if *connect {
+                    words.push("--connect");
+                }
+            }
+            Command::Test => words.push("test"),
+            Command::Compile { segment, .. } => words.extend(["compile", segment.as_str()]),
+            Command::Migrate => words.push("migrate"),
+            Command::Plan { .. } => words.push("plan"),
+            Command::Apply { .. } => words.push("apply"),
+            Command::Refresh { segments, .. } => {
+                words.push("refresh");
+                words.extend(segments.iter().map(String::as_str));
+            }
+            Command::Sync(args) => {
+                words.push("sync");
+                match &args.command {
+                    Some(SyncCommand::Status) => words.push("status"),
+                    Some(SyncCommand::Log { segment, .. }) => {
+                        words.extend(["log", segment.as_str()])
+                    }
+                    None => words.extend(args.segments.iter().map(String::as_str)),
+                }
+            }
+            Command::Segments(c) => {
+                words.push("segments");
+                match c {
+                    SegmentsCommand::List => words.push("list"),
+                    SegmentsCommand::Preview { name, .. } => {
+                        words.extend(["preview", name.as_str()])
+                    }
+                    SegmentsCommand::Show { name } => words.extend(["show", name.as_str()]),
+                    SegmentsCommand::History { name } => words.extend(["history", name.as_str()]),
+                    SegmentsCommand::Members { name, .. } => {
+                        words.extend(["members", name.as_str()])
+                    }
+                    SegmentsCommand::Overlap { names } => {
+                        words.push("overlap");
+                        words.extend(names.iter().map(String::as_str));
+                    }
+                }
+            }
+            Command::Query { .. } => words.push("query"),
+            Command::Demo(DemoCommand::Seed { .. }) => words.extend(["demo", "seed"]),
+            Command::Demo(DemoCommand::Advance { .. }) => words.extend(["demo", "advance"]),
+            Command::Schema { .. } => words.push("schema"),
+            Command::Completions { .. } => words.push("completions"),
+        }
+        let mut tag = String::from("cdp");
+        // Names only: a word that is not one (a typo, something pasted) ends the tag.
+        for w in words {
+            if w == "--connect" {
+                tag.push(' ');
+                tag.push_str(w);
+                continue;
+            }
+            if w.is_empty()
+                || !w
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            {
+                break;
+            }
+            tag.push(' ');
+            tag.push_str(w);
+        }
+        tag
+    }
+}
+
+fn dialect_parser() -> impl clap::builder::TypedValueParser<Value = DialectKind> {
+    use clap::builder::TypedValueParser as _;
+    clap::builder::PossibleValuesParser::new(DialectKind::ALL.map(DialectKind::as_str)).map(
+        |name| {
+            DialectKind::ALL
+                .into_iter()
+                .find(|k| k.as_str() == name)
+                .expect("one of the possible values")
+        },
+    )
 }
 
 fn parse_wait(text: &str) -> std::result::Result<Duration, String> {
     if text == "0" {
         return Ok(Duration::ZERO);
     }
-    crate::segment::parse::span_from_str(text).map(|s| Duration::from_secs(s.seconds.max(0) as u64))
+    crate::syntax::time::span_from_str(text).map(|s| Duration::from_secs(s.seconds.max(0) as u64))
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    fn tag(args: &[&str]) -> String {
+        let mut all = vec!["cdp"];
+        all.extend(args);
+        super::Cli::parse_from(all).command.tag()
+    }
+
+    #[test]
+    fn the_query_tag_names_the_command_and_segments_only() {
+        assert_eq!(
+            tag(&[
+                "--project-dir",
+                "demo",
+                "refresh",
+                "power_users",
+                "lapsed_payers"
+            ]),
+            "cdp refresh power_users lapsed_payers"
+        );
+        assert_eq!(
+            tag(&[
+                "--env",
+                "prod",
+                "segments",
+                "preview",
+                "power_users",
+                "--limit",
+                "5"
+            ]),
+            "cdp segments preview power_users"
+        );
+        assert_eq!(tag(&["query", "select secret from t"]), "cdp query");
+        assert_eq!(tag(&["refresh", "--all"]), "cdp refresh");
+        assert_eq!(tag(&["refresh", "Robert'); drop"]), "cdp refresh");
+    }
 }

@@ -3,40 +3,29 @@
 
 use std::io::Write;
 
-use super::Context;
+use super::Resolved;
 use crate::error::{Error, Result};
+use crate::ops::plan::PlanReport;
 use crate::output::Format;
 use crate::plan::{Action, Plan};
+use crate::sync::status::TargetStatus;
 
-pub(super) fn counts(plan: &Plan) -> (usize, usize, usize) {
-    let n = |a: Action| plan.items.iter().filter(|i| i.action == a).count();
-    (n(Action::Add), n(Action::Change), n(Action::Remove))
-}
-
-pub(super) fn print_plan(ctx: &Context, plan: &Plan) -> Result<()> {
+pub(super) fn print_plan(r: &Resolved, report: &PlanReport) -> Result<()> {
     let mut out = std::io::stdout().lock();
-    let text = match ctx.printer.format {
-        Format::Json => {
-            let (add, change, remove) = counts(plan);
-            let value = serde_json::json!({
-                "changes": plan.has_changes(),
-                "add": add, "change": change, "remove": remove,
-                "items": plan.items,
-                "unchanged": plan.unchanged,
-            });
-            let mut value = value;
-            if !plan.syncs.is_empty() {
-                value["destinations"] = serde_json::json!(plan.syncs);
-            }
-            format!(
-                "{}\n",
-                serde_json::to_string_pretty(&value).expect("plan serialises")
-            )
-        }
-        Format::Markdown => plan_markdown(plan),
-        Format::Table | Format::Csv => plan_text(plan),
+    let text = match r.printer.format {
+        Format::Json => format!(
+            "{}\n",
+            serde_json::to_string_pretty(report).expect("plan serialises")
+        ),
+        Format::Markdown => plan_markdown(&report.plan, &report.syncs),
+        Format::Table | Format::Csv => plan_text(&report.plan, &report.syncs),
     };
     out.write_all(text.as_bytes()).map_err(Error::Output)
+}
+
+fn counts(plan: &Plan) -> (usize, usize, usize) {
+    let n = |a: Action| plan.items.iter().filter(|i| i.action == a).count();
+    (n(Action::Add), n(Action::Change), n(Action::Remove))
 }
 
 fn summary(plan: &Plan) -> String {
@@ -91,7 +80,8 @@ fn sign(a: Action) -> &'static str {
     }
 }
 
-pub(super) fn plan_text(plan: &Plan) -> String {
+/// The plan for people; `syncs`, when given, says what a sync would send now.
+pub(super) fn plan_text(plan: &Plan, syncs: &[TargetStatus]) -> String {
     let mut s = String::new();
     for i in &plan.items {
         let version = i
@@ -131,9 +121,9 @@ pub(super) fn plan_text(plan: &Plan) -> String {
     }
     s.push_str(&summary(plan));
     s.push('\n');
-    if !plan.syncs.is_empty() {
+    if !syncs.is_empty() {
         s.push_str("\nDestinations (what `cdp sync` would send now):\n");
-        for t in &plan.syncs {
+        for t in syncs {
             s.push_str(&format!(
                 "    {}{} → {} ({}): add {}, remove {}\n",
                 t.segment,
@@ -148,12 +138,12 @@ pub(super) fn plan_text(plan: &Plan) -> String {
     s
 }
 
-fn plan_markdown(plan: &Plan) -> String {
+fn plan_markdown(plan: &Plan, syncs: &[TargetStatus]) -> String {
     let mut s = format!("### cdp plan\n\n{}\n", summary(plan));
-    if !plan.syncs.is_empty() {
+    if !syncs.is_empty() {
         s.push_str("\n| segment | destination | as | sync would add | sync would remove |\n");
         s.push_str("|---|---|---|---:|---:|\n");
-        for t in &plan.syncs {
+        for t in syncs {
             s.push_str(&format!(
                 "| `{}` | {} | {} | {} | {} |\n",
                 t.segment,

@@ -1,99 +1,58 @@
-//! `cdp sync`, `sync status` and `sync log`: send membership changes to destinations, and show
-//! what each destination holds and refused.
+//! `cdp sync`, `sync status` and `sync log`: run the operations and print their reports.
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use super::Context;
-use super::state::{lock, open_store};
+use super::Resolved;
 use crate::error::{Error, Result};
+use crate::ops;
 use crate::output::Format;
-use crate::project::Project;
-use crate::retry::Backoff;
-use crate::state::Store;
-use crate::sync::run::Syncer;
-use crate::sync::{self, Options, Report};
-use crate::warehouse::{self, Cell};
+use crate::sync::{Options, Report};
+use crate::table::Cell;
 
-pub async fn sync(ctx: &Context, options: Options, wait: Duration) -> Result<()> {
-    let project = ctx.load()?;
-    let store: Arc<dyn Store> = Arc::from(open_store(&project).await?);
-    let _lock = lock(ctx, store.as_ref(), "sync", wait).await?;
-    let reports = run_sync(ctx, &project, store, &options).await?;
-    print_reports(ctx, &reports, options.dry_run)
+pub async fn sync(r: &Resolved, options: &Options, wait: Duration) -> Result<()> {
+    let ctx = r.context()?;
+    let report = ops::sync::sync(&ctx, options, wait).await?;
+    if r.printer.format == Format::Json {
+        r.printer.json(&report).map_err(Error::Output)?;
+        notes(r, &report.syncs, report.dry_run);
+        return report.outcome();
+    }
+    print_reports(r, &report.syncs, report.dry_run)?;
+    report.outcome()
 }
 
-/// Syncs with the lock held (by the caller); shared with `refresh --sync`.
-pub async fn run_sync(
-    ctx: &Context,
-    project: &Project,
-    store: Arc<dyn Store>,
-    options: &Options,
-) -> Result<Vec<Report>> {
-    let wh = warehouse::open(project).await?;
-    let printer = ctx.printer;
-    let note = move |text: &str| printer.note(text);
-    let (stop_tx, stop) = tokio::sync::watch::channel(false);
-    // The first Ctrl-C lets what is in flight be answered and checkpointed; a second ends cdp.
-    let on_signal = tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            printer.note("stopping after the requests in flight (Ctrl-C again to quit now)");
-            let _ = stop_tx.send(true);
-            if tokio::signal::ctrl_c().await.is_ok() {
-                std::process::exit(130);
-            }
-        }
-    });
-    let syncer = Syncer {
-        project,
-        store,
-        progress: Arc::new(ctx.printer.bar()),
-        note: &note,
-        backoff: Backoff::default(),
-        stop,
-    };
-    let result = sync::run::sync(&syncer, wh, options).await;
-    on_signal.abort();
-    Ok(result?.0)
-}
-
-/// The summary table (or JSON); a failed target, or one whose every user was refused, makes
-/// the command fail after printing.
-pub fn print_reports(ctx: &Context, reports: &[Report], dry_run: bool) -> Result<()> {
-    if ctx.printer.format == Format::Json {
-        ctx.printer
-            .json(&serde_json::json!({ "syncs": reports }))
-            .map_err(Error::Output)?;
-    } else if dry_run {
+/// The summary table (or the dry run's counts and sample requests), then the notes.
+pub fn print_reports(r: &Resolved, reports: &[Report], dry_run: bool) -> Result<()> {
+    if dry_run {
         let rows: Vec<Vec<Cell>> = reports
             .iter()
-            .map(|r| {
+            .map(|t| {
                 vec![
-                    segment_cell(&r.segment, r.retired),
-                    Cell::Text(r.destination.clone()),
-                    Cell::Text(r.mode.clone()),
-                    Cell::Int(r.entered),
-                    Cell::Int(r.exited),
+                    segment_cell(&t.segment, t.retired),
+                    Cell::Text(t.destination.clone()),
+                    Cell::Text(t.mode.clone()),
+                    Cell::Int(t.entered),
+                    Cell::Int(t.exited),
                 ]
             })
             .collect();
-        ctx.printer
+        r.printer
             .rows(
                 &["segment", "destination", "as", "to add", "to remove"],
-                &rows,
+                rows,
             )
             .map_err(Error::Output)?;
-        if ctx.printer.format == Format::Table {
+        if r.printer.format == Format::Table {
             use std::io::Write as _;
             let mut out = std::io::stdout().lock();
-            for r in reports {
-                for sample in &r.samples {
+            for t in reports {
+                for sample in &t.samples {
                     writeln!(
                         out,
                         "\n{} → {} ({}): {} {}\n{}",
-                        r.segment,
-                        r.destination,
-                        r.mode,
+                        t.segment,
+                        t.destination,
+                        t.mode,
                         sample.method,
                         sample.url,
                         serde_json::to_string_pretty(&sample.body).unwrap_or_default()
@@ -102,10 +61,10 @@ pub fn print_reports(ctx: &Context, reports: &[Report], dry_run: bool) -> Result
                 }
             }
         }
-        ctx.printer.note("Dry run: nothing was sent.");
+        r.printer.note("Dry run: nothing was sent.");
     } else {
         let rows: Vec<Vec<Cell>> = reports.iter().map(summary_row).collect();
-        ctx.printer
+        r.printer
             .rows(
                 &[
                     "segment",
@@ -121,42 +80,31 @@ pub fn print_reports(ctx: &Context, reports: &[Report], dry_run: bool) -> Result
                     "users/s",
                     "status",
                 ],
-                &rows,
+                rows,
             )
             .map_err(Error::Output)?;
     }
-    outcome(ctx, reports, dry_run)
+    notes(r, reports, dry_run);
+    Ok(())
 }
 
-/// The notes on stderr after a sync, and its verdict: a failed target, or one whose every user
-/// was refused, fails the command.
-pub fn outcome(ctx: &Context, reports: &[Report], dry_run: bool) -> Result<()> {
-    for r in reports.iter().filter(|r| r.failed()) {
-        ctx.printer.note(&format!(
+/// The notes on stderr after a sync: why a target failed, and who was refused.
+pub fn notes(r: &Resolved, reports: &[Report], dry_run: bool) {
+    for t in reports.iter().filter(|t| t.failed()) {
+        r.printer.note(&format!(
             "{} → {}: {}",
-            r.segment,
-            r.destination,
-            r.error.as_deref().unwrap_or("failed")
+            t.segment,
+            t.destination,
+            t.error.as_deref().unwrap_or("failed")
         ));
     }
-    let rejected: i64 = reports.iter().map(|r| r.stats.rejected).sum();
+    let rejected: i64 = reports.iter().map(|t| t.stats.rejected).sum();
     if rejected > 0 && !dry_run {
-        ctx.printer.note(&format!(
+        r.printer.note(&format!(
             "{rejected} user{} refused: `cdp sync log <segment> --rejected` lists them with the reasons; those not refused for good are sent again next time",
             if rejected == 1 { " was" } else { "s were" }
         ));
     }
-    if reports.iter().any(|r| r.status == "interrupted") {
-        return Err(Error::Interrupted);
-    }
-    let failed = reports.iter().filter(|r| r.failed()).count();
-    if failed > 0 {
-        return Err(Error::SyncFailed {
-            failed,
-            total: reports.len(),
-        });
-    }
-    Ok(())
 }
 
 /// The segment's name, marked when no applied segment sends there any more.
@@ -189,19 +137,14 @@ fn seconds(ms: i64) -> String {
     format!("{:.1}s", ms as f64 / 1000.0)
 }
 
-pub async fn status(ctx: &Context) -> Result<()> {
-    let project = ctx.load()?;
-    let store = open_store(&project).await?;
-    let mut wh = warehouse::open(&project).await?;
-    let applied = crate::membership::refresh::applied_defs(store.as_ref()).await?;
-    let all = sync::status::status(&project, store.as_ref(), wh.as_mut(), &applied).await?;
-    if ctx.printer.format == Format::Json {
-        return ctx
-            .printer
-            .json(&serde_json::json!({ "destinations": all }))
-            .map_err(Error::Output);
+pub async fn status(r: &Resolved) -> Result<()> {
+    let ctx = r.context()?;
+    let report = ops::sync::status(&ctx).await?;
+    if r.printer.format == Format::Json {
+        return r.printer.json(&report).map_err(Error::Output);
     }
-    let rows: Vec<Vec<Cell>> = all
+    let rows: Vec<Vec<Cell>> = report
+        .destinations
         .iter()
         .map(|s| {
             let (at, status) = match &s.last_run {
@@ -222,7 +165,7 @@ pub async fn status(ctx: &Context) -> Result<()> {
             ]
         })
         .collect();
-    ctx.printer
+    r.printer
         .rows(
             &[
                 "segment",
@@ -236,23 +179,20 @@ pub async fn status(ctx: &Context) -> Result<()> {
                 "last run",
                 "status",
             ],
-            &rows,
+            rows,
         )
         .map_err(Error::Output)
 }
 
-pub async fn log(ctx: &Context, segment: &str, rejected: bool) -> Result<()> {
-    let project = ctx.load()?;
-    let store = open_store(&project).await?;
+pub async fn log(r: &Resolved, segment: &str, rejected: bool) -> Result<()> {
+    let ctx = r.context()?;
     if rejected {
-        let all = store.rejection_log(segment).await?;
-        if ctx.printer.format == Format::Json {
-            return ctx
-                .printer
-                .json(&serde_json::json!({ "rejected": all }))
-                .map_err(Error::Output);
+        let report = ops::sync::rejected(&ctx, segment).await?;
+        if r.printer.format == Format::Json {
+            return r.printer.json(&report).map_err(Error::Output);
         }
-        let rows: Vec<Vec<Cell>> = all
+        let rows: Vec<Vec<Cell>> = report
+            .rejected
             .iter()
             .map(|r| {
                 vec![
@@ -266,7 +206,7 @@ pub async fn log(ctx: &Context, segment: &str, rejected: bool) -> Result<()> {
                 ]
             })
             .collect();
-        return ctx
+        return r
             .printer
             .rows(
                 &[
@@ -278,24 +218,16 @@ pub async fn log(ctx: &Context, segment: &str, rejected: bool) -> Result<()> {
                     "reason",
                     "permanent",
                 ],
-                &rows,
+                rows,
             )
             .map_err(Error::Output);
     }
-    let all = store.syncs(Some(segment), 1_000).await?;
-    if all.is_empty() && project.segment(segment).is_none() {
-        return Err(Error::UnknownSegment {
-            name: segment.to_string(),
-            known: project.segments.iter().map(|s| s.name.clone()).collect(),
-        });
+    let report = ops::sync::log(&ctx, segment).await?;
+    if r.printer.format == Format::Json {
+        return r.printer.json(&report).map_err(Error::Output);
     }
-    if ctx.printer.format == Format::Json {
-        return ctx
-            .printer
-            .json(&serde_json::json!({ "syncs": all }))
-            .map_err(Error::Output);
-    }
-    let rows: Vec<Vec<Cell>> = all
+    let rows: Vec<Vec<Cell>> = report
+        .syncs
         .iter()
         .map(|r| {
             vec![
@@ -313,7 +245,7 @@ pub async fn log(ctx: &Context, segment: &str, rejected: bool) -> Result<()> {
             ]
         })
         .collect();
-    ctx.printer
+    r.printer
         .rows(
             &[
                 "run",
@@ -328,7 +260,7 @@ pub async fn log(ctx: &Context, segment: &str, rejected: bool) -> Result<()> {
                 "requests",
                 "duration",
             ],
-            &rows,
+            rows,
         )
         .map_err(Error::Output)
 }

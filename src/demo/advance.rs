@@ -8,7 +8,7 @@ use super::spec_table::{SpecTable, Stored};
 use super::{Spec, generate, user_columns};
 use crate::error::{Error, Result};
 use crate::progress::Progress;
-use crate::project::config::Tables;
+use crate::sql::tables::Tables;
 use crate::warehouse::Warehouse;
 
 #[derive(Debug, serde::Serialize)]
@@ -94,11 +94,11 @@ async fn staged(
         .await?;
     }
     let staged_tables = Tables {
-        users: crate::project::config::UsersTable {
+        users: crate::sql::tables::UsersTable {
             table: spec_table.staging("users"),
             ..tables.users.clone()
         },
-        events: crate::project::config::EventsTable {
+        events: crate::sql::tables::EventsTable {
             table: spec_table.staging("events"),
             ..tables.events.clone()
         },

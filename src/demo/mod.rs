@@ -13,7 +13,7 @@ pub use advance::{Advanced, advance};
 pub use generate::Spec;
 pub use spec_table::SpecTable;
 
-use crate::project::config::Tables;
+use crate::sql::tables::Tables;
 use crate::warehouse::{ColType, Warehouse, WarehouseError};
 use rows::EventRows;
 

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Duration, Utc};
 
 use super::Spec;
-use crate::segment::sql::dialect::{Dialect, DialectKind};
+use crate::sql::dialect::{Dialect, DialectKind};
 use crate::warehouse::{Cell, ColType, Warehouse, WarehouseError, type_name};
 
 /// The demo spec table of one warehouse.

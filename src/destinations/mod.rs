@@ -11,7 +11,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use crate::project::config::{DestinationConfig, RateLimit};
-use crate::project::segment_file::DestinationRef;
+use crate::segment::file::DestinationRef;
 use crate::state::Store;
 
 /// One membership change to send: the user entered (`is_member`) or exited the segment.
@@ -106,6 +106,18 @@ pub enum DestinationError {
     },
     #[error("cannot record the sync's progress")]
     State(#[from] crate::state::StateError),
+}
+
+impl DestinationError {
+    /// What to do about it, when the destination layer knows.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            DestinationError::GaveUp { .. } => {
+                Some("what was acknowledged is kept; run `cdp sync` again to send the rest".into())
+            }
+            _ => None,
+        }
+    }
 }
 
 /// The segment and way of sending a destination works for.

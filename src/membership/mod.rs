@@ -2,7 +2,8 @@
 //!
 //! `<cdp_schema>.membership` holds one row per (segment, user, entered_at, exited_at), open while
 //! the user is a member; `<cdp_schema>.refreshes` one row per segment refreshed. A refresh writes
-//! both in one warehouse transaction per segment, so a crash leaves the previous state whole.
+//! both for every segment it computed in one warehouse transaction, so a crash leaves the
+//! previous state whole.
 
 pub mod history;
 pub mod refresh;

@@ -1,17 +1,18 @@
-//! `cdp refresh`: compute the applied segments' members in one scan, then merge each into its
-//! intervals in its own transaction, referenced segments first.
+//! A refresh: the selected applied segments (and those they refer to) computed as of one
+//! instant in one fused query, then merged into their intervals together in one transaction.
 
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 
 use super::sql::{Merge, MergeSegment, Tables};
+use crate::applied::applied_segments;
 use crate::error::{Error, Result};
 use crate::progress::Progress;
 use crate::project::Project;
-use crate::project::segment_file::SegmentDef;
 use crate::segment::compile::Compiler;
-use crate::state::{RunStatus, SEGMENT, Snapshot, Store};
+use crate::segment::file::SegmentDef;
+use crate::state::{RunStatus, Snapshot, Store};
 use crate::warehouse::{Cell, Warehouse};
 
 /// What one refresh found for one segment.
@@ -46,14 +47,11 @@ pub async fn refresh(
     let (progress, note) = (tell.progress, tell.note);
     let applied = applied_segments(store).await?;
     let names = select(project, &applied, selection)?;
-    for (def, text) in crate::plan::project_texts(project)? {
-        if let Some(a) = applied.iter().find(|a| a.0.name == def.name)
-            && names.contains(&def.name)
-            && crate::plan::content_hash(&text) != a.2
-        {
+    for (def, version) in crate::applied::edited_since_applied(project, &applied)? {
+        if names.contains(&def.name) {
             note(&format!(
-                "{}: differs from the applied version {}; refreshing the applied one (`cdp plan` shows the change)",
-                def.file, a.1
+                "{}: differs from the applied version {version}; refreshing the applied one (`cdp plan` shows the change)",
+                def.file
             ));
         }
     }
@@ -177,31 +175,6 @@ async fn run(
     }
     progress.finish();
     Ok(done)
-}
-
-/// Applied segments with their version and hash, parsed from the YAML recorded by `apply`.
-pub async fn applied_segments(store: &dyn Store) -> Result<Vec<(SegmentDef, i64, String)>> {
-    let mut out = Vec::new();
-    for d in store.definitions(SEGMENT).await? {
-        let file = format!("{} (applied version {})", d.name, d.version);
-        let def = crate::project::parse_segment_text(&file, &d.content).map_err(|invalid| {
-            Error::AppliedInvalid {
-                name: d.name.clone(),
-                invalid,
-            }
-        })?;
-        out.push((def, d.version, d.hash));
-    }
-    Ok(out)
-}
-
-/// The applied segments themselves, without their versions.
-pub async fn applied_defs(store: &dyn Store) -> Result<Vec<SegmentDef>> {
-    Ok(applied_segments(store)
-        .await?
-        .into_iter()
-        .map(|a| a.0)
-        .collect())
 }
 
 fn select(

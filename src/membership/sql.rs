@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::segment::sql::dialect::{Dialect, DialectKind};
+use crate::sql::dialect::{Dialect, DialectKind};
 use crate::warehouse::{ColType, type_name};
 
 const STAGE: &str = "refresh_stage";
@@ -72,7 +72,7 @@ impl Tables {
             ),
         ];
         // PostgreSQL reads open intervals by index; DuckDB and Snowflake scan columns instead.
-        if self.kind == DialectKind::Postgres {
+        if self.dialect().indexes_pay() {
             out.push(format!(
                 "create index if not exists cdp_membership_open on {} (segment, user_id) where exited_at is null",
                 self.membership()

@@ -4,10 +4,10 @@
 use std::collections::BTreeMap;
 
 use super::config::Config;
-use super::decode;
-use super::diagnostic::{Diagnostic, did_you_mean};
-use super::segment_file::{self, Outline};
+use crate::segment::file::{self as segment_file, Outline};
 use crate::segment::graph;
+use crate::syntax::decode;
+use crate::syntax::diagnostic::{Diagnostic, did_you_mean};
 
 /// Checks that need every segment: duplicate names, references, cycles, destinations.
 pub(super) fn check_segments(segments: &[Outline], config: &Config, out: &mut Vec<Diagnostic>) {

@@ -2,21 +2,17 @@
 
 mod checks;
 pub mod config;
-pub mod decode;
-pub mod diagnostic;
-mod fixture_file;
 pub mod interpolate;
-pub mod secret;
-pub mod segment_file;
-pub mod yaml;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use crate::secret;
+use crate::segment::file::{self as segment_file, SegmentDef};
+use crate::syntax::decode::Decoder;
+use crate::syntax::diagnostic::did_you_mean;
+use crate::syntax::yaml;
 use config::{Config, Tables, WarehouseConfig};
-use decode::Decoder;
-use diagnostic::{Diagnostic, did_you_mean};
-use segment_file::SegmentDef;
 
 /// A loaded, valid project for one environment.
 #[derive(Debug)]
@@ -34,12 +30,7 @@ pub struct Project {
     pub sources: BTreeMap<String, String>,
 }
 
-/// Every problem of a project, with the text of each file for rendering snippets.
-#[derive(Debug)]
-pub struct Invalid {
-    pub diagnostics: Vec<Diagnostic>,
-    pub sources: BTreeMap<String, String>,
-}
+pub use crate::syntax::diagnostic::Invalid;
 
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
@@ -78,8 +69,19 @@ impl Project {
     }
 }
 
-/// Loads and checks the project at `root` for environment `env` (or its `default_env`).
+/// Loads and checks the project at `root` for environment `env` (or its `default_env`), its
+/// `${NAME}` references read from the process environment.
 pub fn load(root: &Path, env: Option<&str>) -> Result<Project, LoadError> {
+    load_with(root, env, None)
+}
+
+/// Loads the project with `${NAME}` references looked up in `vars` (the process environment
+/// when `None`): for a host that keeps its own settings, and for tests.
+pub fn load_with(
+    root: &Path,
+    env: Option<&str>,
+    vars: Option<&crate::syntax::decode::Vars>,
+) -> Result<Project, LoadError> {
     let mut sources = BTreeMap::new();
     let mut diagnostics = Vec::new();
 
@@ -95,6 +97,7 @@ pub fn load(root: &Path, env: Option<&str>) -> Result<Project, LoadError> {
         }
     };
     let mut d = Decoder::new("cdp.yaml");
+    d.vars = vars;
     let config = match yaml::parse(&config_text) {
         Ok(node) => config::parse_config(&mut d, &node, env),
         Err(e) => {

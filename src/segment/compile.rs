@@ -6,10 +6,10 @@ use super::fuse::fuse;
 use super::graph;
 use super::lower::lower;
 use super::rule::Rule;
-use super::sql::dialect::Dialect;
 use super::sql::render::Renderer;
-use crate::project::config::Tables;
-use crate::project::segment_file::SegmentDef;
+use crate::segment::file::SegmentDef;
+use crate::sql::dialect::Dialect;
+use crate::sql::tables::Tables;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CompileError {

@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::project::segment_file::SegmentDef;
+use crate::segment::file::SegmentDef;
 
 /// Each cycle once, as the list of segment names along it, starting at its smallest name.
 pub fn cycles<'a>(edges: impl Iterator<Item = (&'a str, Vec<&'a str>)>) -> Vec<Vec<String>> {

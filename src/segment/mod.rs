@@ -2,6 +2,8 @@
 
 pub mod compile;
 pub mod eval;
+pub mod file;
+pub mod fixture_file;
 pub mod fuse;
 pub mod graph;
 pub mod ir;

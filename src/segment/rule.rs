@@ -3,6 +3,8 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+pub use crate::syntax::time::Span;
+
 /// One rule node. Leaves test a trait, events, another segment or raw SQL.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -142,24 +144,6 @@ impl Cond {
             Cond::IsSet => "is set".into(),
             Cond::IsNotSet => "is not set".into(),
         }
-    }
-}
-
-/// A span of time in whole seconds, written `30d`, `12h`, `2w` ...
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub struct Span {
-    pub seconds: i64,
-}
-
-impl std::fmt::Display for Span {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let s = self.seconds;
-        for (unit, size) in [("w", 604_800), ("d", 86_400), ("h", 3_600), ("m", 60)] {
-            if s % size == 0 && s >= size {
-                return write!(f, "{}{unit}", s / size);
-            }
-        }
-        write!(f, "{s}s")
     }
 }
 

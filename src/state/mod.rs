@@ -20,7 +20,7 @@ use chrono::{DateTime, Utc};
 
 pub use lock::{Lock, LockHolder};
 
-use crate::project::secret::{Secret, redact_url};
+use crate::secret::{Secret, redact_url};
 
 /// The kind of definition a segment file is recorded as.
 pub const SEGMENT: &str = "segment";
@@ -199,6 +199,18 @@ pub trait Store: sync::SyncState + Send + Sync {
 
     /// Applied migrations: (version, description).
     async fn migrations(&self) -> Result<Vec<(i64, String)>, StateError>;
+}
+
+impl StateError {
+    /// What to do about it, when the state store knows.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            StateError::Locked(_) => Some("wait for it to finish, or pass `--wait 10m` to wait longer; a process that died releases the lock by itself".into()),
+            StateError::Open { .. } => Some("check `state: { url }` in cdp.yaml, and that the server is running".into()),
+            StateError::Migrate { .. } => Some("the state store was written by a newer cdp, or changed by hand; `cdp migrate` shows its migrations".into()),
+            _ => None,
+        }
+    }
 }
 
 /// Opens (creating and migrating as needed) the store: `url` when configured, else the SQLite

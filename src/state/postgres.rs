@@ -8,7 +8,7 @@ use sqlx::{Connection, Row};
 use super::queries::impl_store;
 use super::sync_queries::impl_sync_state;
 use super::{Lock, StateError};
-use crate::project::secret::redact_url;
+use crate::secret::redact_url;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 

@@ -11,7 +11,7 @@ pub mod status;
 mod stream;
 
 use crate::destinations::{Sample, Target};
-use crate::project::segment_file::SegmentDef;
+use crate::segment::file::SegmentDef;
 use crate::state::sync::SyncStats;
 
 /// What to send.
@@ -92,7 +92,7 @@ pub fn retired(held: &[(String, String)], current: &[Target], options: &Options)
         })
         .filter(|(segment, _)| options.segments.is_empty() || options.segments.contains(segment))
         .filter_map(|(segment, key)| {
-            let spec = crate::project::segment_file::DestinationRef::from_key(key)?;
+            let spec = crate::segment::file::DestinationRef::from_key(key)?;
             Some(Target {
                 segment: segment.clone(),
                 name: spec.to.clone(),

@@ -30,7 +30,7 @@ pub struct Syncer<'a> {
     pub backoff: Backoff,
     /// Turns true on Ctrl-C: the sync in progress stops after what is in flight, and no other
     /// starts.
-    pub stop: tokio::sync::watch::Receiver<bool>,
+    pub cancel: tokio_util::sync::CancellationToken,
 }
 
 /// Syncs the selected targets one after another; the caller holds the project lock. A target
@@ -40,12 +40,10 @@ pub async fn sync(
     mut wh: Box<dyn Warehouse>,
     options: &Options,
 ) -> Result<(Vec<Report>, Box<dyn Warehouse>)> {
-    let versions = crate::membership::refresh::applied_segments(s.store.as_ref()).await?;
-    for (def, text) in crate::plan::project_texts(s.project)? {
-        if let Some((_, version, hash)) = versions.iter().find(|a| a.0.name == def.name)
-            && !def.destinations.is_empty()
+    let versions = crate::applied::applied_segments(s.store.as_ref()).await?;
+    for (def, version) in crate::applied::edited_since_applied(s.project, &versions)? {
+        if !def.destinations.is_empty()
             && (options.segments.is_empty() || options.segments.contains(&def.name))
-            && crate::plan::content_hash(&text) != *hash
         {
             (s.note)(&format!(
                 "{}: differs from the applied version {version}; syncing to the applied version's destinations (`cdp plan` shows the change)",
@@ -174,7 +172,7 @@ pub async fn sync(
         wh = back;
         let stopped = report.status == "interrupted";
         reports.push(report);
-        if stopped || *s.stop.borrow() {
+        if stopped || s.cancel.is_cancelled() {
             break;
         }
     }
@@ -194,7 +192,7 @@ pub async fn sync(
             .collect();
         let (status, error) = if !failed.is_empty() {
             (RunStatus::Failed, Some(failed.join("; ")))
-        } else if *s.stop.borrow() {
+        } else if s.cancel.is_cancelled() {
             (
                 RunStatus::Interrupted,
                 Some("stopped by Ctrl-C".to_string()),

@@ -2,7 +2,6 @@
 //! run sends, and folding the acknowledged ones in. Differences are computed in the warehouse.
 
 use crate::membership::sql::Tables;
-use crate::segment::sql::dialect::DialectKind;
 use crate::warehouse::{ColType, type_name};
 
 /// One segment's sync to one way of sending (`DestinationRef::key`).
@@ -79,7 +78,7 @@ impl<'a> SyncSql<'a> {
                 self.rejected()
             ),
         ];
-        if kind == DialectKind::Postgres {
+        if kind.dialect().indexes_pay() {
             out.push(format!(
                 "create index if not exists cdp_sync_members on {} (segment, destination, user_id)",
                 self.members()

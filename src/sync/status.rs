@@ -6,7 +6,7 @@ use super::sql::SyncSql;
 use crate::error::{Error, Result};
 use crate::membership::sql::Tables;
 use crate::project::Project;
-use crate::project::segment_file::SegmentDef;
+use crate::segment::file::SegmentDef;
 use crate::state::Store;
 use crate::state::sync::SyncRecord;
 use crate::warehouse::{Cell, Warehouse};

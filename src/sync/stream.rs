@@ -11,7 +11,7 @@ use crate::destinations::util::checkpoint::Writer;
 use crate::destinations::util::pipeline::{self, Run};
 use crate::destinations::{Change, Destination, Target};
 use crate::error::{Error, Result};
-use crate::segment::sql::dialect::DialectKind;
+use crate::sql::dialect::DialectKind;
 use crate::warehouse::{Cell, Warehouse};
 
 /// Changes read from the warehouse per query while sending: few in the embedded warehouse, which
@@ -19,9 +19,10 @@ use crate::warehouse::{Cell, Warehouse};
 /// Snowflake a statement submission) that must stay short against the time the destination takes
 /// to accept a page.
 fn page_size(kind: DialectKind) -> usize {
-    match kind {
-        DialectKind::Duckdb => 20_000,
-        _ => 100_000,
+    if kind.dialect().in_process() {
+        20_000
+    } else {
+        100_000
     }
 }
 
@@ -93,7 +94,7 @@ pub(super) async fn send(
         backoff: s.backoff,
         progress: Box::new(move |n| progress.advance(n)),
         created,
-        stop: s.stop.clone(),
+        cancel: s.cancel.clone(),
     };
     let writer = Writer::start(store, (run_id, segment, key));
     let sent = pipeline::send_all(run, rx, writer).await;

@@ -8,8 +8,8 @@ use duckdb::{Connection, ToSql, appender_params_from_iter};
 
 use super::arrow_cells::batch_rows;
 use super::{Cell, ColType, RowSink, Warehouse, WarehouseError};
-use crate::segment::sql::dialect::DialectKind;
-use crate::segment::sql::escape::quote_string;
+use crate::sql::dialect::DialectKind;
+use crate::sql::escape::quote_string;
 
 pub struct DuckDbWarehouse {
     conn: Connection,

@@ -31,6 +31,38 @@ pub enum WarehouseError {
 }
 
 impl WarehouseError {
+    /// What to do about it, when the warehouse layer knows.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            WarehouseError::DuckDbOpen { source, .. } if source.0.contains("lock") => Some(
+                "another process has the DuckDB file open (DuckDB allows one writer): wait for that cdp command to finish, or point `--env` at another warehouse".into(),
+            ),
+            WarehouseError::Snowflake(e) => e.hint(),
+            WarehouseError::SnowflakeConnect(e) => match e.as_ref() {
+                snowflake::ConnectError::KeyFile { .. } => Some(
+                    "check `private_key_path` in cdp.yaml (relative to the project folder)".into(),
+                ),
+                snowflake::ConnectError::Sign(_) => Some(
+                    "an encrypted key needs `private_key_passphrase: \"${SNOWFLAKE_KEY_PASSPHRASE}\"`; the key must be RSA in PEM (PKCS#8)".into(),
+                ),
+                snowflake::ConnectError::Http(_) => None,
+            },
+            WarehouseError::PostgresConnect { .. } => Some(
+                "check that the server is running and the URL, user and password are right".into(),
+            ),
+            WarehouseError::Unsupported("snowflake") => {
+                Some("use `--env` with a duckdb or postgres warehouse for now".into())
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether the run was asked to stop while a statement ran (the statement was cancelled).
+    pub fn is_interrupted(&self) -> bool {
+        matches!(self, WarehouseError::Snowflake(e)
+            if matches!(e.as_ref(), snowflake::client::SnowflakeError::Interrupted { .. }))
+    }
+
     /// Whether the engine read the statement and refused it (a name, a type, the SQL itself),
     /// as opposed to not answering or failing around it.
     pub fn is_refusal(&self) -> bool {

@@ -1,21 +1,22 @@
 //! Warehouses: where users and events live and where segment SQL runs, behind one trait.
 
 mod arrow_cells;
-pub mod cell;
+
 pub mod duckdb;
 mod error;
 pub mod postgres;
-pub mod project_check;
 pub mod snowflake;
 
 use async_trait::async_trait;
 
-pub use cell::{Cell, ColType};
+pub use crate::table::{Cell, ColType};
 pub use error::{EngineMessage, FailedStatement, WarehouseError};
+
+use tokio_util::sync::CancellationToken;
 
 use crate::project::Project;
 use crate::project::config::WarehouseConfig;
-use crate::segment::sql::dialect::{Dialect, DialectKind};
+use crate::sql::dialect::{Dialect, DialectKind};
 
 /// Receives a result one row at a time, so no result is held whole in memory.
 pub trait RowSink: Send {
@@ -124,8 +125,22 @@ pub fn dialect_of(config: &WarehouseConfig) -> DialectKind {
     }
 }
 
+/// What a connection knows of the run that opened it.
+#[derive(Clone, Debug, Default)]
+pub struct Session {
+    /// Names the run in the warehouse's query history (Snowflake's `QUERY_TAG`): the command
+    /// and the segments it names, never other arguments, which may hold SQL.
+    pub tag: String,
+    /// Cancelled when the run is asked to stop: a statement still running is cancelled in the
+    /// warehouse (Snowflake), not abandoned.
+    pub cancel: CancellationToken,
+}
+
 /// Opens the project's warehouse for the selected environment.
-pub async fn open(project: &Project) -> Result<Box<dyn Warehouse>, WarehouseError> {
+pub async fn open(
+    project: &Project,
+    session: &Session,
+) -> Result<Box<dyn Warehouse>, WarehouseError> {
     match &project.warehouse {
         WarehouseConfig::DuckDb {
             path, memory_limit, ..
@@ -143,64 +158,25 @@ pub async fn open(project: &Project) -> Result<Box<dyn Warehouse>, WarehouseErro
             postgres::PostgresWarehouse::connect(url.expose()).await?,
         )),
         WarehouseConfig::Snowflake(config) => {
-            let client = snowflake::connect(config, &project.root)
+            let client = snowflake::connect(config, &project.root, session.cancel.clone())
                 .map_err(|e| WarehouseError::SnowflakeConnect(Box::new(e)))?;
             Ok(Box::new(snowflake::warehouse::SnowflakeWarehouse {
                 client,
                 config: (**config).clone(),
-                tag: query_tag(),
+                tag: session.tag.clone(),
             }))
         }
     }
 }
 
-/// `cdp`, the command and the segments it names (`cdp segments preview power_users`), for the
-/// warehouse's query history; never other arguments, which may hold SQL.
-fn query_tag() -> String {
-    tag_of(std::env::args().skip(1))
-}
-
-fn tag_of(args: impl Iterator<Item = String>) -> String {
-    const TAKES_VALUE: &[&str] = &[
-        "--project-dir",
-        "--env",
-        "--format",
-        "--now",
-        "--limit",
-        "--at",
-        "--wait",
-        "--users",
-        "--days",
-        "--seed",
-        "--dialect",
-    ];
-    let mut words = vec!["cdp".to_string()];
-    let mut skip = false;
-    for a in args {
-        if std::mem::take(&mut skip) {
-            continue;
-        }
-        if a.starts_with('-') {
-            skip = TAKES_VALUE.contains(&a.as_str());
-            continue;
-        }
-        if a.is_empty()
-            || !a
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-        {
-            break;
-        }
-        words.push(a);
-    }
-    words.join(" ")
-}
-
 /// Signs in to the project's warehouse and runs `select 1`; says what it reached.
-pub async fn check_connection(project: &Project) -> Result<String, WarehouseError> {
+pub async fn check_connection(
+    project: &Project,
+    session: &Session,
+) -> Result<String, WarehouseError> {
     match &project.warehouse {
         WarehouseConfig::Snowflake(config) => {
-            let mut client = snowflake::connect(config, &project.root)
+            let mut client = snowflake::connect(config, &project.root, session.cancel.clone())
                 .map_err(|e| WarehouseError::SnowflakeConnect(Box::new(e)))?;
             // A check answers quickly: an account that does not answer twice is reported.
             client.policy.backoff = crate::retry::Backoff {
@@ -208,12 +184,8 @@ pub async fn check_connection(project: &Project) -> Result<String, WarehouseErro
                 base: std::time::Duration::from_millis(200),
                 cap: std::time::Duration::from_secs(1),
             };
-            let request = snowflake::api::StatementRequest::new(
-                config,
-                "select 1",
-                "cdp validate --connect",
-                1,
-            );
+            let request =
+                snowflake::api::StatementRequest::new(config, "select 1", &session.tag, 1);
             let mut sink = Collect(Vec::new());
             client.run(&request, &mut sink).await?;
             Ok(format!(
@@ -226,7 +198,7 @@ pub async fn check_connection(project: &Project) -> Result<String, WarehouseErro
             ))
         }
         other => {
-            let mut wh = open(project).await?;
+            let mut wh = open(project, session).await?;
             wh.count("select 1").await?;
             Ok(format!("{} warehouse", other.kind()))
         }
@@ -234,7 +206,7 @@ pub async fn check_connection(project: &Project) -> Result<String, WarehouseErro
 }
 
 /// The events table's columns, named as `tables.events` says, for loading rows into it.
-pub fn event_columns(t: &crate::project::config::EventsTable) -> [(&str, ColType); 4] {
+pub fn event_columns(t: &crate::sql::tables::EventsTable) -> [(&str, ColType); 4] {
     [
         (t.user_id.as_str(), ColType::Text),
         (t.name.as_str(), ColType::Text),
@@ -245,20 +217,7 @@ pub fn event_columns(t: &crate::project::config::EventsTable) -> [(&str, ColType
 
 /// Column type names for `create table` in each dialect.
 pub fn type_name(dialect: DialectKind, t: ColType) -> &'static str {
-    match (dialect, t) {
-        (_, ColType::Text) => "varchar",
-        (_, ColType::Int) => "bigint",
-        (DialectKind::Snowflake, ColType::Float) | (DialectKind::Duckdb, ColType::Float) => {
-            "double"
-        }
-        (DialectKind::Postgres, ColType::Float) => "double precision",
-        (_, ColType::Bool) => "boolean",
-        (DialectKind::Snowflake, ColType::Timestamp) => "timestamp_ntz",
-        (_, ColType::Timestamp) => "timestamp",
-        (DialectKind::Duckdb, ColType::Json) => "json",
-        (DialectKind::Postgres, ColType::Json) => "jsonb",
-        (DialectKind::Snowflake, ColType::Json) => "variant",
-    }
+    dialect.dialect().column_type(t)
 }
 
 /// `create table` text for `columns`, replacing an existing table.
@@ -278,36 +237,4 @@ pub fn create_table_sql(dialect: DialectKind, table: &str, columns: &[(&str, Col
         cols.join(", "),
         t = d.ident(table)
     )
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn the_query_tag_names_the_command_and_segments_only() {
-        let tag = |args: &[&str]| super::tag_of(args.iter().map(|s| s.to_string()));
-        assert_eq!(
-            tag(&[
-                "--project-dir",
-                "demo",
-                "refresh",
-                "power_users",
-                "lapsed_payers"
-            ]),
-            "cdp refresh power_users lapsed_payers"
-        );
-        assert_eq!(
-            tag(&[
-                "--env",
-                "prod",
-                "segments",
-                "preview",
-                "power_users",
-                "--limit",
-                "5"
-            ]),
-            "cdp segments preview power_users"
-        );
-        assert_eq!(tag(&["query", "select secret from t"]), "cdp query");
-        assert_eq!(tag(&["refresh", "--all"]), "cdp refresh");
-    }
 }

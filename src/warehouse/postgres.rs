@@ -9,8 +9,8 @@ use sqlx::{
 };
 
 use super::{Cell, ColType, RowSink, Warehouse, WarehouseError};
-use crate::project::secret::redact_url;
-use crate::segment::sql::dialect::DialectKind;
+use crate::secret::redact_url;
+use crate::sql::dialect::DialectKind;
 
 pub struct PostgresWarehouse {
     conn: PgConnection,

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 
 use cdp::project;
 use cdp::segment::compile::Compiler;
-use cdp::segment::sql::dialect::DialectKind;
+use cdp::sql::dialect::DialectKind;
 
 use crate::common::{NOW, TempProject};
 
@@ -157,7 +157,7 @@ fn a_mapped_warehouse_uses_its_own_names() {
 #[test]
 fn membership_sql_in_every_dialect() {
     use cdp::membership::sql::{Merge, MergeSegment, Tables};
-    use cdp::segment::sql::dialect::DialectKind;
+    use cdp::sql::dialect::DialectKind;
     use chrono::TimeZone;
     let segments = [
         MergeSegment {

@@ -31,7 +31,9 @@ fn seeded(users: &str) -> TempProject {
 /// Seeds `p`'s warehouse through the library, with `advanced` days already after the window.
 async fn seed_advanced(p: &TempProject, users: u64, advanced: u32) {
     let project = cdp::project::load(p.path(), None).unwrap();
-    let mut wh = cdp::warehouse::open(&project).await.unwrap();
+    let mut wh = cdp::warehouse::open(&project, &Default::default())
+        .await
+        .unwrap();
     let spec = Spec {
         advanced,
         ..Spec::ending_today(NOW.parse().unwrap(), users, 90, 42)

@@ -285,7 +285,7 @@ async fn members(wh: &mut dyn Warehouse, rule: &Rule) -> BTreeSet<String> {
 
 /// Members by the Snowflake SQL, rewritten for DuckDB as the local double of Snowflake does.
 async fn members_snowflake(wh: &mut dyn Warehouse, rule: &Rule) -> BTreeSet<String> {
-    let dialect = cdp::segment::sql::dialect::DialectKind::Snowflake.dialect();
+    let dialect = cdp::sql::dialect::DialectKind::Snowflake.dialect();
     members_in(wh, rule, dialect, |sql| {
         crate::snowflake::translate::to_duckdb(&sql)
     })
@@ -295,7 +295,7 @@ async fn members_snowflake(wh: &mut dyn Warehouse, rule: &Rule) -> BTreeSet<Stri
 async fn members_in(
     wh: &mut dyn Warehouse,
     rule: &Rule,
-    dialect: &'static dyn cdp::segment::sql::dialect::Dialect,
+    dialect: &'static dyn cdp::sql::dialect::Dialect,
     rewrite: impl Fn(String) -> String,
 ) -> BTreeSet<String> {
     let tables = Tables::default();

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use cdp::project::secret::Secret;
+use cdp::secret::Secret;
 use cdp::state::{self, Apply, RunStatus, Snapshot, StateError, Store};
 use chrono::{TimeZone, Utc};
 

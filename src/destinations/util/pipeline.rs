@@ -31,9 +31,9 @@ pub struct Run {
     pub progress: Box<dyn Fn(u64) + Send + Sync>,
     /// Called once with what the first request created (kind, id), such as a cohort.
     pub created: Box<dyn Fn(&'static str, String) + Send + Sync>,
-    /// Turns true when the person running cdp asks it to stop (Ctrl-C): nothing more is sent,
+    /// Cancelled when the person running cdp asks it to stop (Ctrl-C): nothing more is sent,
     /// and what is in flight is answered and checkpointed.
-    pub stop: tokio::sync::watch::Receiver<bool>,
+    pub cancel: tokio_util::sync::CancellationToken,
 }
 
 /// What a run of the pipeline did.
@@ -55,9 +55,7 @@ pub async fn send_all(run: Run, mut pages: mpsc::Receiver<Vec<Change>>, writer: 
     let mut batcher = Batcher::new(limits.batch);
     let mut in_flight: JoinSet<(Batch, Outcome)> = JoinSet::new();
     let mut more_pages = true;
-    let mut stop = run.stop.clone();
-    // Once the sender is gone no stop can come, and `changed` would answer at once forever.
-    let mut stop_open = true;
+    let cancel = run.cancel.clone();
     let mut p = Pipeline {
         bucket: TokenBucket::new(limits.rate, SHARE),
         tracker: Tracker::new(0),
@@ -72,7 +70,7 @@ pub async fn send_all(run: Run, mut pages: mpsc::Receiver<Vec<Change>>, writer: 
         while let Some(done) = in_flight.try_join_next() {
             p.answer(done.expect("a send task panicked")).await;
         }
-        if p.failure.is_some() || *stop.borrow() {
+        if p.failure.is_some() || cancel.is_cancelled() {
             break;
         }
         let now = Instant::now();
@@ -104,7 +102,7 @@ pub async fn send_all(run: Run, mut pages: mpsc::Receiver<Vec<Change>>, writer: 
                     p.answer(done.expect("a send task panicked")).await;
                 }
                 _ = tokio::time::sleep_until(retry_at.unwrap_or(now)), if retry_at.is_some() => {}
-                changed = stop.changed(), if stop_open => stop_open = changed.is_ok(),
+                _ = cancel.cancelled() => {}
                 else => {}
             }
             continue;
@@ -139,7 +137,7 @@ pub async fn send_all(run: Run, mut pages: mpsc::Receiver<Vec<Change>>, writer: 
         stats: p.stats,
         acked_seq: p.tracker.watermark(),
         failure,
-        stopped: *stop.borrow(),
+        stopped: cancel.is_cancelled(),
     }
 }
 

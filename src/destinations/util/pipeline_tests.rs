@@ -101,7 +101,7 @@ async fn send(script: Vec<Outcome>, ids: &[&str], alone: usize) -> (Sent, Vec<Ve
         },
         progress: Box::new(|_| {}),
         created: Box::new(|_, _| {}),
-        stop: tokio::sync::watch::channel(false).1,
+        cancel: tokio_util::sync::CancellationToken::new(),
     };
     let (tx, rx) = mpsc::channel(2);
     let pages = changes(ids);

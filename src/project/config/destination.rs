@@ -4,10 +4,10 @@
 use std::time::Duration;
 
 use super::warehouse::env_value;
-use crate::project::decode::{Decoder, Fields, type_of};
-use crate::project::diagnostic::did_you_mean;
-use crate::project::secret::Secret;
-use crate::project::yaml::{Node, Value};
+use crate::secret::Secret;
+use crate::syntax::decode::{Decoder, Fields, type_of};
+use crate::syntax::diagnostic::did_you_mean;
+use crate::syntax::yaml::{Node, Value};
 
 pub const DESTINATION_KINDS: &[&str] = &["braze", "amplitude"];
 /// Braze's documented default cap on an array attribute's items.
@@ -98,7 +98,7 @@ pub fn parse_destinations(
         return out;
     };
     for (key, value) in entries {
-        let p = crate::project::decode::join(path, &key.name);
+        let p = crate::syntax::decode::join(path, &key.name);
         if let Some(spec) = parse_destination(d, value, &p, resolve) {
             out.insert(key.name.clone(), spec);
         }
@@ -350,7 +350,7 @@ fn parse_rate_limit(d: &mut Decoder, node: &Node, path: &str) -> Option<RateLimi
     let per = match f.get("per") {
         Some(n) => {
             let text = d.text(n, &f.at("per"))?;
-            match crate::segment::parse::span_from_str(&text) {
+            match crate::syntax::time::span_from_str(&text) {
                 Ok(span) if span.seconds > 0 => Some(Duration::from_secs(span.seconds as u64)),
                 _ => {
                     d.report(n.pos, &f.at("per"), format!("`{text}` is not a duration"))

@@ -6,7 +6,7 @@ use crate::project::config::parse_config;
 fn destination(yaml: &str) -> (Option<DestinationConfig>, usize) {
     let text = format!("environments:\n  dev:\n    destinations:\n      d: {yaml}\n");
     let mut d = Decoder::new("cdp.yaml");
-    let node = crate::project::yaml::parse(&text).unwrap();
+    let node = crate::syntax::yaml::parse(&text).unwrap();
     let config = parse_config(&mut d, &node, None);
     let spec = config.environments[0].1.destinations.get("d").cloned();
     (spec.and_then(|s| s.config), d.diagnostics.len())

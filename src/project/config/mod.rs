@@ -11,11 +11,11 @@ pub use destination::{
 
 pub use warehouse::parse_warehouse;
 
-use crate::project::decode::{Decoder, Fields, join};
-use crate::project::diagnostic::did_you_mean;
 use crate::project::interpolate::{self, InterpolateError};
-use crate::project::secret::Secret;
-use crate::project::yaml::{Node, Pos, Value};
+use crate::secret::Secret;
+use crate::syntax::decode::{Decoder, Fields, join};
+use crate::syntax::diagnostic::did_you_mean;
+use crate::syntax::yaml::{Node, Pos, Value};
 
 pub const DEFAULT_ENV: &str = "dev";
 pub const DEFAULT_CDP_SCHEMA: &str = "cdp";
@@ -126,45 +126,7 @@ pub enum KeySource {
     Pem(Secret),
 }
 
-/// Where users and events live in the warehouse and what their columns are called.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
-pub struct Tables {
-    pub users: UsersTable,
-    pub events: EventsTable,
-}
-
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
-pub struct UsersTable {
-    pub table: String,
-    pub id: String,
-}
-
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
-pub struct EventsTable {
-    pub table: String,
-    pub user_id: String,
-    pub name: String,
-    pub timestamp: String,
-    pub properties: String,
-}
-
-impl Default for Tables {
-    fn default() -> Self {
-        Tables {
-            users: UsersTable {
-                table: "users".into(),
-                id: "user_id".into(),
-            },
-            events: EventsTable {
-                table: "events".into(),
-                user_id: "user_id".into(),
-                name: "event".into(),
-                timestamp: "ts".into(),
-                properties: "properties".into(),
-            },
-        }
-    }
-}
+pub use crate::sql::tables::{EventsTable, Tables, UsersTable};
 
 const TOP_KEYS: &[&str] = &["name", "default_env", "environments", "tables"];
 const ENV_KEYS: &[&str] = &["warehouse", "state", "queue", "assets", "destinations"];

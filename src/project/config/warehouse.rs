@@ -1,11 +1,11 @@
 //! The `warehouse:` block of an environment, with `${ENV}` references resolved on request.
 
 use super::{DEFAULT_CDP_SCHEMA, KeySource, SnowflakeAuth, SnowflakeConfig, WarehouseConfig};
-use crate::project::decode::{Decoder, Fields, type_of};
-use crate::project::diagnostic::did_you_mean;
 use crate::project::interpolate::{self, InterpolateError};
-use crate::project::secret::Secret;
-use crate::project::yaml::{Node, Value};
+use crate::secret::Secret;
+use crate::syntax::decode::{Decoder, Fields, type_of};
+use crate::syntax::diagnostic::did_you_mean;
+use crate::syntax::yaml::{Node, Value};
 
 const WAREHOUSE_KINDS: &[&str] = &["duckdb", "postgres", "snowflake"];
 
@@ -195,7 +195,7 @@ fn parse_snowflake(
             Value::Int(i) if *i >= 0 => *i as u64,
             _ => match d
                 .text(n, &f.at("statement_timeout"))
-                .map(|t| crate::segment::parse::span_from_str(&t))
+                .map(|t| crate::syntax::time::span_from_str(&t))
             {
                 Some(Ok(span)) => span.seconds.max(0) as u64,
                 _ => {
@@ -246,7 +246,11 @@ pub(super) fn env_value(d: &mut Decoder, f: &Fields, name: &str, resolve: bool) 
         Ok(_) if !resolve => return Some(Secret::new(text)),
         Ok(_) => {}
     }
-    match interpolate::interpolate(&text, interpolate::from_env) {
+    let resolved = match d.vars {
+        Some(vars) => interpolate::interpolate(&text, vars),
+        None => interpolate::interpolate(&text, interpolate::from_env),
+    };
+    match resolved {
         Ok(v) => Some(Secret::new(v)),
         Err(InterpolateError::Missing(var)) => {
             d.report(

@@ -1,9 +1,9 @@
 //! Comparisons in rules: operators, their values, and event property filters.
 
 use super::{OPERATORS, keys_with};
-use crate::project::decode::{Decoder, Fields, index, one_of};
-use crate::project::yaml::{Node, Value};
 use crate::segment::rule::{Cond, Lit, PropCond};
+use crate::syntax::decode::{Decoder, Fields, index, one_of};
+use crate::syntax::yaml::{Node, Value};
 
 /// Event property names are plain words, so every engine's JSON path syntax reads them alike.
 pub fn property_name(d: &mut Decoder, node: &Node, path: &str) -> Option<String> {

@@ -8,9 +8,9 @@ pub use cond::{parse_single_cond, parse_where, property_name};
 pub use time::{instant_from_str, parse_instant, parse_span, parse_window, span_from_str};
 
 use super::rule::{Cond, EventCond, EventMatch, Lit, Measure, Rule, SeenCond};
-use crate::project::decode::{Decoder, Fields, index, join, one_of};
-use crate::project::diagnostic::did_you_mean;
-use crate::project::yaml::{Node, Value};
+use crate::syntax::decode::{Decoder, Fields, index, join, one_of};
+use crate::syntax::diagnostic::did_you_mean;
+use crate::syntax::yaml::{Node, Value};
 
 /// Keys that decide what kind of rule a mapping is.
 pub const RULE_KINDS: &[&str] = &[
@@ -356,9 +356,9 @@ fn parse_seen(d: &mut Decoder, node: &Node, path: &str, kind: &str) -> Option<Se
 }
 
 /// A rule from YAML text (`rules:`'s value), for tests and tools; the problems when it is wrong.
-pub fn rule_from_str(text: &str) -> Result<Rule, Vec<crate::project::diagnostic::Diagnostic>> {
+pub fn rule_from_str(text: &str) -> Result<Rule, Vec<crate::syntax::diagnostic::Diagnostic>> {
     let mut d = Decoder::new("rule");
-    let rule = match crate::project::yaml::parse(text) {
+    let rule = match crate::syntax::yaml::parse(text) {
         Ok(node) => parse_rule(&mut d, &node, "rules"),
         Err(e) => {
             d.syntax(&e);

@@ -2,9 +2,9 @@
 
 use super::parse_where;
 use super::time::parse_span;
-use crate::project::decode::{Decoder, Fields, index};
-use crate::project::yaml::Value;
 use crate::segment::rule::{Rule, SequenceCond, Step};
+use crate::syntax::decode::{Decoder, Fields, index};
+use crate::syntax::yaml::Value;
 
 pub fn parse_sequence(d: &mut Decoder, f: &Fields) -> Option<Rule> {
     let path = f.at("sequence");

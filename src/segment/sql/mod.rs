@@ -1,9 +1,4 @@
-//! SQL text: the dialect trait, its engines, escaping and the renderer.
+//! A segment's plan as SQL text, through the dialect trait.
 
-pub mod dialect;
-pub mod duckdb;
-pub mod escape;
-pub mod postgres;
 pub mod render;
-pub mod snowflake;
 mod text;

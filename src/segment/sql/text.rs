@@ -1,8 +1,8 @@
 //! Small pieces of SQL text shared by the renderer: literals, bounds, names, layout.
 
-use super::dialect::Dialect;
 use crate::segment::ir::Bound;
 use crate::segment::rule::{Cond, Lit};
+use crate::sql::dialect::Dialect;
 
 /// JSON booleans read as text are `true` / `false`, so boolean literals compare as that text.
 pub(super) fn as_json_text(cond: &Cond) -> Cond {

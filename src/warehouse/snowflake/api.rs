@@ -208,7 +208,7 @@ pub fn classify(status: u16, body: &str) -> Next {
 mod tests {
     use super::*;
     use crate::project::config::{KeySource, SnowflakeAuth};
-    use crate::project::secret::Secret;
+    use crate::secret::Secret;
 
     fn config() -> SnowflakeConfig {
         SnowflakeConfig {

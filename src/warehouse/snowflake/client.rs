@@ -52,6 +52,30 @@ pub enum SnowflakeError {
     Value(#[from] types::BadValue),
 }
 
+impl SnowflakeError {
+    /// What to do about it, when cdp knows.
+    pub fn hint(&self) -> Option<String> {
+        use SnowflakeError as E;
+        match self {
+        E::Refused { status: 401, .. } => Some(
+            "Snowflake does not know this key for this user: register its public key with `ALTER USER <user> SET RSA_PUBLIC_KEY = '...'`, and check `account` and `user` in cdp.yaml".into(),
+        ),
+        E::Refused { status: 403, .. } => {
+            Some("the user may not use the SQL API here; check its role and network policy".into())
+        }
+        E::Refused { status: 404, .. } | E::GaveUp { .. } => Some(
+            "check `account` (as in <account>.snowflakecomputing.com) or `endpoint` in cdp.yaml, and the network".into(),
+        ),
+        E::Statement { sql_state, message, .. }
+            if sql_state == "42501" || message.contains("Insufficient privileges") || message.contains("not authorized") =>
+        {
+            Some("the role lacks a privilege: grant it USAGE on the warehouse, database and schema, SELECT on the tables, and CREATE SCHEMA for `cdp_schema`".into())
+        }
+        _ => None,
+    }
+    }
+}
+
 impl From<SnowflakeError> for WarehouseError {
     fn from(e: SnowflakeError) -> Self {
         WarehouseError::Snowflake(Box::new(e))
@@ -63,8 +87,9 @@ pub struct Client<T: Transport> {
     pub base_url: String,
     pub session: std::sync::Mutex<Session>,
     pub policy: Policy,
-    /// Notified on Ctrl-C: a statement still running is cancelled in Snowflake, not abandoned.
-    pub interrupt: std::sync::Arc<tokio::sync::Notify>,
+    /// Cancelled when the run is asked to stop: a statement still running is cancelled in
+    /// Snowflake, not abandoned.
+    pub interrupt: tokio_util::sync::CancellationToken,
 }
 
 impl<T: Transport> Client<T> {
@@ -173,13 +198,13 @@ impl<T: Transport> Client<T> {
         loop {
             let next = tokio::select! {
                 next = self.get_next(&url) => next?,
-                _ = self.interrupt.notified() => return Err(self.cancel(handle).await),
+                _ = self.interrupt.cancelled() => return Err(self.cancel(handle).await),
             };
             match next {
                 Next::Done(rs) => return Ok(*rs),
                 Next::Poll(_) => tokio::select! {
                     _ = tokio::time::sleep(self.policy.poll) => {}
-                    _ = self.interrupt.notified() => return Err(self.cancel(handle).await),
+                    _ = self.interrupt.cancelled() => return Err(self.cancel(handle).await),
                 },
                 Next::Failed { body, .. } => return Err(failed(body)),
                 Next::Refused { status, body } => {

@@ -228,7 +228,7 @@ fn an_interrupt_cancels_the_running_statement() {
     let err = rt.block_on(async {
         tokio::spawn(async move {
             tokio::time::sleep(Duration::from_millis(30)).await;
-            interrupt.notify_one();
+            interrupt.cancel();
         });
         c.run(&request(), &mut Rows::default()).await
     });

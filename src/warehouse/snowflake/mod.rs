@@ -18,8 +18,13 @@ use auth::{Credentials, KeyPair, Session};
 use client::{Client, Policy, SnowflakeError};
 use http::Http;
 
-/// A client for the configured account; a key path is relative to the project folder.
-pub fn connect(config: &SnowflakeConfig, root: &Path) -> Result<Client<Http>, ConnectError> {
+/// A client for the configured account; a key path is relative to the project folder. Cancelling
+/// `interrupt` cancels the statement running in Snowflake.
+pub fn connect(
+    config: &SnowflakeConfig,
+    root: &Path,
+    interrupt: tokio_util::sync::CancellationToken,
+) -> Result<Client<Http>, ConnectError> {
     let credentials = match &config.auth {
         SnowflakeAuth::KeyPair { key, passphrase } => {
             let pem = match key {
@@ -50,7 +55,7 @@ pub fn connect(config: &SnowflakeConfig, root: &Path) -> Result<Client<Http>, Co
         base_url: config.base_url(),
         session: Mutex::new(Session::new(credentials)),
         policy: Policy::default(),
-        interrupt: interrupt(),
+        interrupt,
     })
 }
 
@@ -66,32 +71,4 @@ pub enum ConnectError {
     Sign(SnowflakeError),
     #[error("cannot set up HTTPS: {0}")]
     Http(String),
-}
-
-/// Notified once when the user presses Ctrl-C, for every client of the process.
-fn interrupt() -> std::sync::Arc<tokio::sync::Notify> {
-    static NOTIFY: std::sync::OnceLock<std::sync::Arc<tokio::sync::Notify>> =
-        std::sync::OnceLock::new();
-    NOTIFY
-        .get_or_init(|| {
-            let n = std::sync::Arc::new(tokio::sync::Notify::new());
-            let on_signal = n.clone();
-            if let Ok(handle) = tokio::runtime::Handle::try_current() {
-                handle.spawn(async move {
-                    if tokio::signal::ctrl_c().await.is_ok() {
-                        on_signal.notify_waiters();
-                        on_signal.notify_one();
-                        // Time to send the cancel; a second Ctrl-C, or the wait, ends cdp as
-                        // Ctrl-C always does.
-                        tokio::select! {
-                            _ = tokio::signal::ctrl_c() => {}
-                            _ = tokio::time::sleep(std::time::Duration::from_secs(5)) => {}
-                        }
-                        std::process::exit(130);
-                    }
-                });
-            }
-            n
-        })
-        .clone()
 }

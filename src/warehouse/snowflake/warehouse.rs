@@ -7,7 +7,7 @@ use super::api::StatementRequest;
 use super::client::Client;
 use super::http::Http;
 use crate::project::config::SnowflakeConfig;
-use crate::segment::sql::dialect::{Dialect, DialectKind};
+use crate::sql::dialect::{Dialect, DialectKind};
 use crate::warehouse::{Cell, ColType, FailedStatement, RowSink, Warehouse, WarehouseError};
 
 pub struct SnowflakeWarehouse {

@@ -12,7 +12,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use cdp::project::config::{KeySource, SnowflakeAuth, SnowflakeConfig};
-use cdp::project::secret::Secret;
+use cdp::secret::Secret;
 use cdp::warehouse::snowflake::api::StatementRequest;
 use cdp::warehouse::snowflake::auth::{Credentials, KeyPair, Session};
 use cdp::warehouse::snowflake::client::{Client, Policy};

@@ -7,12 +7,12 @@ use std::fmt::Write as _;
 
 use chrono::{DateTime, Utc};
 
-use super::dialect::Dialect;
 pub use super::text::cte_name;
 use super::text::{as_json_text, bound, events_cte, group, indent, literal, wrap};
-use crate::project::config::Tables;
 use crate::segment::ir::{Agg, Column, EventTest, Plan, Pred, Scan};
 use crate::segment::rule::{Cond, Lit};
+use crate::sql::dialect::Dialect;
+use crate::sql::tables::Tables;
 
 /// The column every compiled segment returns.
 pub const MEMBER_COLUMN: &str = "user_id";

@@ -7,12 +7,12 @@ mod place;
 
 use chrono::{DateTime, Utc};
 
-use super::{Cell, RowSink, Warehouse, WarehouseError};
 use crate::error::Error;
-use crate::project::diagnostic::{Diagnostic, closest};
-use crate::project::segment_file::key_positions;
 use crate::project::{Invalid, Project};
-use crate::segment::sql::dialect::Dialect;
+use crate::segment::file::key_positions;
+use crate::sql::dialect::Dialect;
+use crate::syntax::diagnostic::{Diagnostic, closest};
+use crate::warehouse::{Cell, RowSink, Warehouse, WarehouseError};
 use place::{child, config_place, mapping_hint, parsed};
 
 /// Every mismatch between the project and the warehouse; empty when they fit.

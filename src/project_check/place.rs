@@ -1,7 +1,7 @@
 //! Where a problem found in the warehouse is written in the project's files.
 
 use crate::project::Project;
-use crate::project::yaml::{self, Node, Pos, Value};
+use crate::syntax::yaml::{self, Node, Pos, Value};
 
 pub fn parsed(project: &Project, file: &str) -> Option<Node> {
     project.sources.get(file).and_then(|t| yaml::parse(t).ok())

@@ -1,10 +1,10 @@
 //! The `tests:` of a segment file: fixture users with traits, events some time ago, and whether
 //! they should be members.
 
-use super::decode::{Decoder, index};
-use super::yaml::{Node, Pos, Value};
 use crate::segment::parse::parse_span;
 use crate::segment::rule::{Lit, Span};
+use crate::syntax::decode::{Decoder, index};
+use crate::syntax::yaml::{Node, Pos, Value};
 
 /// A user for `cdp test`, with events given relative to now and the expected membership.
 #[derive(Clone, Debug)]

@@ -6,12 +6,12 @@ use chrono::{DateTime, Utc};
 use super::engine_message;
 use super::place::{child, key_pos, parsed};
 use crate::project::Project;
-use crate::project::diagnostic::Diagnostic;
-use crate::project::segment_file::{SegmentDef, key_positions};
-use crate::project::yaml::Node;
 use crate::segment::compile::Compiler;
+use crate::segment::file::{SegmentDef, key_positions};
 use crate::segment::graph;
 use crate::segment::rule::Rule;
+use crate::syntax::diagnostic::Diagnostic;
+use crate::syntax::yaml::Node;
 use crate::warehouse::Warehouse;
 
 /// Asks the warehouse to bind the query of each of `names` without reading a row. A segment

@@ -9,6 +9,16 @@ impl Dialect for DuckDb {
         "duckdb"
     }
 
+    // https://duckdb.org/docs/sql/data_types/numeric#floating-point-types
+    fn float_type(&self) -> &'static str {
+        "double"
+    }
+
+    /// Embedded: the database runs in cdp's process.
+    fn in_process(&self) -> bool {
+        true
+    }
+
     /// In the temporary catalog: in memory, spilling to disk, never written to the database
     /// file (cdp holds one connection for a whole command).
     fn scratch_table(&self, _schema: &str, table: &str) -> (&'static str, String) {

@@ -39,6 +39,16 @@ impl Dialect for Snowflake {
         "double"
     }
 
+    // https://docs.snowflake.com/en/sql-reference/data-types-datetime#timestamp-ltz-timestamp-ntz-timestamp-tz
+    fn timestamp_type(&self) -> &'static str {
+        "timestamp_ntz"
+    }
+
+    // https://docs.snowflake.com/en/sql-reference/data-types-semistructured#variant
+    fn json_type(&self) -> &'static str {
+        "variant"
+    }
+
     // https://docs.snowflake.com/en/user-guide/querying-semistructured#traversing-semi-structured-data
     fn json_text(&self, column: &str, key: &str) -> String {
         format!("{column}:{}::varchar", quoted_key(key))

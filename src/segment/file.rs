@@ -1,10 +1,10 @@
 //! `segments/<name>.yaml`: one segment's description, schedule, rules, destinations and tests.
 
-use super::decode::{Decoder, index};
 pub use super::fixture_file::{Fixture, FixtureEvent};
-use super::yaml::{Node, Pos, Value};
 use crate::segment::parse::parse_rule;
 use crate::segment::rule::Rule;
+use crate::syntax::decode::{Decoder, index};
+use crate::syntax::yaml::{Node, Pos, Value};
 
 #[derive(Clone, Debug)]
 pub struct SegmentDef {

@@ -3,9 +3,10 @@
 use chrono::{DateTime, Utc};
 
 use super::escape::{lower_snake, quote_path, quote_string};
+use crate::table::ColType;
 
 /// The SQL engines cdp compiles for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum DialectKind {
     Duckdb,
@@ -14,6 +15,17 @@ pub enum DialectKind {
 }
 
 impl DialectKind {
+    pub const ALL: [DialectKind; 3] = [
+        DialectKind::Duckdb,
+        DialectKind::Postgres,
+        DialectKind::Snowflake,
+    ];
+
+    /// The engine's name as written in flags and `type:` (`duckdb`, `postgres`, `snowflake`).
+    pub fn as_str(self) -> &'static str {
+        self.dialect().name()
+    }
+
     pub fn dialect(self) -> &'static dyn Dialect {
         match self {
             DialectKind::Duckdb => &super::duckdb::DuckDb,
@@ -59,6 +71,38 @@ pub trait Dialect: Sync {
 
     fn float_type(&self) -> &'static str {
         "double precision"
+    }
+
+    fn timestamp_type(&self) -> &'static str {
+        "timestamp"
+    }
+
+    fn json_type(&self) -> &'static str {
+        "json"
+    }
+
+    /// The type of a column of a table cdp creates.
+    fn column_type(&self, t: ColType) -> &'static str {
+        match t {
+            ColType::Text => self.text_type(),
+            ColType::Int => "bigint",
+            ColType::Float => self.float_type(),
+            ColType::Bool => "boolean",
+            ColType::Timestamp => self.timestamp_type(),
+            ColType::Json => self.json_type(),
+        }
+    }
+
+    /// Whether secondary indexes pay for cdp's tables: a row store that reads open intervals
+    /// and pending changes by index. Column stores scan instead and have none to create.
+    fn indexes_pay(&self) -> bool {
+        false
+    }
+
+    /// Whether the engine runs inside cdp's process and shares its memory (so results are read
+    /// in small pages), rather than across a network round trip per query.
+    fn in_process(&self) -> bool {
+        false
     }
 
     /// A JSON property of `column` as text (NULL when absent).

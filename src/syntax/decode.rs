@@ -7,7 +7,12 @@ use super::yaml::{Key, Node, Pos, Value};
 pub struct Decoder<'a> {
     pub file: &'a str,
     pub diagnostics: Vec<Diagnostic>,
+    /// Where `${NAME}` references are looked up; the process environment when `None`.
+    pub vars: Option<&'a Vars>,
 }
+
+/// A lookup of `${NAME}` references: a name to its value, `None` when it is not set.
+pub type Vars = dyn Fn(&str) -> Option<String> + Sync;
 
 /// The entries of one mapping, after its keys were checked against the allowed set.
 pub struct Fields<'n> {
@@ -64,6 +69,7 @@ impl<'a> Decoder<'a> {
         Decoder {
             file,
             diagnostics: Vec::new(),
+            vars: None,
         }
     }
 

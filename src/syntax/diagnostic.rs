@@ -6,6 +6,13 @@ use serde::Serialize;
 
 use super::yaml::Pos;
 
+/// Every problem of a project, with the text of each file for rendering snippets.
+#[derive(Debug)]
+pub struct Invalid {
+    pub diagnostics: Vec<Diagnostic>,
+    pub sources: std::collections::BTreeMap<String, String>,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Diagnostic {
     /// Path of the file relative to the project folder, with `/` separators.
@@ -56,7 +63,7 @@ impl Diagnostic {
         let _ = writeln!(out, "  --> {}:{}:{}", self.file, self.line, self.column);
         if let Some(text) = source
             .and_then(|s| s.lines().nth(self.line.saturating_sub(1) as usize))
-            .map(super::secret::mask_passwords)
+            .map(crate::secret::mask_passwords)
         {
             let text = text.as_str();
             let num = self.line.to_string();

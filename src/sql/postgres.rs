@@ -9,6 +9,17 @@ impl Dialect for Postgres {
         "postgres"
     }
 
+    // https://www.postgresql.org/docs/current/datatype-json.html (binary, indexable)
+    fn json_type(&self) -> &'static str {
+        "jsonb"
+    }
+
+    /// A row store: open intervals and pending changes are read by partial and plain indexes.
+    // https://www.postgresql.org/docs/current/indexes-partial.html
+    fn indexes_pay(&self) -> bool {
+        true
+    }
+
     // https://www.postgresql.org/docs/current/functions-json.html (->>); the cast accepts json, jsonb and text
     fn json_text(&self, column: &str, key: &str) -> String {
         format!("(({column})::jsonb ->> {})", self.string(key))

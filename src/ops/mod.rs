@@ -1,0 +1,13 @@
+//! The operations both front ends run (the command line today, the daemon next): each takes a
+//! [`Context`] and returns a typed, serialisable report. Nothing here parses arguments, prints,
+//! asks a person, reads the process's environment or exits the process.
+
+pub mod check;
+mod context;
+pub mod data;
+pub mod plan;
+pub mod refresh;
+pub mod segments;
+pub mod sync;
+
+pub use context::{Actor, Context, Reporter, Silent};
