@@ -404,6 +404,12 @@ fn cases() -> Vec<Case> {
             vec![("active.yaml", OK_SEGMENT)],
             vec![],
         ),
+        (
+            "state_url_with_a_password_in_its_query",
+            "environments:\n  dev:\n    state: { url: \"mysql://db/state?user=cdp&password=hunter2\" }\n",
+            vec![("active.yaml", OK_SEGMENT)],
+            vec![],
+        ),
     ]
 }
 
