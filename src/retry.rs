@@ -1,7 +1,9 @@
 //! How long to wait before sending a failed request again: capped exponential backoff with full
 //! jitter, and the waits servers ask for in their headers. Shared by every HTTP client of cdp.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
+
+use chrono::{DateTime, Datelike, NaiveDateTime, Utc};
 
 use rand::RngExt;
 
@@ -39,19 +41,31 @@ impl Backoff {
     }
 }
 
-/// The wait a response's headers ask for, from the first that says: `Retry-After` (seconds),
-/// Braze's `X-Ratelimit-Retry-After` (seconds), then `X-RateLimit-Reset`, which Braze documents
-/// both as epoch seconds and as seconds remaining: a small number is a delay, a large one an
-/// instant.
+/// The wait a response's headers ask for, from the first that says: `Retry-After` (seconds or
+/// an HTTP date), Braze's `X-Ratelimit-Retry-After` (seconds), then `X-RateLimit-Reset`, which
+/// Braze documents both as epoch seconds and as seconds remaining: a small number is a delay, a
+/// large one an instant.
 pub fn server_wait(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    server_wait_at(headers, Utc::now())
+}
+
+/// [`server_wait`] as of `now`, which an instant in a header is counted from (one in the past
+/// is no wait).
+fn server_wait_at(headers: &reqwest::header::HeaderMap, now: DateTime<Utc>) -> Option<Duration> {
+    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let number = |name: &str| -> Option<f64> {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
+        text(name)
             .and_then(|v| v.trim().parse::<f64>().ok())
             .filter(|n| n.is_finite() && *n >= 0.0)
     };
-    if let Some(s) = number("retry-after").or_else(|| number("x-ratelimit-retry-after")) {
+    let until = |instant: DateTime<Utc>| (instant - now).to_std().unwrap_or(Duration::ZERO);
+    if let Some(s) = number("retry-after") {
+        return Some(Duration::from_secs_f64(s));
+    }
+    if let Some(date) = text("retry-after").and_then(|v| http_date(v, now)) {
+        return Some(until(date));
+    }
+    if let Some(s) = number("x-ratelimit-retry-after") {
         return Some(Duration::from_secs_f64(s));
     }
     let reset = number("x-ratelimit-reset")?;
@@ -59,11 +73,29 @@ pub fn server_wait(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
     if reset < 315_360_000.0 {
         return Some(Duration::from_secs_f64(reset));
     }
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .ok()?
-        .as_secs_f64();
+    let now = now.timestamp_micros() as f64 / 1e6;
     Some(Duration::from_secs_f64((reset - now).max(0.0)))
+}
+
+/// An HTTP date ([RFC 9110 §5.6.7](https://www.rfc-editor.org/rfc/rfc9110#section-5.6.7)): the
+/// IMF-fixdate `Sun, 06 Nov 1994 08:49:37 GMT`, or one of the obsolete forms, RFC 850's
+/// `Sunday, 06-Nov-94 08:49:37 GMT` and asctime's `Sun Nov  6 08:49:37 1994`. The day's name is
+/// not checked. A two-digit year more than 50 years after `now` is the latest past year ending
+/// in those digits, as the RFC says.
+fn http_date(text: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let (_day_name, rest) = text.trim().split_once([',', ' '])?;
+    let parse = |format| NaiveDateTime::parse_from_str(rest, format).ok();
+    if let Some(date) = parse("%d %b %Y %H:%M:%S GMT") {
+        return Some(date.and_utc());
+    }
+    if let Some(date) = parse("%d-%b-%y %H:%M:%S GMT") {
+        let mut year = now.year() - now.year().rem_euclid(100) + date.year().rem_euclid(100);
+        if year > now.year() + 50 {
+            year -= 100;
+        }
+        return date.with_year(year).map(|date| date.and_utc());
+    }
+    parse("%b %e %H:%M:%S %Y").map(|date| date.and_utc())
 }
 
 #[cfg(test)]
@@ -89,24 +121,82 @@ mod tests {
         let mut h = HeaderMap::new();
         h.insert("x-ratelimit-reset", HeaderValue::from_static("2"));
         assert_eq!(server_wait(&h), Some(Duration::from_secs(2)));
-        let soon = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
+        let now = DateTime::parse_from_rfc3339("2026-03-01T12:00:00Z")
             .unwrap()
-            .as_secs()
-            + 3;
+            .to_utc();
+        let soon = now.timestamp() + 3;
         h.insert(
             "x-ratelimit-reset",
             HeaderValue::from_str(&soon.to_string()).unwrap(),
         );
-        let w = server_wait(&h).unwrap();
-        assert!(
-            w <= Duration::from_secs(3) && w >= Duration::from_secs(1),
-            "{w:?}"
-        );
+        assert_eq!(server_wait_at(&h, now), Some(Duration::from_secs(3)));
+        let later = now + chrono::Duration::seconds(10);
+        assert_eq!(server_wait_at(&h, later), Some(Duration::ZERO));
         h.insert("x-ratelimit-retry-after", HeaderValue::from_static("7"));
         assert_eq!(server_wait(&h), Some(Duration::from_secs(7)));
         h.insert("retry-after", HeaderValue::from_static("1"));
         assert_eq!(server_wait(&h), Some(Duration::from_secs(1)));
         assert_eq!(server_wait(&HeaderMap::new()), None);
+    }
+
+    fn wait_at(retry_after: &str, now: &str) -> Option<Duration> {
+        let mut h = HeaderMap::new();
+        h.insert("retry-after", HeaderValue::from_str(retry_after).unwrap());
+        let now = DateTime::parse_from_rfc3339(now).unwrap().to_utc();
+        server_wait_at(&h, now)
+    }
+
+    #[test]
+    fn retry_after_is_read_as_seconds_or_an_http_date() {
+        let now = "1994-11-06T08:49:00Z";
+        let secs = |s| Some(Duration::from_secs(s));
+        assert_eq!(wait_at("120", now), secs(120));
+        assert_eq!(wait_at(" 1.5 ", now), Some(Duration::from_millis(1500)));
+        // IMF-fixdate, the form senders must use.
+        assert_eq!(wait_at("Sun, 06 Nov 1994 08:49:37 GMT", now), secs(37));
+        assert_eq!(wait_at("Mon, 07 Nov 1994 08:49:00 GMT", now), secs(86_400));
+        // The obsolete forms: RFC 850 and asctime (a space-padded day).
+        assert_eq!(wait_at("Sunday, 06-Nov-94 08:49:37 GMT", now), secs(37));
+        assert_eq!(wait_at("Sun Nov  6 08:49:37 1994", now), secs(37));
+        assert_eq!(wait_at("Thu Nov 10 08:49:00 1994", now), secs(4 * 86_400));
+        // An instant already past is no wait.
+        assert_eq!(wait_at("Sun, 06 Nov 1994 08:48:00 GMT", now), secs(0));
+        assert_eq!(wait_at("Sat, 01 Jan 1994 00:00:00 GMT", now), secs(0));
+        // Neither a number nor a date: no wait asked for.
+        assert_eq!(wait_at("soon", now), None);
+        assert_eq!(wait_at("-5", now), None);
+        assert_eq!(wait_at("Sun, 32 Nov 1994 08:49:37 GMT", now), None);
+        assert_eq!(wait_at("Sun, 06 Nov 1994 08:49:37 PST", now), None);
+    }
+
+    #[test]
+    fn a_two_digit_year_is_the_nearest_not_more_than_fifty_years_ahead() {
+        let now = "2026-01-01T00:00:00Z";
+        // 2076 is 50 years ahead: read as it is; 2077 would be 51, so it is 1977.
+        assert_eq!(
+            wait_at("Friday, 01-Jan-27 00:00:00 GMT", now),
+            Some(Duration::from_secs(365 * 86_400))
+        );
+        assert!(wait_at("Wednesday, 01-Jan-76 00:00:00 GMT", now).unwrap() > Duration::ZERO);
+        assert_eq!(
+            wait_at("Saturday, 01-Jan-77 00:00:00 GMT", now),
+            Some(Duration::ZERO)
+        );
+    }
+
+    #[test]
+    fn retry_after_comes_before_the_other_headers() {
+        let mut h = HeaderMap::new();
+        h.insert("x-ratelimit-retry-after", HeaderValue::from_static("9"));
+        h.insert(
+            "retry-after",
+            HeaderValue::from_static("Sun, 06 Nov 1994 08:49:37 GMT"),
+        );
+        let now = DateTime::parse_from_rfc3339("1994-11-06T08:49:30Z")
+            .unwrap()
+            .to_utc();
+        assert_eq!(server_wait_at(&h, now), Some(Duration::from_secs(7)));
+        h.insert("retry-after", HeaderValue::from_static("later"));
+        assert_eq!(server_wait_at(&h, now), Some(Duration::from_secs(9)));
     }
 }

@@ -120,6 +120,10 @@ pub trait SyncState {
     /// `PERMANENT_AFTER` times, and returns them all.
     async fn settle_rejections(&self, key: SyncKey<'_>) -> Result<Vec<Rejection>, StateError>;
 
+    /// How many of the users this sync refused an earlier sync of the same segment and
+    /// destination had refused too: known refusals, which do not fail a run.
+    async fn refused_before(&self, key: SyncKey<'_>) -> Result<i64, StateError>;
+
     /// Rejections of a segment's syncs, newest first.
     async fn rejection_log(&self, segment: &str) -> Result<Vec<Rejection>, StateError>;
 

@@ -216,6 +216,24 @@ macro_rules! impl_sync_state {
                     .collect::<Result<_, _>>()?)
             }
 
+            async fn refused_before(
+                &self,
+                key: $crate::state::sync::SyncKey<'_>,
+            ) -> Result<i64, $crate::state::StateError> {
+                let count: i64 = sqlx::query_scalar(
+                    "select count(*) from sync_rejections r \
+                     where r.run_id = $1 and r.segment = $2 and r.destination = $3 \
+                     and exists (select 1 from sync_rejections x where x.segment = r.segment \
+                          and x.destination = r.destination and x.user_id = r.user_id and x.run_id < r.run_id)",
+                )
+                .bind(key.run_id)
+                .bind(key.segment)
+                .bind(key.destination)
+                .fetch_one(&self.pool)
+                .await?;
+                Ok(count)
+            }
+
             async fn rejection_log(
                 &self,
                 segment: &str,

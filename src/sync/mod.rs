@@ -38,12 +38,16 @@ pub struct Report {
     pub exited: i64,
     #[serde(flatten)]
     pub stats: SyncStats,
-    /// `succeeded`, `failed`, `rejected` (every user refused), `interrupted` or `dry run`.
+    /// `succeeded`, `failed`, `rejected` (every user it had not refused before refused),
+    /// `interrupted` or `dry run`.
     pub status: String,
     /// No applied segment sends here any more: the users it held were removed.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub retired: bool,
     pub error: Option<String>,
+    /// Of the users refused (`rejected`), those an earlier run had refused too: known
+    /// refusals, which do not fail the run.
+    pub refused_again: i64,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub samples: Vec<Sample>,
 }

@@ -266,6 +266,7 @@ pub(super) fn report(target: &Target, entered: i64, exited: i64) -> Report {
         status: String::new(),
         retired: target.retired,
         error: None,
+        refused_again: 0,
         samples: Vec::new(),
     }
 }
@@ -331,7 +332,16 @@ async fn one(
     };
     let (stats, failure) = (sent.stats, sent.failure);
     r.stats = stats;
-    let all_refused = stats.sent == 0 && stats.rejected > 0;
+    // A user refused by an earlier run (a malformed id stays malformed) is sent again until it
+    // is refused for good; refused again, it is a known refusal, reported but no failure. A
+    // destination that refuses every user it had not refused before (a wrong id column or
+    // attribute) fails the run.
+    r.refused_again = if stats.rejected > 0 {
+        s.store.refused_before(key).await?
+    } else {
+        0
+    };
+    let all_refused = stats.sent == 0 && stats.rejected > r.refused_again;
     let (status, error) = match &failure {
         Some(e) => ("failed", Some(crate::error::chain(e))),
         None if sent.stopped && sent.acked_seq < entered + exited => (
@@ -344,15 +354,30 @@ async fn one(
         ),
         None if all_refused => (
             "rejected",
-            Some(format!(
-                "{} refused every user it was sent ({})",
-                target.name, stats.rejected
-            )),
+            Some(match r.refused_again {
+                0 => format!(
+                    "{} refused every user it was sent ({})",
+                    target.name, stats.rejected
+                ),
+                again => format!(
+                    "{} refused every user it was sent ({}, of which {again} it had refused before)",
+                    target.name, stats.rejected
+                ),
+            }),
         ),
         None => ("succeeded", None),
     };
     r.status = status.into();
     r.error = error.clone();
+    if status == "succeeded" && r.refused_again > 0 {
+        let n = r.refused_again;
+        (s.note)(&format!(
+            "{}: {n} user{} refused by an earlier run {} refused again; known refusals do not fail a sync",
+            label(target),
+            if n == 1 { "" } else { "s" },
+            if n == 1 { "was" } else { "were" },
+        ));
+    }
     let run_status = match status {
         "succeeded" => RunStatus::Succeeded,
         "interrupted" => RunStatus::Interrupted,

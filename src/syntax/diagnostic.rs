@@ -99,15 +99,43 @@ fn token_width(line: &str, column: u32) -> usize {
         .collect();
     let token = match rest.chars().next() {
         Some(q @ ('"' | '\'')) => rest[1..].find(q).map(|i| i + 2).unwrap_or(rest.len()),
-        Some('[' | '{') => rest
-            .len()
-            .min(rest.find(['#']).unwrap_or(rest.len()).max(1)),
+        // A flow collection: to its closing bracket, or to the end of the line when it goes on.
+        Some('[' | '{') => match flow_end(&rest) {
+            Some(end) => rest[..end].chars().count(),
+            None => rest
+                .len()
+                .min(rest.find(['#']).unwrap_or(rest.len()).max(1)),
+        },
         _ => rest
             .find([':', ',', ']', '}', '#'])
             .map(|i| rest[..i].trim_end().len())
             .unwrap_or(rest.trim_end().len()),
     };
     token.clamp(1, 80)
+}
+
+/// The byte just past the bracket closing the flow collection `text` starts with, when it
+/// closes on this line (brackets inside quotes and after a comment's `#` do not count).
+fn flow_end(text: &str) -> Option<usize> {
+    let (mut depth, mut quote, mut after_space) = (0usize, None, false);
+    for (i, c) in text.char_indices() {
+        match (quote, c) {
+            (Some(q), _) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '#') if after_space => return None,
+            (None, '[' | '{') => depth += 1,
+            (None, ']' | '}') => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return Some(i + 1);
+                }
+            }
+            _ => {}
+        }
+        after_space = c.is_whitespace();
+    }
+    None
 }
 
 /// Words people write for cdp's keys, from other tools and from SQL.
@@ -203,6 +231,17 @@ mod tests {
         .hint("did you mean `within`?");
         let text = d.render(Some("rules:\n  withn: 3d\n"));
         assert!(text.contains("2 |   withn: 3d\n  |   ^^^^^\n"), "{text}");
+    }
+
+    #[test]
+    fn a_flow_collection_is_underlined_to_its_closing_bracket() {
+        let line = r#"  where: [{ property: plan, eq: [a, "]"] }]  # x"#;
+        assert_eq!(token_width(line, 10), 34);
+        assert_eq!(token_width(line, 33), 8);
+        assert_eq!(token_width("  count: { gte: 1 }", 10), 10);
+        // Going on to the next line: to the end of this one.
+        assert_eq!(token_width("  count: {", 10), 1);
+        assert_eq!(token_width("  all: [ a, # ]", 8), 5);
     }
 
     #[test]

@@ -255,6 +255,49 @@ mod tests {
     }
 
     #[test]
+    fn nodes_in_flow_collections_have_their_own_positions() {
+        let text = "a:\n  count: { gte: many }\n  where: [{ property: plan, eq: [x] }]\n  b: {\n    c: d\n  }\n";
+        let node = parse(text).unwrap();
+        let at = |node: &Node, line, column| assert_eq!(node.pos, Pos { line, column });
+        let Value::Map(top) = &node.value else {
+            panic!()
+        };
+        let Value::Map(a) = &top[0].1.value else {
+            panic!()
+        };
+        let Value::Map(count) = &a[0].1.value else {
+            panic!()
+        };
+        at(&a[0].1, 2, 10);
+        assert_eq!(
+            count[0].0.pos,
+            Pos {
+                line: 2,
+                column: 12
+            }
+        );
+        at(&count[0].1, 2, 17);
+        let Value::Seq(filters) = &a[1].1.value else {
+            panic!()
+        };
+        at(&filters[0], 3, 11);
+        let Value::Map(filter) = &filters[0].value else {
+            panic!()
+        };
+        at(&filter[0].1, 3, 23);
+        at(&filter[1].1, 3, 33);
+        let Value::Seq(items) = &filter[1].1.value else {
+            panic!()
+        };
+        at(&items[0], 3, 34);
+        let Value::Map(b) = &a[2].1.value else {
+            panic!()
+        };
+        assert_eq!(b[0].0.pos, Pos { line: 5, column: 5 });
+        at(&b[0].1, 5, 8);
+    }
+
+    #[test]
     fn syntax_errors_have_positions() {
         let err = parse("a: [1, 2\nb: c\n").unwrap_err();
         assert!(err.pos.line >= 1, "{err:?}");

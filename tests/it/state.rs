@@ -142,6 +142,12 @@ async fn sync_contract(store: &dyn Store) {
             .checkpoint(key, 6, &stats, &[refused("bad id")])
             .await
             .unwrap();
+        // Refused by the run before too, from the second run on.
+        assert_eq!(
+            store.refused_before(key).await.unwrap(),
+            i64::from(day > 1),
+            "day {day}"
+        );
         if day < 4 {
             store
                 .finish_sync(key, RunStatus::Succeeded, &stats, None, t(day))

@@ -404,6 +404,67 @@ fn cases() -> Vec<Case> {
             vec![("active.yaml", OK_SEGMENT)],
             vec![],
         ),
+        (
+            "state_url_with_a_password_in_its_query",
+            "environments:\n  dev:\n    state: { url: \"mysql://db/state?user=cdp&password=hunter2\" }\n",
+            vec![("active.yaml", OK_SEGMENT)],
+            vec![],
+        ),
+        // A wrong value inside a flow mapping or sequence is placed at the value itself.
+        (
+            "count_not_a_number_in_a_flow_mapping",
+            "",
+            vec![(
+                "a.yaml",
+                "name: a\nrules:\n  event: purchase\n  within: 30d\n  count: { gte: many }\n",
+            )],
+            vec![],
+        ),
+        (
+            "count_quoted_number",
+            "",
+            vec![(
+                "a.yaml",
+                "name: a\nrules:\n  all:\n    - event: purchase\n      count:\n        between: [1, \"5\"]\n",
+            )],
+            vec![],
+        ),
+        (
+            "aggregate_not_a_number_in_a_flow_sequence",
+            "",
+            vec![(
+                "a.yaml",
+                "name: a\nrules:\n  all: [{ trait: plan, eq: pro }, { event: purchase, sum: amount, gte: lots }]\n",
+            )],
+            vec![],
+        ),
+        (
+            "where_in_a_flow_sequence",
+            "",
+            vec![(
+                "a.yaml",
+                "name: a\nrules:\n  event: purchase\n  where: [{ property: plan, eq: [a] }]\n",
+            )],
+            vec![],
+        ),
+        (
+            "within_in_a_flow_mapping",
+            "",
+            vec![(
+                "a.yaml",
+                "name: a\nrules:\n  any:\n    - first_seen: { event: app_install, within: 30 days }\n",
+            )],
+            vec![],
+        ),
+        (
+            "flow_mapping_over_several_lines",
+            "",
+            vec![(
+                "a.yaml",
+                "name: a\nrules:\n  event: purchase\n  count: {\n    gte: many\n  }\n",
+            )],
+            vec![],
+        ),
     ]
 }
 

@@ -1,6 +1,6 @@
 //! Comparisons in rules: operators, their values, and event property filters.
 
-use super::{OPERATORS, keys_with};
+use super::{NUMERIC_OPERATORS, OPERATORS, keys_with};
 use crate::segment::rule::{Cond, Lit, PropCond};
 use crate::syntax::decode::{Decoder, Fields, index, one_of};
 use crate::syntax::yaml::{Node, Value};
@@ -86,6 +86,22 @@ pub fn parse_single_cond(
     allowed: &[&str],
     subject: &str,
 ) -> Option<Cond> {
+    single_cond(d, f, allowed, subject, false)
+}
+
+/// Reads the one comparison among `f`'s keys of a number (`count` or an aggregate, the
+/// `subject`): each value must be a number, reported where it is written when it is not.
+pub fn parse_number_cond(d: &mut Decoder, f: &Fields, subject: &str) -> Option<Cond> {
+    single_cond(d, f, NUMERIC_OPERATORS, subject, true)
+}
+
+fn single_cond(
+    d: &mut Decoder,
+    f: &Fields,
+    allowed: &[&str],
+    subject: &str,
+    numbers: bool,
+) -> Option<Cond> {
     let ops: Vec<&str> = f
         .entries()
         .iter()
@@ -108,7 +124,7 @@ pub fn parse_single_cond(
                 diag.expected = Some(one_of(allowed));
                 return None;
             }
-            parse_cond(d, op, node, &path)
+            parse_cond(d, op, node, &path, numbers.then_some(subject))
         }
         [a, b, ..] => {
             let key = f.key(b).unwrap();
@@ -123,14 +139,24 @@ pub fn parse_single_cond(
     }
 }
 
-fn parse_cond(d: &mut Decoder, op: &str, node: &Node, path: &str) -> Option<Cond> {
+/// One comparison; with `number_of` (what is compared: `count`, `sum`, ...) its values must be
+/// numbers.
+fn parse_cond(
+    d: &mut Decoder,
+    op: &str,
+    node: &Node,
+    path: &str,
+    number_of: Option<&str>,
+) -> Option<Cond> {
+    let single = |d: &mut Decoder, node: &Node, path: &str| value(d, node, path, number_of);
+    let in_order = |d: &mut Decoder, node: &Node, path: &str| ordered(d, node, path, number_of);
     match op {
-        "eq" => lit(d, node, path).map(Cond::Eq),
-        "ne" => lit(d, node, path).map(Cond::Ne),
-        "gt" => ordered(d, node, path).map(Cond::Gt),
-        "gte" => ordered(d, node, path).map(Cond::Gte),
-        "lt" => ordered(d, node, path).map(Cond::Lt),
-        "lte" => ordered(d, node, path).map(Cond::Lte),
+        "eq" => single(d, node, path).map(Cond::Eq),
+        "ne" => single(d, node, path).map(Cond::Ne),
+        "gt" => in_order(d, node, path).map(Cond::Gt),
+        "gte" => in_order(d, node, path).map(Cond::Gte),
+        "lt" => in_order(d, node, path).map(Cond::Lt),
+        "lte" => in_order(d, node, path).map(Cond::Lte),
         "in" | "not_in" => {
             let items = d.list(node, path, "a list of values")?;
             if items.is_empty() {
@@ -140,7 +166,7 @@ fn parse_cond(d: &mut Decoder, op: &str, node: &Node, path: &str) -> Option<Cond
             }
             let mut lits = Vec::new();
             for (i, item) in items.iter().enumerate() {
-                lits.push(lit(d, item, &index(path, i))?);
+                lits.push(single(d, item, &index(path, i))?);
             }
             let numbers = lits.iter().filter(|l| l.is_number()).count();
             if numbers != 0 && numbers != lits.len() {
@@ -168,8 +194,8 @@ fn parse_cond(d: &mut Decoder, op: &str, node: &Node, path: &str) -> Option<Cond
                 .hint = Some("write `between: [10, 20]` (both ends included)".into());
                 return None;
             }
-            let lo = ordered(d, &items[0], &index(path, 0))?;
-            let hi = ordered(d, &items[1], &index(path, 1))?;
+            let lo = in_order(d, &items[0], &index(path, 0))?;
+            let hi = in_order(d, &items[1], &index(path, 1))?;
             if let (Some(a), Some(b)) = (lo.as_f64(), hi.as_f64())
                 && a > b
             {
@@ -257,8 +283,32 @@ fn lit(d: &mut Decoder, node: &Node, path: &str) -> Option<Lit> {
     }
 }
 
-fn ordered(d: &mut Decoder, node: &Node, path: &str) -> Option<Lit> {
+/// A comparison's value; with `number_of` (what is compared), a number, checked here so that
+/// the problem is placed at the value itself.
+fn value(d: &mut Decoder, node: &Node, path: &str, number_of: Option<&str>) -> Option<Lit> {
     let l = lit(d, node, path)?;
+    if let Some(subject) = number_of
+        && !l.is_number()
+    {
+        let diag = d.report(
+            node.pos,
+            path,
+            format!("`{subject}` compares a number, found {}", node.value.kind()),
+        );
+        diag.expected = Some("a number".into());
+        diag.hint = Some(match &node.value {
+            Value::Str(s) if s.trim().parse::<f64>().is_ok() => {
+                format!("write the number without quotes: `{}`", s.trim())
+            }
+            _ => "compare counts and aggregates with numbers, e.g. `gte: 3`".into(),
+        });
+        return None;
+    }
+    Some(l)
+}
+
+fn ordered(d: &mut Decoder, node: &Node, path: &str, number_of: Option<&str>) -> Option<Lit> {
+    let l = value(d, node, path, number_of)?;
     if let Lit::Bool(_) = l {
         d.report(node.pos, path, "booleans have no order").hint =
             Some("use `eq: true` or `eq: false`".into());

@@ -4,7 +4,7 @@ mod cond;
 mod sequence;
 mod time;
 
-pub use cond::{parse_single_cond, parse_where, property_name};
+pub use cond::{parse_number_cond, parse_single_cond, parse_where, property_name};
 pub use time::{instant_from_str, parse_instant, parse_span, parse_window, span_from_str};
 
 use super::rule::{Cond, EventCond, EventMatch, Lit, Measure, Rule, SeenCond};
@@ -259,7 +259,7 @@ fn parse_event(d: &mut Decoder, f: &Fields) -> Option<Rule> {
                 return None;
             }
             let cf = d.fields(count, &f.at("count"), "`count`", NUMERIC_OPERATORS)?;
-            let cond = parse_single_cond(d, &cf, NUMERIC_OPERATORS, "count")?;
+            let cond = parse_number_cond(d, &cf, "count")?;
             if cond
                 .values()
                 .iter()
@@ -303,22 +303,9 @@ fn parse_event(d: &mut Decoder, f: &Fields) -> Option<Rule> {
                 ));
                 return None;
             }
-            parse_single_cond(d, f, NUMERIC_OPERATORS, m.keyword())?
+            parse_number_cond(d, f, m.keyword())?
         }
     };
-    if !cond_is_numeric(&cond) {
-        d.report(
-            f.pos,
-            &f.path,
-            format!(
-                "`{}` compares a number, found {}",
-                measure.keyword(),
-                cond.summary()
-            ),
-        )
-        .hint = Some("compare counts and aggregates with numbers, e.g. `gte: 3`".into());
-        return None;
-    }
     Some(Rule::Event(EventCond {
         matching: EventMatch {
             event,
@@ -328,10 +315,6 @@ fn parse_event(d: &mut Decoder, f: &Fields) -> Option<Rule> {
         measure,
         cond,
     }))
-}
-
-fn cond_is_numeric(cond: &Cond) -> bool {
-    cond.is_numeric()
 }
 
 fn parse_seen(d: &mut Decoder, node: &Node, path: &str, kind: &str) -> Option<SeenCond> {

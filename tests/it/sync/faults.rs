@@ -115,18 +115,13 @@ fn refused_users_are_logged_retried_and_in_the_end_left_alone() {
     );
 
     // Braze's refusal is retried each sync (one request) until the third, then left alone. A
-    // run that sends only that user, refused again, is not a success.
+    // run that sends only that user, refused again, succeeds: a known refusal is no failure.
     for run in 2..=4 {
         let before = s.braze.requests();
         let out = s.run(&["sync"]);
         let sent = s.braze.requests() - before;
         assert_eq!(sent, if run <= 3 { 1 } else { 0 }, "sync {run}");
-        assert_eq!(
-            out.code,
-            if run <= 3 { 1 } else { 0 },
-            "sync {run}: {}",
-            out.snapshot()
-        );
+        assert_eq!(out.code, 0, "sync {run}: {}", out.snapshot());
     }
     let status = s.run(&["sync", "status", "--format", "json"]);
     let v: serde_json::Value = serde_json::from_str(&status.ok().stdout).unwrap();
@@ -147,6 +142,86 @@ fn a_run_whose_every_user_is_refused_fails() {
     assert!(out.stdout.contains("rejected"), "{}", out.stdout);
     assert!(out.stderr.contains("refused every user"), "{}", out.stderr);
     assert!(out.stderr.contains("1 of 1 sync failed"), "{}", out.stderr);
+}
+
+#[test]
+fn a_user_refused_again_is_reported_but_only_new_users_all_refused_fail_the_run() {
+    let segment = "name: vip\nrules:\n  all:\n    - { trait: tier, eq: gold }\n\
+                   destinations:\n  - { to: braze, as: attribute }\n";
+    let s = Setup::new(30, "", &[("vip.yaml", segment)]);
+    s.query("insert into users values ('bad id', 'gold')");
+    s.run(&["refresh"]).ok();
+    let braze = |out: &crate::common::Output| -> serde_json::Value {
+        let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+        v["syncs"][0].clone()
+    };
+
+    // The first run: Braze accepts ten users and refuses one (a minor error).
+    let first = s.run(&["sync", "--format", "json"]);
+    let r = braze(first.ok());
+    assert_eq!(
+        (r["sent"].as_i64(), r["rejected"].as_i64()),
+        (Some(10), Some(1)),
+        "{r}"
+    );
+    assert_eq!(r["refused_again"].as_i64(), Some(0), "{r}");
+    assert_eq!(r["status"].as_str(), Some("succeeded"), "{r}");
+
+    // The second sends only that user, refused again: a known refusal, reported, no failure.
+    let before = s.braze.requests();
+    let second = s.run(&["sync", "--format", "json"]);
+    assert_eq!(second.code, 0, "{}", second.snapshot());
+    assert_eq!(s.braze.requests() - before, 1);
+    let r = braze(&second);
+    assert_eq!(
+        (r["sent"].as_i64(), r["rejected"].as_i64()),
+        (Some(0), Some(1)),
+        "{r}"
+    );
+    assert_eq!(r["refused_again"].as_i64(), Some(1), "{r}");
+    assert_eq!(r["status"].as_str(), Some("succeeded"), "{r}");
+    assert!(
+        second.stderr.contains(
+            "vip → braze (attribute): 1 user refused by an earlier run was refused again"
+        ),
+        "{}",
+        second.stderr
+    );
+    assert!(
+        second.stderr.contains("1 user was refused"),
+        "{}",
+        second.stderr
+    );
+    let log = s.run(&["sync", "log", "vip", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&log.ok().stdout).unwrap();
+    assert_eq!(v["syncs"][0]["status"].as_str(), Some("succeeded"), "{v}");
+
+    // Two new users, both refused, beside the known one: every user Braze had not refused
+    // before was refused, and the run fails.
+    s.query("insert into users values ('bad 2', 'gold'), ('bad 3', 'gold')");
+    s.run(&["refresh"]).ok();
+    let third = s.run(&["sync", "--format", "json"]);
+    assert_eq!(third.code, 1, "{}", third.snapshot());
+    let r = braze(&third);
+    assert_eq!(
+        (r["sent"].as_i64(), r["rejected"].as_i64()),
+        (Some(0), Some(3)),
+        "{r}"
+    );
+    assert_eq!(r["refused_again"].as_i64(), Some(1), "{r}");
+    assert_eq!(r["status"].as_str(), Some("rejected"), "{r}");
+    assert!(
+        third
+            .stderr
+            .contains("braze refused every user it was sent (3, of which 1 it had refused before)"),
+        "{}",
+        third.stderr
+    );
+    assert!(
+        third.stderr.contains("1 of 1 sync failed"),
+        "{}",
+        third.stderr
+    );
 }
 
 #[test]
