@@ -33,12 +33,13 @@ pub async fn run_sync(
     let wh = warehouse::open(project).await?;
     let printer = ctx.printer;
     let note = move |text: &str| printer.note(text);
-    let (stop_tx, stop) = tokio::sync::watch::channel(false);
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let stop = cancel.clone();
     // The first Ctrl-C lets what is in flight be answered and checkpointed; a second ends cdp.
     let on_signal = tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
             printer.note("stopping after the requests in flight (Ctrl-C again to quit now)");
-            let _ = stop_tx.send(true);
+            stop.cancel();
             if tokio::signal::ctrl_c().await.is_ok() {
                 std::process::exit(130);
             }
@@ -50,7 +51,7 @@ pub async fn run_sync(
         progress: Arc::new(ctx.printer.bar()),
         note: &note,
         backoff: Backoff::default(),
-        stop,
+        cancel,
     };
     let result = sync::run::sync(&syncer, wh, options).await;
     on_signal.abort();

@@ -30,7 +30,7 @@ pub struct Syncer<'a> {
     pub backoff: Backoff,
     /// Turns true on Ctrl-C: the sync in progress stops after what is in flight, and no other
     /// starts.
-    pub stop: tokio::sync::watch::Receiver<bool>,
+    pub cancel: tokio_util::sync::CancellationToken,
 }
 
 /// Syncs the selected targets one after another; the caller holds the project lock. A target
@@ -174,7 +174,7 @@ pub async fn sync(
         wh = back;
         let stopped = report.status == "interrupted";
         reports.push(report);
-        if stopped || *s.stop.borrow() {
+        if stopped || s.cancel.is_cancelled() {
             break;
         }
     }
@@ -194,7 +194,7 @@ pub async fn sync(
             .collect();
         let (status, error) = if !failed.is_empty() {
             (RunStatus::Failed, Some(failed.join("; ")))
-        } else if *s.stop.borrow() {
+        } else if s.cancel.is_cancelled() {
             (
                 RunStatus::Interrupted,
                 Some("stopped by Ctrl-C".to_string()),
@@ -321,6 +321,7 @@ async fn one(
                 acked_seq: 0,
                 failure: Some(e),
                 stopped: false,
+                unknown: Vec::new(),
             },
             wh,
         ),

@@ -93,7 +93,7 @@ pub(super) async fn send(
         backoff: s.backoff,
         progress: Box::new(move |n| progress.advance(n)),
         created,
-        stop: s.stop.clone(),
+        cancel: s.cancel.clone(),
     };
     let writer = Writer::start(store, (run_id, segment, key));
     let sent = pipeline::send_all(run, rx, writer).await;
