@@ -14,6 +14,18 @@ use crate::project::config::{DestinationConfig, RateLimit};
 use crate::segment::file::DestinationRef;
 use crate::state::Store;
 
+/// What the pipeline sends: one numbered item of a run, for one user. Membership changes are
+/// one kind; a sender of another kind (a campaign message) brings its own.
+pub trait Item: Send + Sync + 'static {
+    /// Position in the run's numbered items; checkpoints count in it.
+    fn seq(&self) -> i64;
+    /// The user it is for.
+    fn user_id(&self) -> &str;
+    /// What a refusal of it records as its change: whether it adds the user (an entry) or
+    /// removes them (an exit).
+    fn is_member(&self) -> bool;
+}
+
 /// One membership change to send: the user entered (`is_member`) or exited the segment.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Change {
@@ -21,6 +33,31 @@ pub struct Change {
     pub seq: i64,
     pub user_id: String,
     pub is_member: bool,
+}
+
+impl Item for Change {
+    fn seq(&self) -> i64 {
+        self.seq
+    }
+
+    fn user_id(&self) -> &str {
+        &self.user_id
+    }
+
+    fn is_member(&self) -> bool {
+        self.is_member
+    }
+}
+
+/// What sending a request twice does, as its sender declares it for the requests it sends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Delivery {
+    /// Twice does what once does (add, remove, set, unset): a request whose answer was lost is
+    /// sent again.
+    Idempotent,
+    /// Each copy that arrives acts again (a message is sent): a request that may have been
+    /// processed is never sent again, and its items are reported as unknown.
+    AtMostOnce,
 }
 
 /// A change a destination refused, by its index in the batch sent.
@@ -41,16 +78,24 @@ pub enum Outcome {
         refused: Vec<Refused>,
         created: Option<(&'static str, String)>,
     },
-    /// Nothing is known to have been processed: send the batch again after a pause (`after`,
-    /// when the server said how long). `pause_all` holds every request, not just this one
-    /// (a rate limit).
+    /// Not processed, so safe to send again whatever the delivery (a rate limit, a connection
+    /// refused before the request went out): send the batch again after a pause (`after`, when
+    /// the server said how long). `pause_all` holds every request, not just this one (a rate
+    /// limit).
     Retry {
         after: Option<Duration>,
         pause_all: bool,
         reason: String,
     },
-    /// Some changes failed for a reason that may pass: send only `retry` (indexes) again;
-    /// `refused` will never pass; the rest were not processed and are sent again too.
+    /// The request went out and may or may not have been processed (a timeout, a connection
+    /// dropped after sending, a 5xx). An idempotent request is sent again as after `Retry`
+    /// (never pausing the others); an at-most-once request is not, and its items are unknown.
+    Unknown {
+        after: Option<Duration>,
+        reason: String,
+    },
+    /// Some changes failed for a reason that may pass: send only `retry` (indexes) again, which
+    /// were not processed; `refused` will never pass; the rest were processed.
     RetryItems {
         retry: Vec<usize>,
         refused: Vec<Refused>,
@@ -141,9 +186,15 @@ pub struct Prepare<'a> {
     pub fresh: bool,
 }
 
+/// Where a run's items go: how many per request, how fast, what sending one batch means. It is
+/// generic over what it sends: membership changes (`Change`, the default), or another item.
 #[async_trait]
-pub trait Destination: Send + Sync {
+pub trait Destination<I: Item = Change>: Send + Sync {
     fn limits(&self) -> Limits;
+
+    /// What sending a request twice does. Asked as each batch goes out, so a destination whose
+    /// requests change kind answers for the next one.
+    fn delivery(&self) -> Delivery;
 
     /// Runs before the first batch (e.g. finds the cohort cdp made before).
     async fn prepare(&self, _p: &Prepare<'_>) -> Result<(), DestinationError> {
@@ -167,9 +218,10 @@ pub trait Destination: Send + Sync {
     }
 
     /// The request a batch becomes, for `--dry-run`.
-    fn sample(&self, batch: &[Change]) -> Sample;
+    fn sample(&self, batch: &[I]) -> Sample;
 
-    async fn send(&self, batch: &[Change]) -> Outcome;
+    /// Sends one batch as one request; what its answer (or the lack of one) means.
+    async fn send(&self, batch: &[I]) -> Outcome;
 }
 
 /// Builds the destination a segment names, from the environment's configuration.
@@ -226,13 +278,86 @@ pub fn change(user_id: &str, is_member: bool) -> Change {
     }
 }
 
-/// No answer (refused, dropped or timed out connection, a body cut off): it may or may not have
-/// been processed, and every operation cdp sends is safe to repeat.
+/// No answer. A connection that could not be made (refused, no route, a failed TLS handshake)
+/// or a request that could not be built sent nothing; anything else (a timeout, a connection
+/// dropped, a body cut off) may or may not have been processed.
 pub fn transport_failure(e: reqwest::Error) -> Outcome {
-    Outcome::Retry {
-        after: None,
-        pause_all: false,
-        // reqwest's own text ("error sending request") leaves out why: the causes say it.
-        reason: crate::error::chain(&e.without_url()),
+    let unsent = e.is_connect() || e.is_builder();
+    // reqwest's own text ("error sending request") leaves out why: the causes say it.
+    let reason = crate::error::chain(&e.without_url());
+    if unsent {
+        Outcome::Retry {
+            after: None,
+            pause_all: false,
+            reason,
+        }
+    } else {
+        Outcome::Unknown {
+            after: None,
+            reason,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Read;
+    use std::net::TcpListener;
+
+    use super::*;
+
+    /// A server on loopback that reads each request, then drops the connection (`hold` false)
+    /// or keeps it open without answering; its URL.
+    fn unanswering(hold: bool) -> String {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/users/track", listener.local_addr().unwrap());
+        std::thread::spawn(move || {
+            let mut held = Vec::new();
+            for mut stream in listener.incoming().flatten() {
+                let _ = stream.read(&mut [0; 4096]);
+                if hold {
+                    held.push(stream);
+                }
+            }
+        });
+        url
+    }
+
+    /// What a POST to `url` that gets no answer means, waiting at most `timeout`.
+    async fn unanswered(url: String, timeout: Duration) -> Outcome {
+        let http = crate::http::client(timeout).unwrap();
+        match exchange(http.post(url).body("{}")).await {
+            Ok(a) => panic!("answered {}", a.status),
+            Err(outcome) => outcome,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_refused_connection_sent_nothing() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/users/track", listener.local_addr().unwrap());
+        drop(listener);
+        let outcome = unanswered(url, Duration::from_secs(30)).await;
+        assert!(
+            matches!(
+                outcome,
+                Outcome::Retry {
+                    pause_all: false,
+                    ..
+                }
+            ),
+            "{outcome:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_request_sent_and_then_dropped_or_timed_out_may_have_been_processed() {
+        let dropped = unanswered(unanswering(false), Duration::from_secs(30)).await;
+        assert!(matches!(dropped, Outcome::Unknown { .. }), "{dropped:?}");
+        let timed_out = unanswered(unanswering(true), Duration::from_millis(200)).await;
+        match timed_out {
+            Outcome::Unknown { reason, .. } => assert!(reason.contains("timed out"), "{reason}"),
+            other => panic!("{other:?}"),
+        }
     }
 }

@@ -320,6 +320,7 @@ async fn one(
                 acked_seq: 0,
                 failure: Some(e),
                 stopped: false,
+                unknown: Vec::new(),
             },
             wh,
         ),

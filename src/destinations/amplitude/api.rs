@@ -120,9 +120,15 @@ pub fn cohort_failure(status: u16, wait: Option<Duration>, body: &str) -> Outcom
             pause_all: true,
             reason: "429 rate limited".into(),
         },
-        408 | 500..=599 => Outcome::Retry {
+        // The server gave up waiting for the request: it was not processed.
+        408 => Outcome::Retry {
             after: wait,
             pause_all: false,
+            reason: format!("{status}: {message}"),
+        },
+        // A server error may come after the request was processed, or part of it.
+        500..=599 => Outcome::Unknown {
+            after: wait,
             reason: format!("{status}: {message}"),
         },
         401 => Outcome::Fatal(
@@ -242,17 +248,16 @@ pub fn identify_outcome(status: u16, wait: Option<Duration>, body: &str, len: us
             pause_all: true,
             reason: "429 too many requests".into(),
         },
-        408 | 500..=599 => Outcome::Retry {
+        // The server gave up waiting for the request: it was not processed.
+        408 => Outcome::Retry {
             after: wait,
             pause_all: false,
-            reason: format!(
-                "{status}{}",
-                if error.is_empty() {
-                    String::new()
-                } else {
-                    format!(": {error}")
-                }
-            ),
+            reason: status_error(status, &error),
+        },
+        // A server error may come after the request was processed, or part of it.
+        500..=599 => Outcome::Unknown {
+            after: wait,
+            reason: status_error(status, &error),
         },
         400 if error.contains("API key") => Outcome::Fatal(format!(
             "400: {error}; check `api_key` (the project's API key)"
@@ -265,6 +270,15 @@ pub fn identify_outcome(status: u16, wait: Option<Duration>, body: &str, len: us
                 error
             }
         )),
+    }
+}
+
+/// A status and the error its body names, if any.
+fn status_error(status: u16, error: &str) -> String {
+    if error.is_empty() {
+        status.to_string()
+    } else {
+        format!("{status}: {error}")
     }
 }
 
@@ -319,5 +333,30 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    #[test]
+    fn a_server_error_may_have_been_processed_and_a_request_timeout_was_not() {
+        for outcome in [
+            identify_outcome(502, None, "", 1),
+            cohort_failure(500, None, r#"{"message":"internal"}"#),
+        ] {
+            assert!(matches!(outcome, Outcome::Unknown { .. }), "{outcome:?}");
+        }
+        for outcome in [
+            identify_outcome(408, None, "", 1),
+            cohort_failure(408, None, ""),
+        ] {
+            assert!(
+                matches!(
+                    outcome,
+                    Outcome::Retry {
+                        pause_all: false,
+                        ..
+                    }
+                ),
+                "{outcome:?}"
+            );
+        }
     }
 }

@@ -11,7 +11,8 @@ use async_trait::async_trait;
 use serde_json::Value;
 
 use super::{
-    Change, Destination, DestinationError, Limits, Outcome, Prepare, Sample, Target, exchange,
+    Change, Delivery, Destination, DestinationError, Limits, Outcome, Prepare, Sample, Target,
+    exchange,
 };
 use crate::project::config::{AmplitudeConfig, RateLimit};
 
@@ -93,9 +94,9 @@ impl Amplitude {
         if a.status != 200 {
             return Err(api::cohort_failure(a.status, a.wait, &a.body));
         }
-        serde_json::from_str(&a.body).map_err(|_| Outcome::Retry {
+        // Answered 200, so processed, but with what result is not known.
+        serde_json::from_str(&a.body).map_err(|_| Outcome::Unknown {
             after: None,
-            pause_all: false,
             reason: format!("unreadable response: {}", super::excerpt(&a.body)),
         })
     }
@@ -142,7 +143,9 @@ impl Amplitude {
         if status != 200 {
             return Err(match api::cohort_failure(status, wait, &text) {
                 Outcome::Fatal(m) => (m, None),
-                Outcome::Retry { after, reason, .. } => (reason, Some(after)),
+                Outcome::Retry { after, reason, .. } | Outcome::Unknown { after, reason } => {
+                    (reason, Some(after))
+                }
                 _ => (format!("{status} listing cohorts"), None),
             });
         }
@@ -280,6 +283,13 @@ impl Destination for Amplitude {
                 concurrency: self.config.concurrency.unwrap_or(4),
             },
         }
+    }
+
+    /// Cohort membership ADD and REMOVE, `/identify` set and unset, and an upload that replaces
+    /// a cohort's contents may all be repeated; a creation whose answer was lost is found again
+    /// by name before another is made.
+    fn delivery(&self) -> Delivery {
+        Delivery::Idempotent
     }
 
     async fn prepare(&self, p: &Prepare<'_>) -> Result<(), DestinationError> {

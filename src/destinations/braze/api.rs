@@ -78,9 +78,15 @@ pub fn classify(
         404 => Outcome::Fatal(
             "404: no such endpoint; check `endpoint` (e.g. https://rest.iad-01.braze.com)".into(),
         ),
-        408 | 500..=599 => Outcome::Retry {
+        // The server gave up waiting for the request: it was not processed.
+        408 => Outcome::Retry {
             after: wait,
             pause_all: false,
+            reason: format!("{status}{}", said(&excerpt(body))),
+        },
+        // A server error may come after the request was processed, or part of it.
+        500..=599 => Outcome::Unknown {
+            after: wait,
             reason: format!("{status}{}", said(&excerpt(body))),
         },
         _ => Outcome::Fatal(format!(
@@ -169,11 +175,15 @@ mod tests {
             }
         ));
         assert!(matches!(
-            classify(503, None, "", 1),
+            classify(408, None, "", 1),
             Outcome::Retry {
                 pause_all: false,
                 ..
             }
+        ));
+        assert!(matches!(
+            classify(503, None, "", 1),
+            Outcome::Unknown { .. }
         ));
         assert!(matches!(classify(401, None, "", 1), Outcome::Fatal(_)));
         match classify(400, None, r#"{"message":"Max Input Length Exceeded"}"#, 1) {

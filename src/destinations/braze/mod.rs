@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-use super::{Change, Destination, DestinationError, Limits, Outcome, Sample, Target, exchange};
+use super::{
+    Change, Delivery, Destination, DestinationError, Limits, Outcome, Sample, Target, exchange,
+};
 use crate::project::config::{BrazeConfig, RateLimit};
 
 enum Mode {
@@ -96,6 +98,11 @@ impl Destination for Braze {
             rate,
             concurrency: self.concurrency.unwrap_or_else(|| in_flight_for(rate)),
         }
+    }
+
+    /// Adding or removing an attribute's value and setting a subscription state may be repeated.
+    fn delivery(&self) -> Delivery {
+        Delivery::Idempotent
     }
 
     fn refuse(&self, user_id: &str) -> Option<String> {

@@ -1,6 +1,7 @@
-//! Sending a stream of changes to a destination: batches at its limit, a token bucket below its
-//! rate, several requests in flight so the rate (not latency) sets the pace, each response's
-//! decision acted on, and a checkpoint after every answered batch.
+//! Sending a stream of numbered items to a destination: batches at its limit, a token bucket
+//! below its rate, several requests in flight so the rate (not latency) sets the pace, each
+//! response's decision acted on (as the destination's delivery allows), and a checkpoint after
+//! every answered batch.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -10,56 +11,75 @@ use chrono::Utc;
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
 
 use super::batch::{Batch, Batcher};
 use super::checkpoint::{Tracker, Writer};
 use super::rate::{SHARE, TokenBucket};
-use crate::destinations::{Change, Destination, DestinationError, Outcome, Refused};
+use crate::destinations::{
+    Change, Delivery, Destination, DestinationError, Item, Outcome, Refused,
+};
 use crate::retry::Backoff;
 use crate::state::sync::{Rejection, SyncStats};
 
-/// What a run of the pipeline needs besides the changes.
-pub struct Run {
-    pub destination: Arc<dyn Destination>,
+/// What a run of the pipeline needs besides the items.
+pub struct Run<I: Item = Change> {
+    pub destination: Arc<dyn Destination<I>>,
     /// The destination's name, for messages.
     pub name: String,
     pub run_id: i64,
     pub segment: String,
     pub key: String,
     pub backoff: Backoff,
-    /// Called with the number of changes answered, as batches finish.
+    /// Called with the number of items answered, as batches finish.
     pub progress: Box<dyn Fn(u64) + Send + Sync>,
     /// Called once with what the first request created (kind, id), such as a cohort.
     pub created: Box<dyn Fn(&'static str, String) + Send + Sync>,
-    /// Cancelled when the person running cdp asks it to stop (Ctrl-C): nothing more is sent,
-    /// and what is in flight is answered and checkpointed.
-    pub cancel: tokio_util::sync::CancellationToken,
+    /// Cancelled when the person running cdp asks it to stop (Ctrl-C): nothing more is handed
+    /// out, and what is in flight is answered and checkpointed.
+    pub cancel: CancellationToken,
 }
 
 /// What a run of the pipeline did.
-pub struct Sent {
+pub struct Sent<I = Change> {
     pub stats: SyncStats,
-    /// Every change numbered up to this one was answered (and checkpointed).
+    /// Every item numbered up to this one was answered (and checkpointed).
     pub acked_seq: i64,
     /// The error that stopped it, if one did.
     pub failure: Option<DestinationError>,
     /// Whether it was asked to stop before it finished.
     pub stopped: bool,
+    /// Items of at-most-once requests that may or may not have been processed: never sent
+    /// again, counted as answered (so below `acked_seq` unless a gap before them holds it back),
+    /// and left for the caller to record; `stats.sent` does not count them.
+    pub unknown: Vec<I>,
 }
 
-/// Sends every change read from `pages`, in order of their numbers. What was answered is
+/// A request's batch, the delivery it went out with, and what its answer means.
+struct Answered<I> {
+    batch: Batch<I>,
+    delivery: Delivery,
+    outcome: Outcome,
+}
+
+/// Sends every item read from `pages`, in order of their numbers. What was answered is
 /// checkpointed whether or not a failure stopped it.
-pub async fn send_all(run: Run, mut pages: mpsc::Receiver<Vec<Change>>, writer: Writer) -> Sent {
+pub async fn send_all<I: Item>(
+    run: Run<I>,
+    mut pages: mpsc::Receiver<Vec<I>>,
+    writer: Writer,
+) -> Sent<I> {
     let limits = run.destination.limits();
     let slots = Arc::new(Semaphore::new(limits.concurrency.max(1)));
     let mut batcher = Batcher::new(limits.batch);
-    let mut in_flight: JoinSet<(Batch, Outcome)> = JoinSet::new();
+    let mut in_flight: JoinSet<Answered<I>> = JoinSet::new();
     let mut more_pages = true;
     let cancel = run.cancel.clone();
     let mut p = Pipeline {
         bucket: TokenBucket::new(limits.rate, SHARE),
         tracker: Tracker::new(0),
         waiting: Vec::new(),
+        unknown: Vec::new(),
         stats: SyncStats::default(),
         failure: None,
         started: Instant::now(),
@@ -83,10 +103,9 @@ pub async fn send_all(run: Run, mut pages: mpsc::Receiver<Vec<Change>>, writer: 
         } else if (alone && !p.waiting.is_empty()) || (more_pages && !batcher.full()) {
             None
         } else {
-            batcher.next(!more_pages).inspect(|b| {
-                p.tracker
-                    .handed_out(b.id, b.changes.last().map_or(0, |c| c.seq));
-            })
+            batcher
+                .next(!more_pages)
+                .inspect(|b| p.tracker.handed_out(b.id, b.last_seq()))
         };
         let Some(batch) = next else {
             if !more_pages && batcher.is_empty() && in_flight.is_empty() && p.waiting.is_empty() {
@@ -103,27 +122,42 @@ pub async fn send_all(run: Run, mut pages: mpsc::Receiver<Vec<Change>>, writer: 
                 }
                 _ = tokio::time::sleep_until(retry_at.unwrap_or(now)), if retry_at.is_some() => {}
                 _ = cancel.cancelled() => {}
-                else => {}
             }
             continue;
         };
         let Some(batch) = p.refuse_unsendable(batch) else {
             continue;
         };
-        let permit = slots.clone().acquire_owned().await.expect("never closed");
-        p.bucket.acquire().await;
+        // A stop while waiting for a slot or a token sends nothing more: the batch in hand stays
+        // unanswered, so the checkpoint stops before it and the next run sends it.
+        let permit = tokio::select! {
+            biased;
+            _ = cancel.cancelled() => continue,
+            permit = slots.clone().acquire_owned() => permit.expect("never closed"),
+        };
+        tokio::select! {
+            biased;
+            _ = cancel.cancelled() => continue,
+            () = p.bucket.acquire() => {}
+        }
         p.stats.requests += 1;
         if batch.attempt > 0 {
             p.stats.retried += 1;
         }
         let destination = p.run.destination.clone();
+        let delivery = destination.delivery();
         in_flight.spawn(async move {
-            let outcome = destination.send(&batch.changes).await;
+            let outcome = destination.send(&batch.items).await;
             drop(permit);
-            (batch, outcome)
+            Answered {
+                batch,
+                delivery,
+                outcome,
+            }
         });
     }
-    // Stopped by a failure: what is out still gets its answer recorded, and nothing more is sent.
+    // Stopped by a failure or a cancellation: what is out still gets its answer recorded, and
+    // nothing more is sent.
     while let Some(done) = in_flight.join_next().await {
         p.answer(done.expect("a send task panicked")).await;
     }
@@ -138,25 +172,28 @@ pub async fn send_all(run: Run, mut pages: mpsc::Receiver<Vec<Change>>, writer: 
         acked_seq: p.tracker.watermark(),
         failure,
         stopped: cancel.is_cancelled(),
+        unknown: p.unknown,
     }
 }
 
 /// What the pipeline knows while it runs: answers, batches waiting to be sent again, counts.
-struct Pipeline {
-    run: Run,
+struct Pipeline<I: Item> {
+    run: Run<I>,
     bucket: TokenBucket,
     tracker: Tracker,
     writer: Writer,
     /// Batches to send again, and when.
-    waiting: Vec<(Instant, Batch)>,
+    waiting: Vec<(Instant, Batch<I>)>,
+    /// Items whose at-most-once request may or may not have been processed.
+    unknown: Vec<I>,
     stats: SyncStats,
     failure: Option<DestinationError>,
     started: Instant,
 }
 
-impl Pipeline {
+impl<I: Item> Pipeline<I> {
     /// The lowest-numbered batch whose pause is over.
-    fn due(&mut self, now: Instant) -> Option<Batch> {
+    fn due(&mut self, now: Instant) -> Option<Batch<I>> {
         let i = self
             .waiting
             .iter()
@@ -167,17 +204,17 @@ impl Pipeline {
         Some(self.waiting.swap_remove(i).1)
     }
 
-    /// Refuses, without a request, the changes the destination can never take; returns what is
+    /// Refuses, without a request, the items the destination can never take; returns what is
     /// left to send, if anything.
-    fn refuse_unsendable(&mut self, mut batch: Batch) -> Option<Batch> {
+    fn refuse_unsendable(&mut self, mut batch: Batch<I>) -> Option<Batch<I>> {
         let refused: Vec<Refused> = batch
-            .changes
+            .items
             .iter()
             .enumerate()
             .filter_map(|(index, c)| {
                 self.run
                     .destination
-                    .refuse(&c.user_id)
+                    .refuse(c.user_id())
                     .map(|reason| Refused {
                         index,
                         reason,
@@ -191,22 +228,27 @@ impl Pipeline {
         self.record_refused(&batch, &refused);
         let skip: BTreeSet<usize> = refused.iter().map(|r| r.index).collect();
         keep(&mut batch, |i| !skip.contains(&i));
-        if batch.changes.is_empty() {
+        if batch.items.is_empty() {
             self.answered(batch.id);
             return None;
         }
         Some(batch)
     }
 
-    /// Acts on one response.
-    async fn answer(&mut self, (mut batch, outcome): (Batch, Outcome)) {
+    /// Acts on one response, as the delivery its request went out with allows.
+    async fn answer(&mut self, answered: Answered<I>) {
+        let Answered {
+            mut batch,
+            delivery,
+            outcome,
+        } = answered;
         match outcome {
             Outcome::Done { refused, created } => {
                 if let Some((kind, id)) = created {
                     (self.run.created)(kind, id);
                 }
                 self.record_refused(&batch, &refused);
-                self.stats.sent += (batch.changes.len() - refused.len()) as i64;
+                self.stats.sent += (batch.items.len() - refused.len()) as i64;
                 self.answered(batch.id);
             }
             Outcome::Retry {
@@ -219,6 +261,15 @@ impl Pipeline {
                 }
                 self.again(batch, after, reason);
             }
+            Outcome::Unknown { after, reason } => match delivery {
+                Delivery::Idempotent => self.again(batch, after, reason),
+                // Sending it again could act twice: its items are unknown, and answered.
+                Delivery::AtMostOnce => {
+                    let id = batch.id;
+                    self.unknown.append(&mut batch.items);
+                    self.answered(id);
+                }
+            },
             Outcome::RetryItems {
                 retry,
                 refused,
@@ -227,9 +278,9 @@ impl Pipeline {
             } => {
                 self.record_refused(&batch, &refused);
                 let again: BTreeSet<usize> = retry.into_iter().collect();
-                self.stats.sent += (batch.changes.len() - again.len() - refused.len()) as i64;
+                self.stats.sent += (batch.items.len() - again.len() - refused.len()) as i64;
                 keep(&mut batch, |i| again.contains(&i));
-                if batch.changes.is_empty() {
+                if batch.items.is_empty() {
                     self.answered(batch.id);
                 } else {
                     self.again(batch, after, reason);
@@ -245,7 +296,7 @@ impl Pipeline {
     }
 
     /// Queues a batch to be sent again after the backoff, or gives up after the last attempt.
-    fn again(&mut self, mut batch: Batch, after: Option<Duration>, reason: String) {
+    fn again(&mut self, mut batch: Batch<I>, after: Option<Duration>, reason: String) {
         batch.attempt += 1;
         if batch.attempt >= self.run.backoff.attempts {
             self.failure.get_or_insert(DestinationError::GaveUp {
@@ -259,7 +310,7 @@ impl Pipeline {
         self.waiting.push((Instant::now() + wait, batch));
     }
 
-    fn record_refused(&mut self, batch: &Batch, refused: &[Refused]) {
+    fn record_refused(&mut self, batch: &Batch<I>, refused: &[Refused]) {
         if refused.is_empty() {
             return;
         }
@@ -267,13 +318,13 @@ impl Pipeline {
         let at = Utc::now();
         let rows = refused
             .iter()
-            .filter_map(|r| batch.changes.get(r.index).map(|c| (r, c)))
+            .filter_map(|r| batch.items.get(r.index).map(|c| (r, c)))
             .map(|(r, c)| Rejection {
                 run_id: self.run.run_id,
                 segment: self.run.segment.clone(),
                 destination: self.run.key.clone(),
-                user_id: c.user_id.clone(),
-                is_member: c.is_member,
+                user_id: c.user_id().to_string(),
+                is_member: c.is_member(),
                 reason: r.reason.clone(),
                 permanent: r.permanent,
                 at,
@@ -294,9 +345,9 @@ impl Pipeline {
     }
 }
 
-/// Keeps the changes of a batch whose index passes `keep`.
-fn keep(batch: &mut Batch, keep: impl Fn(usize) -> bool) {
-    batch.changes = std::mem::take(&mut batch.changes)
+/// Keeps the items of a batch whose index passes `keep`.
+fn keep<I>(batch: &mut Batch<I>, keep: impl Fn(usize) -> bool) {
+    batch.items = std::mem::take(&mut batch.items)
         .into_iter()
         .enumerate()
         .filter(|(i, _)| keep(*i))

@@ -1,32 +1,66 @@
-//! The pipeline against a scripted destination: every decision a response can carry.
+//! The pipeline against a scripted destination: every decision a response can carry, as each
+//! delivery allows, and a stop asked for mid-run.
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use async_trait::async_trait;
+use tokio::sync::watch;
 
 use super::*;
 use crate::destinations::{Limits, Sample};
 use crate::project::config::RateLimit;
+
+/// Requests the scripted destination lets be in flight at once.
+const IN_FLIGHT: usize = 4;
+/// Changes per scripted request.
+const BATCH: usize = 3;
 
 /// Answers each request from a script (then `Done`), and records what it was sent.
 struct Scripted {
     script: Mutex<Vec<Outcome>>,
     sent: Mutex<Vec<Vec<String>>>,
     alone: AtomicUsize,
+    delivery: Delivery,
+    /// Requests received so far, for a test to wait on.
+    received: watch::Sender<usize>,
+    /// When set, each request waits for a permit before it is answered.
+    gate: Option<Arc<Semaphore>>,
+}
+
+impl Scripted {
+    /// Answers from `script`; the first `alone` requests go out one at a time, so the script
+    /// answers them in the order of their batches.
+    fn new(script: Vec<Outcome>, alone: usize, delivery: Delivery) -> Self {
+        Scripted {
+            script: Mutex::new(script),
+            sent: Mutex::new(Vec::new()),
+            alone: AtomicUsize::new(alone),
+            delivery,
+            received: watch::Sender::new(0),
+            gate: None,
+        }
+    }
+
+    fn batches(&self) -> Vec<Vec<String>> {
+        self.sent.lock().unwrap().clone()
+    }
 }
 
 #[async_trait]
 impl Destination for Scripted {
     fn limits(&self) -> Limits {
         Limits {
-            batch: 3,
+            batch: BATCH,
             rate: RateLimit {
                 requests: 10_000,
                 per: Duration::from_secs(1),
             },
-            concurrency: 4,
+            concurrency: IN_FLIGHT,
         }
+    }
+    fn delivery(&self) -> Delivery {
+        self.delivery
     }
     fn next_alone(&self) -> bool {
         self.alone.load(Ordering::SeqCst) > 0
@@ -46,6 +80,10 @@ impl Destination for Scripted {
             .lock()
             .unwrap()
             .push(batch.iter().map(|c| c.user_id.clone()).collect());
+        self.received.send_modify(|n| *n += 1);
+        if let Some(gate) = &self.gate {
+            gate.acquire().await.expect("never closed").forget();
+        }
         let _ = self
             .alone
             .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1));
@@ -72,7 +110,9 @@ fn changes(ids: &[&str]) -> Vec<Change> {
         .collect()
 }
 
-async fn send(script: Vec<Outcome>, ids: &[&str], alone: usize) -> (Sent, Vec<Vec<String>>) {
+/// Runs the pipeline over `ids` (numbered from 1) to `destination`, and checks that its last
+/// checkpoint was written.
+async fn run(destination: Arc<Scripted>, ids: &[&str], cancel: CancellationToken) -> Sent {
     let dir = tempfile::tempdir().unwrap();
     let store: Arc<dyn crate::state::Store> =
         Arc::from(crate::state::open(None, dir.path()).await.unwrap());
@@ -83,13 +123,8 @@ async fn send(script: Vec<Outcome>, ids: &[&str], alone: usize) -> (Sent, Vec<Ve
         destination: "d:attribute",
     };
     store.start_sync(key, (0, 0, 0), Utc::now()).await.unwrap();
-    let destination = Arc::new(Scripted {
-        script: Mutex::new(script),
-        sent: Mutex::new(Vec::new()),
-        alone: AtomicUsize::new(alone),
-    });
     let run = Run {
-        destination: destination.clone(),
+        destination,
         name: "d".into(),
         run_id,
         segment: "s".into(),
@@ -101,13 +136,16 @@ async fn send(script: Vec<Outcome>, ids: &[&str], alone: usize) -> (Sent, Vec<Ve
         },
         progress: Box::new(|_| {}),
         created: Box::new(|_, _| {}),
-        cancel: tokio_util::sync::CancellationToken::new(),
+        cancel,
     };
     let (tx, rx) = mpsc::channel(2);
     let pages = changes(ids);
     tokio::spawn(async move {
         for page in pages.chunks(4) {
-            tx.send(page.to_vec()).await.unwrap();
+            // A pipeline that stopped reads no more.
+            if tx.send(page.to_vec()).await.is_err() {
+                break;
+            }
         }
     });
     let writer = Writer::start(store.clone(), (run_id, "s".into(), "d:attribute".into()));
@@ -117,8 +155,13 @@ async fn send(script: Vec<Outcome>, ids: &[&str], alone: usize) -> (Sent, Vec<Ve
         recorded[0].acked_seq, sent.acked_seq,
         "the last checkpoint is written"
     );
-    let batches = destination.sent.lock().unwrap().clone();
-    (sent, batches)
+    sent
+}
+
+async fn send(script: Vec<Outcome>, ids: &[&str], alone: usize) -> (Sent, Vec<Vec<String>>) {
+    let destination = Arc::new(Scripted::new(script, alone, Delivery::Idempotent));
+    let sent = run(destination.clone(), ids, CancellationToken::new()).await;
+    (sent, destination.batches())
 }
 
 fn retry() -> Outcome {
@@ -183,4 +226,100 @@ async fn giving_up_after_the_last_attempt() {
         Some(DestinationError::GaveUp { attempts: 3, .. })
     ));
     assert_eq!((sent.acked_seq, batches.len()), (0, 3));
+}
+
+/// The request went out and its answer was lost (a timeout, a dropped connection).
+fn lost() -> Outcome {
+    Outcome::Unknown {
+        after: None,
+        reason: "operation timed out".into(),
+    }
+}
+
+fn rate_limited() -> Outcome {
+    Outcome::Retry {
+        after: None,
+        pause_all: true,
+        reason: "429 rate limited".into(),
+    }
+}
+
+fn names(ids: &[&str]) -> Vec<String> {
+    ids.iter().map(|id| id.to_string()).collect()
+}
+
+#[tokio::test]
+async fn an_at_most_once_request_whose_answer_is_lost_is_never_sent_again() {
+    // One request at a time: the script answers the batches in order.
+    let destination = Arc::new(Scripted::new(
+        vec![lost(), rate_limited()],
+        10,
+        Delivery::AtMostOnce,
+    ));
+    let ids = ["a", "b", "c", "d", "e", "f", "g"];
+    let sent = run(destination.clone(), &ids, CancellationToken::new()).await;
+    assert!(sent.failure.is_none());
+    assert_eq!(
+        destination.batches(),
+        [
+            names(&["a", "b", "c"]),
+            // Not processed (429): sent again.
+            names(&["d", "e", "f"]),
+            names(&["d", "e", "f"]),
+            names(&["g"]),
+        ],
+        "the batch whose answer was lost goes out once"
+    );
+    let unknown: Vec<&str> = sent.unknown.iter().map(|c| c.user_id.as_str()).collect();
+    assert_eq!(unknown, ["a", "b", "c"]);
+    // Unknown counts as answered: the run goes on, and its checkpoint passes them.
+    assert_eq!(sent.acked_seq, 7);
+    assert_eq!((sent.stats.sent, sent.stats.retried), (4, 1));
+    assert_eq!(sent.stats.requests, 4);
+}
+
+#[tokio::test]
+async fn an_idempotent_request_whose_answer_is_lost_is_sent_again() {
+    let (sent, batches) = send(vec![lost()], &["a", "b", "c"], 0).await;
+    assert!(sent.failure.is_none());
+    assert_eq!(batches, [names(&["a", "b", "c"]), names(&["a", "b", "c"])]);
+    assert!(sent.unknown.is_empty());
+    assert_eq!(sent.acked_seq, 3);
+    assert_eq!((sent.stats.sent, sent.stats.retried), (3, 1));
+}
+
+#[tokio::test]
+async fn a_cancelled_run_hands_out_nothing_more_and_checkpoints_what_was_answered() {
+    const USERS: usize = 30;
+    let gate = Arc::new(Semaphore::new(0));
+    let destination = Arc::new(Scripted {
+        gate: Some(gate.clone()),
+        ..Scripted::new(Vec::new(), 0, Delivery::Idempotent)
+    });
+    let cancel = CancellationToken::new();
+    let mut received = destination.received.subscribe();
+    let stopper = tokio::spawn({
+        let cancel = cancel.clone();
+        async move {
+            // Every slot is taken, and the next batch waits for one.
+            received.wait_for(|n| *n >= IN_FLIGHT).await.unwrap();
+            cancel.cancel();
+            // Enough for every batch: one sent after the stop would be answered, and counted.
+            gate.add_permits(USERS);
+        }
+    });
+    let ids: Vec<String> = (1..=USERS).map(|i| format!("u{i}")).collect();
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let sent = run(destination.clone(), &ids, cancel).await;
+    stopper.await.unwrap();
+    assert!(sent.stopped);
+    assert!(sent.failure.is_none());
+    assert_eq!(
+        destination.batches().len(),
+        IN_FLIGHT,
+        "nothing is sent after the stop"
+    );
+    // What was in flight is answered, and checkpointed (`run` checks it was written).
+    assert_eq!(sent.acked_seq, (IN_FLIGHT * BATCH) as i64);
+    assert_eq!(sent.stats.sent, (IN_FLIGHT * BATCH) as i64);
 }
