@@ -15,6 +15,7 @@ pub mod progress;
 pub mod project;
 pub mod retry;
 pub mod scaffold;
+pub mod schedule;
 pub mod schema;
 pub mod segment;
 pub mod state;

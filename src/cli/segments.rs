@@ -199,7 +199,10 @@ pub async fn show(ctx: &Context, name: &str) -> Result<()> {
         ("name", Cell::Text(name.to_string())),
         ("status", Cell::Text(status)),
         ("description", text(def.and_then(|d| d.description.clone()))),
-        ("schedule", text(def.and_then(|d| d.schedule.clone()))),
+        (
+            "schedule",
+            text(def.and_then(|d| d.schedule.as_ref().map(|s| s.to_string()))),
+        ),
         ("rules", text(def.map(|d| d.rules.summary()))),
         (
             "applied version",
