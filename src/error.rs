@@ -155,7 +155,7 @@ impl Error {
             Error::Query { .. } => Some("check the table and column names against `tables:` in cdp.yaml; `cdp demo seed` creates the demo tables".into()),
             Error::TestsFailed { .. } => Some("each failure above shows the rule that decided it and the values it saw".into()),
             Error::UnknownSchema(_) => Some("the kinds are `cdp` and `segment`".into()),
-            Error::State(crate::state::StateError::Locked(_)) => Some("wait for it to finish, or pass `--wait 10m` to wait longer; a process that died releases the lock by itself".into()),
+            Error::State(crate::state::StateError::Locked { .. }) => Some("wait for it to finish, or pass `--wait 10m` to wait longer; a process that died releases the lock by itself".into()),
             Error::State(crate::state::StateError::Open { .. }) => Some("check `state: { url }` in cdp.yaml, and that the server is running".into()),
             Error::State(crate::state::StateError::Migrate { .. }) => Some("the state store was written by a newer cdp, or changed by hand; `cdp migrate` shows its migrations".into()),
             Error::AppliedInvalid { .. } => Some("apply the segment again from the project (`cdp apply`) to record a version this cdp reads".into()),

@@ -308,6 +308,25 @@ pub fn find_segment<'p>(
     })
 }
 
+/// Who is running cdp, for `applied_by`, the audit log and lock holders: `$CDP_ACTOR`, then
+/// `$GITHUB_ACTOR` in GitHub Actions, then the login name.
+pub fn actor() -> String {
+    ["CDP_ACTOR", "GITHUB_ACTOR", "USER", "USERNAME"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// This machine's name, to tell lock holders and runs apart.
+pub fn host() -> String {
+    std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "localhost".into())
+}
+
 fn parse_wait(text: &str) -> std::result::Result<Duration, String> {
     if text == "0" {
         return Ok(Duration::ZERO);

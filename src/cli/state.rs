@@ -22,14 +22,20 @@ pub async fn open_store(project: &Project) -> Result<Box<dyn Store>> {
 /// Takes the project lock, saying on stderr whom it waits for.
 pub async fn lock(ctx: &Context, store: &dyn Store, what: &str, wait: Duration) -> Result<Lock> {
     let printer = ctx.printer;
-    let holder = format!("cdp {what}");
+    let owner = state::LockOwner {
+        holder: format!("cdp {what}"),
+        actor: super::actor(),
+        host: super::host(),
+    };
     let waiting = move |h: &state::LockHolder| {
         printer.note(&format!(
             "waiting up to {}s for the project lock, held by {h}",
             wait.as_secs()
         ));
     };
-    Ok(store.lock(&holder, wait, &waiting).await?)
+    Ok(store
+        .lock(state::PROJECT_LOCK, &owner, wait, &waiting)
+        .await?)
 }
 
 pub async fn migrate(ctx: &Context) -> Result<()> {
@@ -91,13 +97,13 @@ pub async fn apply(ctx: &Context, auto_approve: bool, wait: Duration) -> Result<
         confirm()?;
     }
     let changes = changes(&plan);
+    let actor = super::actor();
     store
-        .apply(state::SEGMENT, &changes, &state::actor(), ctx.now)
+        .apply(state::SEGMENT, &changes, &actor, ctx.now)
         .await?;
     let (add, change, remove) = counts(&plan);
     ctx.printer.note(&format!(
-        "Applied: {add} added, {change} changed, {remove} removed (by {}).",
-        state::actor()
+        "Applied: {add} added, {change} changed, {remove} removed (by {actor})."
     ));
     Ok(())
 }
@@ -109,7 +115,7 @@ pub async fn apply_all(ctx: &Context, project: &Project) -> Result<usize> {
     let plan = plan::diff(project, store.as_ref(), ctx.now).await?;
     let changes = changes(&plan);
     store
-        .apply(state::SEGMENT, &changes, &state::actor(), ctx.now)
+        .apply(state::SEGMENT, &changes, &super::actor(), ctx.now)
         .await?;
     Ok(changes.len())
 }
@@ -251,7 +257,18 @@ async fn refresh_locked(
         note: &|text| printer.note(text),
         show_sql: ctx.verbose,
     };
-    match refresh::refresh(project, store, wh.as_mut(), selection, ctx.now, &tell).await {
+    let host = super::host();
+    match refresh::refresh(
+        project,
+        store,
+        wh.as_mut(),
+        selection,
+        &host,
+        ctx.now,
+        &tell,
+    )
+    .await
+    {
         Err(e) => Err(project_check::explain(project, wh.as_mut(), ctx.now, e).await),
         done => done,
     }

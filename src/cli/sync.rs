@@ -44,9 +44,11 @@ pub async fn run_sync(
             }
         }
     });
+    let host = super::host();
     let syncer = Syncer {
         project,
         store,
+        host: &host,
         progress: Arc::new(ctx.printer.bar()),
         note: &note,
         backoff: Backoff::default(),

@@ -33,13 +33,14 @@ pub enum Selection {
     Named(Vec<String>),
 }
 
-/// Refreshes the selected segments (and those they refer to) as of `now`. The caller holds the
-/// project lock.
+/// Refreshes the selected segments (and those they refer to) as of `now`, recording the run as
+/// on `host`. The caller holds the project lock.
 pub async fn refresh(
     project: &Project,
     store: &dyn Store,
     wh: &mut dyn Warehouse,
     selection: &Selection,
+    host: &str,
     now: DateTime<Utc>,
     tell: &Feedback<'_>,
 ) -> Result<Vec<Refreshed>> {
@@ -83,7 +84,7 @@ pub async fn refresh(
         ));
     }
     let single = (order.len() == 1).then(|| order[0].as_str());
-    let run_id = store.start_run("refresh", single, Utc::now()).await?;
+    let run_id = store.start_run("refresh", single, host, Utc::now()).await?;
     let started = Instant::now();
     let result = run(
         wh, &tables, &applied, &order, &query, run_id, now, started, store, progress,

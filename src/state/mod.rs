@@ -1,5 +1,5 @@
-//! The state store: applied definitions, runs, refresh snapshots, syncs, the audit log and the
-//! project lock.
+//! The state store: applied definitions, runs, refresh snapshots, syncs, the audit log and
+//! keyed locks (the project lock among them).
 //!
 //! One trait with a backend per engine: SQLite (a file, the default) and PostgreSQL (by URL). Both
 //! run the same SQL (see `queries.rs`); each has its own migrations under `migrations/`.
@@ -18,7 +18,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-pub use lock::{Lock, LockHolder};
+pub use lock::{Lock, LockHolder, LockOwner, PROJECT_LOCK};
 
 use crate::project::secret::{Secret, redact_url};
 
@@ -47,9 +47,18 @@ pub enum StateError {
     },
     #[error("the state store failed")]
     Query(#[from] sqlx::Error),
-    #[error("another cdp process holds the project lock: {0}")]
-    Locked(LockHolder),
-    #[error("cannot take the project lock file `{}`", path.display())]
+    #[error("another cdp process holds {}: {holder}", lock::LockName(key))]
+    Locked {
+        key: String,
+        holder: Box<LockHolder>,
+    },
+    #[error("{} was lost", lock::LockName(key))]
+    LockLost {
+        key: String,
+        #[source]
+        source: sqlx::Error,
+    },
+    #[error("cannot take the lock file `{}`", path.display())]
     LockFile {
         path: std::path::PathBuf,
         #[source]
@@ -153,10 +162,12 @@ pub trait Store: sync::SyncState + Send + Sync {
         at: DateTime<Utc>,
     ) -> Result<(), StateError>;
 
+    /// Records a run as running, on `host` by this process.
     async fn start_run(
         &self,
         command: &str,
         segment: Option<&str>,
+        host: &str,
         at: DateTime<Utc>,
     ) -> Result<i64, StateError>;
 
@@ -188,14 +199,22 @@ pub trait Store: sync::SyncState + Send + Sync {
         detail: &str,
     ) -> Result<(), StateError>;
 
-    /// Takes the project lock, waiting up to `wait` for another holder; released on drop, and by
-    /// the operating system or the server when the process dies.
+    /// Takes the lock `key` for `owner`, waiting up to `wait` while another holds it (telling
+    /// `waiting` once who that is). Two keys never wait for each other. Released on drop, and
+    /// by the operating system or the server when the process dies. It has no lease until
+    /// [`Store::renew_lock`] declares one.
     async fn lock(
         &self,
-        holder: &str,
+        key: &str,
+        owner: &LockOwner,
         wait: Duration,
         waiting: &(dyn for<'h> Fn(&'h LockHolder) + Send + Sync),
     ) -> Result<Lock, StateError>;
+
+    /// Declares that `lock`'s holder keeps it for `ttl` from now: records the new `until`
+    /// (which [`Lock::expires_at`] then answers). Fails with [`StateError::LockLost`] when what
+    /// kept the lock is gone (a PostgreSQL session that ended).
+    async fn renew_lock(&self, lock: &mut Lock, ttl: Duration) -> Result<(), StateError>;
 
     /// Applied migrations: (version, description).
     async fn migrations(&self) -> Result<Vec<(i64, String)>, StateError>;
@@ -220,22 +239,4 @@ pub async fn open(url: Option<&Secret>, local_dir: &Path) -> Result<Box<dyn Stor
             }
         }
     }
-}
-
-/// Who is running cdp, for `applied_by` and the audit log.
-pub fn actor() -> String {
-    ["CDP_ACTOR", "GITHUB_ACTOR", "USER", "USERNAME"]
-        .iter()
-        .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
-        .unwrap_or_else(|| "unknown".into())
-}
-
-/// This machine's name, to tell lock holders apart.
-pub fn host() -> String {
-    std::fs::read_to_string("/etc/hostname")
-        .ok()
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
-        .or_else(|| std::env::var("HOSTNAME").ok())
-        .unwrap_or_else(|| "localhost".into())
 }

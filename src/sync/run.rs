@@ -25,6 +25,8 @@ const SYNC_MEMORY: &str = "48MB";
 pub struct Syncer<'a> {
     pub project: &'a Project,
     pub store: Arc<dyn Store>,
+    /// This machine's name, recorded with the run.
+    pub host: &'a str,
     pub progress: Arc<dyn Progress>,
     pub note: &'a (dyn Fn(&str) + Sync),
     pub backoff: Backoff,
@@ -121,7 +123,7 @@ pub async fn sync(
         0
     } else {
         s.store
-            .start_run("sync", single(&targets), Utc::now())
+            .start_run("sync", single(&targets), s.host, Utc::now())
             .await?
     };
     let mut reports = Vec::new();

@@ -76,7 +76,10 @@ async fn send(script: Vec<Outcome>, ids: &[&str], alone: usize) -> (Sent, Vec<Ve
     let dir = tempfile::tempdir().unwrap();
     let store: Arc<dyn crate::state::Store> =
         Arc::from(crate::state::open(None, dir.path()).await.unwrap());
-    let run_id = store.start_run("sync", None, Utc::now()).await.unwrap();
+    let run_id = store
+        .start_run("sync", None, "test", Utc::now())
+        .await
+        .unwrap();
     let key = crate::state::sync::SyncKey {
         run_id,
         segment: "s",
