@@ -11,7 +11,7 @@ use crate::progress::Progress;
 use crate::project::Project;
 use crate::project::segment_file::SegmentDef;
 use crate::segment::compile::Compiler;
-use crate::state::{RunStatus, SEGMENT, Snapshot, Store};
+use crate::state::{RunKind, RunStatus, SEGMENT, Snapshot, Store};
 use crate::warehouse::{Cell, Warehouse};
 
 /// What one refresh found for one segment.
@@ -84,7 +84,9 @@ pub async fn refresh(
         ));
     }
     let single = (order.len() == 1).then(|| order[0].as_str());
-    let run_id = store.start_run("refresh", single, host, Utc::now()).await?;
+    let run_id = store
+        .start_run(RunKind::Refresh, single, host, Utc::now())
+        .await?;
     let started = Instant::now();
     let result = run(
         wh, &tables, &applied, &order, &query, run_id, now, started, store, progress,
@@ -252,7 +254,7 @@ async fn recover(store: &dyn Store, wh: &mut dyn Warehouse, tables: &Tables) -> 
     let runs = store.unfinished_runs().await?;
     let ids: Vec<i64> = runs
         .iter()
-        .filter(|r| r.command == "refresh")
+        .filter(|r| r.kind == RunKind::Refresh)
         .map(|r| r.id)
         .collect();
     if ids.is_empty() {

@@ -68,6 +68,11 @@ pub enum StateError {
     Scheme(String),
 }
 
+/// A run kind the state store does not know, read from a run recorded by another cdp.
+#[derive(Debug, thiserror::Error)]
+#[error("unknown run kind `{0}`")]
+pub struct UnknownRunKind(pub String);
+
 /// One applied version of a definition.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Definition {
@@ -93,6 +98,48 @@ pub enum Apply {
     },
 }
 
+/// What a run does; recorded in `runs.command` as the strings `as_str` gives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RunKind {
+    /// Recomputes segment membership in the warehouse.
+    Refresh,
+    /// Sends membership changes to destinations.
+    Sync,
+}
+
+impl RunKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunKind::Refresh => "refresh",
+            RunKind::Sync => "sync",
+        }
+    }
+}
+
+impl std::fmt::Display for RunKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for RunKind {
+    type Err = UnknownRunKind;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "refresh" => Ok(RunKind::Refresh),
+            "sync" => Ok(RunKind::Sync),
+            other => Err(UnknownRunKind(other.to_string())),
+        }
+    }
+}
+
+impl serde::Serialize for RunKind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RunStatus {
     Running,
@@ -116,7 +163,9 @@ impl RunStatus {
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct Run {
     pub id: i64,
-    pub command: String,
+    /// Serialized as `command`, the column it is stored in.
+    #[serde(rename = "command")]
+    pub kind: RunKind,
     pub segment: Option<String>,
     pub started_at: DateTime<Utc>,
     pub ended_at: Option<DateTime<Utc>>,
@@ -165,7 +214,7 @@ pub trait Store: sync::SyncState + Send + Sync {
     /// Records a run as running, on `host` by this process.
     async fn start_run(
         &self,
-        command: &str,
+        kind: RunKind,
         segment: Option<&str>,
         host: &str,
         at: DateTime<Utc>,
@@ -238,5 +287,22 @@ pub async fn open(url: Option<&Secret>, local_dir: &Path) -> Result<Box<dyn Stor
                 Err(StateError::Scheme(redact_url(text)))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn run_kinds_are_stored_as_the_strings_earlier_versions_wrote() {
+        assert_eq!(RunKind::Refresh.as_str(), "refresh");
+        assert_eq!(RunKind::Sync.as_str(), "sync");
+        for kind in [RunKind::Refresh, RunKind::Sync] {
+            assert_eq!(kind.as_str().parse::<RunKind>().unwrap(), kind);
+            assert_eq!(kind.to_string(), kind.as_str());
+        }
+        let unknown = "export".parse::<RunKind>().unwrap_err();
+        assert_eq!(unknown.to_string(), "unknown run kind `export`");
     }
 }

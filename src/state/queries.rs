@@ -133,7 +133,7 @@ macro_rules! impl_store {
 
             async fn start_run(
                 &self,
-                command: &str,
+                kind: $crate::state::RunKind,
                 segment: Option<&str>,
                 host: &str,
                 at: chrono::DateTime<chrono::Utc>,
@@ -143,7 +143,7 @@ macro_rules! impl_store {
                     "insert into runs (command, segment, started_at, status, pid, host) \
                      values ($1, $2, $3, 'running', $4, $5) returning id",
                 )
-                .bind(command)
+                .bind(kind.as_str())
                 .bind(segment)
                 .bind(at)
                 .bind(i64::from(std::process::id()))

@@ -4,7 +4,9 @@
 use std::time::Duration;
 
 use cdp::project::secret::Secret;
-use cdp::state::{self, Apply, LockHolder, LockOwner, RunStatus, Snapshot, StateError, Store};
+use cdp::state::{
+    self, Apply, LockHolder, LockOwner, RunKind, RunStatus, Snapshot, StateError, Store,
+};
 use chrono::{TimeZone, Utc};
 
 use crate::common::{PgDatabase, postgres_url};
@@ -75,7 +77,10 @@ async fn contract(store: &dyn Store) {
     assert_eq!(versions.last().unwrap().version, 2);
     assert_eq!(removed, None);
 
-    let run = store.start_run("refresh", None, "box", t(4)).await.unwrap();
+    let run = store
+        .start_run(RunKind::Refresh, None, "box", t(4))
+        .await
+        .unwrap();
     assert_eq!(store.unfinished_runs().await.unwrap().len(), 1);
     let snap = Snapshot {
         run_id: run,
@@ -96,6 +101,7 @@ async fn contract(store: &dyn Store) {
         .unwrap();
     assert!(store.unfinished_runs().await.unwrap().is_empty());
     let runs = store.runs(10).await.unwrap();
+    assert_eq!(runs[0].kind, RunKind::Refresh, "read back from its string");
     assert_eq!(runs[0].status, "succeeded");
     assert_eq!(runs[0].rows, Some(10));
 
@@ -109,7 +115,7 @@ async fn sync_contract(store: &dyn Store) {
     let mut runs = Vec::new();
     for day in 1..=4 {
         let run_id = store
-            .start_run("sync", Some("vip"), "box", t(day))
+            .start_run(RunKind::Sync, Some("vip"), "box", t(day))
             .await
             .unwrap();
         runs.push(run_id);

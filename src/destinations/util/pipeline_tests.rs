@@ -77,7 +77,7 @@ async fn send(script: Vec<Outcome>, ids: &[&str], alone: usize) -> (Sent, Vec<Ve
     let store: Arc<dyn crate::state::Store> =
         Arc::from(crate::state::open(None, dir.path()).await.unwrap());
     let run_id = store
-        .start_run("sync", None, "test", Utc::now())
+        .start_run(crate::state::RunKind::Sync, None, "test", Utc::now())
         .await
         .unwrap();
     let key = crate::state::sync::SyncKey {
