@@ -18,6 +18,7 @@ pub mod project;
 pub mod project_check;
 pub mod retry;
 pub mod scaffold;
+pub mod schedule;
 pub mod schema;
 pub mod secret;
 pub mod segment;

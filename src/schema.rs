@@ -157,7 +157,7 @@ fn segment_schema() -> Value {
         "properties": {
             "name": { "type": "string", "pattern": "^[a-z][a-z0-9_]*$" },
             "description": { "type": "string" },
-            "schedule": { "type": "string", "description": "cron, five fields, UTC" },
+            "schedule": { "type": "string", "description": "cron in UTC: five fields, or six with seconds first" },
             "rules": { "anyOf": [rule_ref, { "type": "array", "items": rule_ref, "minItems": 1 }] },
             "destinations": { "type": "array", "items": strict(json!({
                 "to": { "type": "string" },

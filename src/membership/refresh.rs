@@ -12,7 +12,7 @@ use crate::progress::Progress;
 use crate::project::Project;
 use crate::segment::compile::Compiler;
 use crate::segment::file::SegmentDef;
-use crate::state::{RunStatus, Snapshot, Store};
+use crate::state::{RunKind, RunStatus, Snapshot, Store};
 use crate::warehouse::{Cell, Warehouse};
 
 /// What one refresh found for one segment.
@@ -34,13 +34,14 @@ pub enum Selection {
     Named(Vec<String>),
 }
 
-/// Refreshes the selected segments (and those they refer to) as of `now`. The caller holds the
-/// project lock.
+/// Refreshes the selected segments (and those they refer to) as of `now`, recording the run as
+/// on `host`. The caller holds the project lock.
 pub async fn refresh(
     project: &Project,
     store: &dyn Store,
     wh: &mut dyn Warehouse,
     selection: &Selection,
+    host: &str,
     now: DateTime<Utc>,
     tell: &Feedback<'_>,
 ) -> Result<Vec<Refreshed>> {
@@ -81,7 +82,9 @@ pub async fn refresh(
         ));
     }
     let single = (order.len() == 1).then(|| order[0].as_str());
-    let run_id = store.start_run("refresh", single, Utc::now()).await?;
+    let run_id = store
+        .start_run(RunKind::Refresh, single, host, Utc::now())
+        .await?;
     let started = Instant::now();
     let result = run(
         wh, &tables, &applied, &order, &query, run_id, now, started, store, progress,
@@ -224,7 +227,7 @@ async fn recover(store: &dyn Store, wh: &mut dyn Warehouse, tables: &Tables) -> 
     let runs = store.unfinished_runs().await?;
     let ids: Vec<i64> = runs
         .iter()
-        .filter(|r| r.command == "refresh")
+        .filter(|r| r.kind == RunKind::Refresh)
         .map(|r| r.id)
         .collect();
     if ids.is_empty() {

@@ -127,9 +127,13 @@ impl Context {
                 wait.as_secs()
             ));
         };
-        let holder = format!("cdp {what}");
+        let owner = state::LockOwner {
+            holder: format!("cdp {what}"),
+            actor: self.actor.name.clone(),
+            host: self.actor.host.clone(),
+        };
         let lock = tokio::select! {
-            lock = store.lock(&holder, wait, &waiting) => lock?,
+            lock = store.lock(state::PROJECT_LOCK, &owner, wait, &waiting) => lock?,
             _ = self.cancel.cancelled() => return Err(Error::Interrupted),
         };
         Ok(lock)

@@ -79,6 +79,7 @@ pub(crate) async fn refresh_locked(ctx: &Context, selection: &Selection) -> Resu
             store.as_ref(),
             wh.as_mut(),
             selection,
+            &ctx.actor.host,
             ctx.now,
             &tell,
         ))

@@ -74,6 +74,7 @@ pub(crate) async fn sync_locked(
         note: &note,
         backoff: Backoff::default(),
         cancel: ctx.cancel.clone(),
+        host: &ctx.actor.host,
     };
     let (syncs, _) = sync::run::sync(&syncer, wh, options).await?;
     Ok(SyncReport {

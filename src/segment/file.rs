@@ -1,6 +1,7 @@
 //! `segments/<name>.yaml`: one segment's description, schedule, rules, destinations and tests.
 
 pub use super::fixture_file::{Fixture, FixtureEvent};
+use crate::schedule::Schedule;
 use crate::segment::parse::parse_rule;
 use crate::segment::rule::Rule;
 use crate::syntax::decode::{Decoder, index};
@@ -10,7 +11,7 @@ use crate::syntax::yaml::{Node, Pos, Value};
 pub struct SegmentDef {
     pub name: String,
     pub description: Option<String>,
-    pub schedule: Option<String>,
+    pub schedule: Option<Schedule>,
     pub rules: Rule,
     pub destinations: Vec<DestinationRef>,
     pub tests: Vec<Fixture>,
@@ -162,26 +163,21 @@ pub fn valid_name(name: &str) -> bool {
         && name.len() <= 63
 }
 
-fn parse_schedule(d: &mut Decoder, node: &Node) -> Option<String> {
+fn parse_schedule(d: &mut Decoder, node: &Node) -> Option<Schedule> {
     let text = d.string(node, "schedule")?;
-    match croner::parser::CronParser::builder()
-        .seconds(croner::parser::Seconds::Disallowed)
-        .build()
-        .parse(&text)
-    {
-        Ok(_) => Some(text),
+    match text.parse::<Schedule>() {
+        Ok(schedule) => Some(schedule),
         Err(e) => {
             let diag = d.report(
                 node.pos,
                 "schedule",
                 format!("`{text}` is not a valid cron expression"),
             );
-            diag.expected =
-                Some("five fields: minute hour day-of-month month day-of-week (UTC)".into());
-            diag.hint = Some(format!(
-                "{}; e.g. `0 */6 * * *` runs every six hours",
-                e.to_string().trim_end_matches('.')
-            ));
+            diag.expected = Some(
+                "five fields: minute hour day-of-month month day-of-week (UTC), or six with seconds first"
+                    .into(),
+            );
+            diag.hint = Some(format!("{e}; e.g. `0 */6 * * *` runs every six hours"));
             None
         }
     }

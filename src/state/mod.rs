@@ -1,5 +1,5 @@
-//! The state store: applied definitions, runs, refresh snapshots, syncs, the audit log and the
-//! project lock.
+//! The state store: applied definitions, runs, refresh snapshots, syncs, the audit log and
+//! keyed locks (the project lock among them).
 //!
 //! One trait with a backend per engine: SQLite (a file, the default) and PostgreSQL (by URL). Both
 //! run the same SQL (see `queries.rs`); each has its own migrations under `migrations/`.
@@ -18,7 +18,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-pub use lock::{Lock, LockHolder};
+pub use lock::{Lock, LockHolder, LockOwner, PROJECT_LOCK};
 
 use crate::secret::{Secret, redact_url};
 
@@ -47,9 +47,18 @@ pub enum StateError {
     },
     #[error("the state store failed")]
     Query(#[from] sqlx::Error),
-    #[error("another cdp process holds the project lock: {0}")]
-    Locked(LockHolder),
-    #[error("cannot take the project lock file `{}`", path.display())]
+    #[error("another cdp process holds {}: {holder}", lock::LockName(key))]
+    Locked {
+        key: String,
+        holder: Box<LockHolder>,
+    },
+    #[error("{} was lost", lock::LockName(key))]
+    LockLost {
+        key: String,
+        #[source]
+        source: sqlx::Error,
+    },
+    #[error("cannot take the lock file `{}`", path.display())]
     LockFile {
         path: std::path::PathBuf,
         #[source]
@@ -58,6 +67,11 @@ pub enum StateError {
     #[error("unsupported state store URL `{0}`")]
     Scheme(String),
 }
+
+/// A run kind the state store does not know, read from a run recorded by another cdp.
+#[derive(Debug, thiserror::Error)]
+#[error("unknown run kind `{0}`")]
+pub struct UnknownRunKind(pub String);
 
 /// One applied version of a definition.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
@@ -84,6 +98,48 @@ pub enum Apply {
     },
 }
 
+/// What a run does; recorded in `runs.command` as the strings `as_str` gives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RunKind {
+    /// Recomputes segment membership in the warehouse.
+    Refresh,
+    /// Sends membership changes to destinations.
+    Sync,
+}
+
+impl RunKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunKind::Refresh => "refresh",
+            RunKind::Sync => "sync",
+        }
+    }
+}
+
+impl std::fmt::Display for RunKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for RunKind {
+    type Err = UnknownRunKind;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "refresh" => Ok(RunKind::Refresh),
+            "sync" => Ok(RunKind::Sync),
+            other => Err(UnknownRunKind(other.to_string())),
+        }
+    }
+}
+
+impl serde::Serialize for RunKind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RunStatus {
     Running,
@@ -107,7 +163,9 @@ impl RunStatus {
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct Run {
     pub id: i64,
-    pub command: String,
+    /// Serialized as `command`, the column it is stored in.
+    #[serde(rename = "command")]
+    pub kind: RunKind,
     pub segment: Option<String>,
     pub started_at: DateTime<Utc>,
     pub ended_at: Option<DateTime<Utc>>,
@@ -153,10 +211,12 @@ pub trait Store: sync::SyncState + Send + Sync {
         at: DateTime<Utc>,
     ) -> Result<(), StateError>;
 
+    /// Records a run as running, on `host` by this process.
     async fn start_run(
         &self,
-        command: &str,
+        kind: RunKind,
         segment: Option<&str>,
+        host: &str,
         at: DateTime<Utc>,
     ) -> Result<i64, StateError>;
 
@@ -188,14 +248,22 @@ pub trait Store: sync::SyncState + Send + Sync {
         detail: &str,
     ) -> Result<(), StateError>;
 
-    /// Takes the project lock, waiting up to `wait` for another holder; released on drop, and by
-    /// the operating system or the server when the process dies.
+    /// Takes the lock `key` for `owner`, waiting up to `wait` while another holds it (telling
+    /// `waiting` once who that is). Two keys never wait for each other. Released on drop, and
+    /// by the operating system or the server when the process dies. It has no lease until
+    /// [`Store::renew_lock`] declares one.
     async fn lock(
         &self,
-        holder: &str,
+        key: &str,
+        owner: &LockOwner,
         wait: Duration,
         waiting: &(dyn for<'h> Fn(&'h LockHolder) + Send + Sync),
     ) -> Result<Lock, StateError>;
+
+    /// Declares that `lock`'s holder keeps it for `ttl` from now: records the new `until`
+    /// (which [`Lock::expires_at`] then answers). Fails with [`StateError::LockLost`] when what
+    /// kept the lock is gone (a PostgreSQL session that ended).
+    async fn renew_lock(&self, lock: &mut Lock, ttl: Duration) -> Result<(), StateError>;
 
     /// Applied migrations: (version, description).
     async fn migrations(&self) -> Result<Vec<(i64, String)>, StateError>;
@@ -205,7 +273,7 @@ impl StateError {
     /// What to do about it, when the state store knows.
     pub fn hint(&self) -> Option<String> {
         match self {
-            StateError::Locked(_) => Some("wait for it to finish, or pass `--wait 10m` to wait longer; a process that died releases the lock by itself".into()),
+            StateError::Locked { .. } => Some("wait for it to finish, or pass `--wait 10m` to wait longer; a process that died releases the lock by itself".into()),
             StateError::Open { .. } => Some("check `state: { url }` in cdp.yaml, and that the server is running".into()),
             StateError::Migrate { .. } => Some("the state store was written by a newer cdp, or changed by hand; `cdp migrate` shows its migrations".into()),
             _ => None,
@@ -234,20 +302,19 @@ pub async fn open(url: Option<&Secret>, local_dir: &Path) -> Result<Box<dyn Stor
     }
 }
 
-/// Who is running cdp, for `applied_by` and the audit log.
-pub fn actor() -> String {
-    ["CDP_ACTOR", "GITHUB_ACTOR", "USER", "USERNAME"]
-        .iter()
-        .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
-        .unwrap_or_else(|| "unknown".into())
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// This machine's name, to tell lock holders apart.
-pub fn host() -> String {
-    std::fs::read_to_string("/etc/hostname")
-        .ok()
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
-        .or_else(|| std::env::var("HOSTNAME").ok())
-        .unwrap_or_else(|| "localhost".into())
+    #[test]
+    fn run_kinds_are_stored_as_the_strings_earlier_versions_wrote() {
+        assert_eq!(RunKind::Refresh.as_str(), "refresh");
+        assert_eq!(RunKind::Sync.as_str(), "sync");
+        for kind in [RunKind::Refresh, RunKind::Sync] {
+            assert_eq!(kind.as_str().parse::<RunKind>().unwrap(), kind);
+            assert_eq!(kind.to_string(), kind.as_str());
+        }
+        let unknown = "export".parse::<RunKind>().unwrap_err();
+        assert_eq!(unknown.to_string(), "unknown run kind `export`");
+    }
 }

@@ -2,18 +2,17 @@
 
 use std::str::FromStr;
 
+use sha2::{Digest, Sha256};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{Connection, Row};
 
+use super::StateError;
+use super::lock::{Guard, PROJECT_LOCK};
 use super::queries::impl_store;
 use super::sync_queries::impl_sync_state;
-use super::{Lock, StateError};
 use crate::secret::redact_url;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
-
-/// The advisory lock key of the project lock (any fixed number; one lock per database).
-const LOCK_KEY: i64 = 0x6364_705f_6c6f_636b;
 
 pub struct PostgresStore {
     pool: PgPool,
@@ -68,15 +67,16 @@ impl PostgresStore {
         })
     }
 
-    /// A session-level advisory lock on a connection of its own, which the lock then owns.
-    async fn try_lock(&self) -> Result<Option<Lock>, StateError> {
+    /// A session-level advisory lock on the key's number, on a connection of its own, which the
+    /// lock then owns.
+    async fn try_lock(&self, key: &str) -> Result<Option<Guard>, StateError> {
         let mut conn = sqlx::PgConnection::connect_with(&self.options).await?;
         let row = sqlx::query("select pg_try_advisory_lock($1) as ok")
-            .bind(LOCK_KEY)
+            .bind(advisory_key(key))
             .fetch_one(&mut conn)
             .await?;
         if row.try_get::<bool, _>("ok")? {
-            Ok(Some(Lock::Postgres(conn)))
+            Ok(Some(Guard::Postgres(conn)))
         } else {
             conn.close().await.ok();
             Ok(None)
@@ -86,3 +86,34 @@ impl PostgresStore {
 
 impl_store!(PostgresStore);
 impl_sync_state!(PostgresStore);
+
+/// The advisory lock number of `key`: the project lock keeps the constant it had before keys
+/// existed; other keys take the first 8 bytes of their SHA-256.
+fn advisory_key(key: &str) -> i64 {
+    /// Any fixed number; the project lock's since the first release.
+    const PROJECT_KEY: i64 = 0x6364_705f_6c6f_636b;
+    if key == PROJECT_LOCK {
+        return PROJECT_KEY;
+    }
+    let digest = Sha256::digest(key.as_bytes());
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&digest[..8]);
+    i64::from_be_bytes(first)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_key_has_a_stable_number_and_the_project_keeps_its_own() {
+        assert_eq!(advisory_key(PROJECT_LOCK), 0x6364_705f_6c6f_636b);
+        // Pinned: two cdp versions must agree on it to exclude each other.
+        assert_eq!(advisory_key("job:refresh:vip"), 0x734d_f1fb_b90c_9527);
+        assert_ne!(advisory_key("job:refresh:vip"), advisory_key(PROJECT_LOCK));
+        assert_ne!(
+            advisory_key("job:refresh:vip"),
+            advisory_key("job:refresh:vips")
+        );
+    }
+}

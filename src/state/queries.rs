@@ -2,7 +2,7 @@
 //! the same row types, expanded once per pool type.
 
 /// `impl Store` for a backend struct with `pool` and `describe` fields; the backend provides an
-/// inherent `try_lock`, the part that differs by engine.
+/// inherent `try_lock(key)`, the part that differs by engine.
 macro_rules! impl_store {
     ($ty:ty) => {
         #[async_trait::async_trait]
@@ -133,8 +133,9 @@ macro_rules! impl_store {
 
             async fn start_run(
                 &self,
-                command: &str,
+                kind: $crate::state::RunKind,
                 segment: Option<&str>,
+                host: &str,
                 at: chrono::DateTime<chrono::Utc>,
             ) -> Result<i64, $crate::state::StateError> {
                 use sqlx::Row as _;
@@ -142,11 +143,11 @@ macro_rules! impl_store {
                     "insert into runs (command, segment, started_at, status, pid, host) \
                      values ($1, $2, $3, 'running', $4, $5) returning id",
                 )
-                .bind(command)
+                .bind(kind.as_str())
                 .bind(segment)
                 .bind(at)
                 .bind(i64::from(std::process::id()))
-                .bind($crate::state::host())
+                .bind(host)
                 .fetch_one(&self.pool)
                 .await?;
                 Ok(row.try_get("id")?)
@@ -266,30 +267,25 @@ macro_rules! impl_store {
 
             async fn lock(
                 &self,
-                holder: &str,
+                key: &str,
+                owner: &$crate::state::LockOwner,
                 wait: std::time::Duration,
                 waiting: &(dyn for<'h> Fn(&'h $crate::state::LockHolder) + Send + Sync),
             ) -> Result<$crate::state::Lock, $crate::state::StateError> {
                 let started = std::time::Instant::now();
                 let mut told = false;
                 loop {
-                    if let Some(lock) = self.try_lock().await? {
-                        sqlx::query(
-                            "insert into locks (name, holder, pid, host, since) values ('project', $1, $2, $3, $4) \
-                             on conflict (name) do update set holder = excluded.holder, pid = excluded.pid, \
-                             host = excluded.host, since = excluded.since",
-                        )
-                        .bind(holder)
-                        .bind(i64::from(std::process::id()))
-                        .bind($crate::state::host())
-                        .bind(chrono::Utc::now())
-                        .execute(&self.pool)
-                        .await?;
-                        return Ok(lock);
+                    if let Some(guard) = self.try_lock(key).await? {
+                        let holder = $crate::state::LockHolder::this_process(owner);
+                        self.record_holder(key, &holder).await?;
+                        return Ok($crate::state::Lock::new(key, holder, guard));
                     }
-                    let current = self.lock_holder().await?;
+                    let current = self.lock_holder(key).await?;
                     if started.elapsed() >= wait {
-                        return Err($crate::state::StateError::Locked(current));
+                        return Err($crate::state::StateError::Locked {
+                            key: key.to_string(),
+                            holder: Box::new(current),
+                        });
                     }
                     if !told {
                         waiting(&current);
@@ -297,6 +293,23 @@ macro_rules! impl_store {
                     }
                     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
                 }
+            }
+
+            async fn renew_lock(
+                &self,
+                lock: &mut $crate::state::Lock,
+                ttl: std::time::Duration,
+            ) -> Result<(), $crate::state::StateError> {
+                lock.check()
+                    .await
+                    .map_err(|source| $crate::state::StateError::LockLost {
+                        key: lock.key().to_string(),
+                        source,
+                    })?;
+                let holder = lock.holder().renewed(ttl);
+                self.record_holder(lock.key(), &holder).await?;
+                *lock.holder_mut() = holder;
+                Ok(())
             }
 
             async fn migrations(&self) -> Result<Vec<(i64, String)>, $crate::state::StateError> {
@@ -311,21 +324,53 @@ macro_rules! impl_store {
         }
 
         impl $ty {
-            /// Who holds the lock, as recorded when it was taken.
-            async fn lock_holder(&self) -> Result<$crate::state::LockHolder, $crate::state::StateError> {
+            /// Who holds the lock `key`, as recorded when it was taken or last renewed.
+            async fn lock_holder(
+                &self,
+                key: &str,
+            ) -> Result<$crate::state::LockHolder, $crate::state::StateError> {
                 use sqlx::Row as _;
-                let row = sqlx::query("select holder, pid, host, since from locks where name = 'project'")
-                    .fetch_optional(&self.pool)
-                    .await?;
+                let row = sqlx::query(
+                    "select holder, actor, pid, host, since, until from locks where name = $1",
+                )
+                .bind(key)
+                .fetch_optional(&self.pool)
+                .await?;
                 Ok(match row {
                     Some(r) => $crate::state::LockHolder {
                         holder: r.try_get("holder")?,
+                        actor: r.try_get("actor")?,
                         pid: r.try_get("pid")?,
                         host: r.try_get("host")?,
                         since: Some(r.try_get("since")?),
+                        until: r.try_get("until")?,
                     },
                     None => $crate::state::LockHolder::default(),
                 })
+            }
+
+            /// Records `holder` as the holder of the lock `key` (the caller has it).
+            async fn record_holder(
+                &self,
+                key: &str,
+                holder: &$crate::state::LockHolder,
+            ) -> Result<(), $crate::state::StateError> {
+                sqlx::query(
+                    "insert into locks (name, holder, actor, pid, host, since, until) \
+                     values ($1, $2, $3, $4, $5, $6, $7) \
+                     on conflict (name) do update set holder = excluded.holder, actor = excluded.actor, \
+                     pid = excluded.pid, host = excluded.host, since = excluded.since, until = excluded.until",
+                )
+                .bind(key)
+                .bind(&holder.holder)
+                .bind(&holder.actor)
+                .bind(holder.pid)
+                .bind(&holder.host)
+                .bind(holder.since.unwrap_or_else(chrono::Utc::now))
+                .bind(holder.until)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
             }
         }
     };

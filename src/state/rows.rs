@@ -40,7 +40,10 @@ where
 {
     Ok(Run {
         id: r.try_get("id")?,
-        command: r.try_get("command")?,
+        kind: r
+            .try_get::<String, _>("command")?
+            .parse()
+            .map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
         segment: r.try_get("segment")?,
         started_at: r.try_get("started_at")?,
         ended_at: r.try_get("ended_at")?,

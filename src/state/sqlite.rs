@@ -4,20 +4,23 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
+use sha2::{Digest, Sha256};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
+use super::StateError;
+use super::lock::{Guard, PROJECT_LOCK};
 use super::queries::impl_store;
 use super::sync_queries::impl_sync_state;
-use super::{Lock, StateError};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
 pub struct SqliteStore {
     pool: SqlitePool,
     describe: String,
-    lock_path: std::path::PathBuf,
+    /// The SQLite file, beside which each lock key has its lock file.
+    path: std::path::PathBuf,
 }
 
 impl SqliteStore {
@@ -57,35 +60,83 @@ impl SqliteStore {
                 store: describe.clone(),
                 source,
             })?;
-        let mut lock_path = path.as_os_str().to_owned();
-        lock_path.push(".lock");
         Ok(SqliteStore {
             pool,
             describe,
-            lock_path: lock_path.into(),
+            path: path.to_path_buf(),
         })
     }
 
-    async fn try_lock(&self) -> Result<Option<Lock>, StateError> {
+    /// An exclusive lock on the key's own file, which the lock then owns. The files stay: removing
+    /// one could let a process that opened it before lock a file no other will look at.
+    async fn try_lock(&self, key: &str) -> Result<Option<Guard>, StateError> {
+        let path = std::path::PathBuf::from(lock_file(self.path.as_os_str(), key));
         let file = std::fs::OpenOptions::new()
             .create(true)
             .truncate(false)
             .write(true)
-            .open(&self.lock_path)
+            .open(&path)
             .map_err(|source| StateError::LockFile {
-                path: self.lock_path.clone(),
+                path: path.clone(),
                 source,
             })?;
         match file.try_lock() {
-            Ok(()) => Ok(Some(Lock::File(file))),
+            Ok(()) => Ok(Some(Guard::File(file))),
             Err(std::fs::TryLockError::WouldBlock) => Ok(None),
-            Err(std::fs::TryLockError::Error(source)) => Err(StateError::LockFile {
-                path: self.lock_path.clone(),
-                source,
-            }),
+            Err(std::fs::TryLockError::Error(source)) => Err(StateError::LockFile { path, source }),
         }
     }
 }
 
 impl_store!(SqliteStore);
 impl_sync_state!(SqliteStore);
+
+/// The lock file of `key` beside the SQLite file `db` (its path as given): `state.db.lock` for
+/// the project lock, as before keys existed; for other keys `state.db.<key>-<hash>.lock`, the
+/// key made safe for a file name and shortened, and the hash keeping apart two keys that read
+/// alike there.
+fn lock_file(db: &std::ffi::OsStr, key: &str) -> std::ffi::OsString {
+    let mut name = db.to_owned();
+    if key != PROJECT_LOCK {
+        let readable: String = key
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                    c
+                } else {
+                    '-'
+                }
+            })
+            .take(64)
+            .collect();
+        let digest = Sha256::digest(key.as_bytes());
+        let hash: String = digest[..4].iter().map(|b| format!("{b:02x}")).collect();
+        name.push(format!(".{readable}-{hash}"));
+    }
+    name.push(".lock");
+    name
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_project_lock_keeps_its_file() {
+        assert_eq!(
+            lock_file("a/state.db".as_ref(), PROJECT_LOCK),
+            "a/state.db.lock"
+        );
+    }
+
+    #[test]
+    fn other_keys_have_files_of_their_own() {
+        let a = lock_file("state.db".as_ref(), "job:refresh:vip");
+        // Pinned: two cdp versions must agree on it to exclude each other.
+        assert_eq!(a, "state.db.job-refresh-vip-734df1fb.lock");
+        let alike = lock_file("state.db".as_ref(), "job-refresh-vip");
+        assert_ne!(a, alike, "alike once made safe, still apart");
+        let long = lock_file("state.db".as_ref(), &"x".repeat(1000));
+        assert!(long.len() < 100, "{long:?}");
+    }
+}

@@ -15,7 +15,7 @@ use crate::progress::Progress;
 use crate::project::Project;
 use crate::retry::Backoff;
 use crate::state::sync::{SyncKey, SyncStats};
-use crate::state::{RunStatus, Store};
+use crate::state::{RunKind, RunStatus, Store};
 use crate::warehouse::Warehouse;
 
 /// An embedded warehouse's memory during a sync: its joins spill beyond it, and the rest of the
@@ -25,6 +25,8 @@ const SYNC_MEMORY: &str = "48MB";
 pub struct Syncer<'a> {
     pub project: &'a Project,
     pub store: Arc<dyn Store>,
+    /// This machine's name, recorded with the run.
+    pub host: &'a str,
     pub progress: Arc<dyn Progress>,
     pub note: &'a (dyn Fn(&str) + Sync),
     pub backoff: Backoff,
@@ -103,7 +105,7 @@ pub async fn sync(
     wh.limit_memory(SYNC_MEMORY).await?;
     // A sync that died is over: its runs are marked, and each target folds what it left.
     for r in s.store.unfinished_runs().await? {
-        if r.command == "sync" {
+        if r.kind == RunKind::Sync {
             s.store
                 .finish_run(
                     r.id,
@@ -119,7 +121,7 @@ pub async fn sync(
         0
     } else {
         s.store
-            .start_run("sync", single(&targets), Utc::now())
+            .start_run(RunKind::Sync, single(&targets), s.host, Utc::now())
             .await?
     };
     let mut reports = Vec::new();

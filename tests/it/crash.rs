@@ -139,8 +139,13 @@ fn a_second_refresh_waits_for_the_lock_or_says_who_holds_it() {
     let local = p.path().join(".cdp");
     let lock = rt.block_on(async {
         let store = cdp::state::open(None, &local).await.unwrap();
+        let owner = cdp::state::LockOwner {
+            holder: "cdp refresh (test)".into(),
+            actor: "test".into(),
+            host: "box".into(),
+        };
         store
-            .lock("cdp refresh (test)", Duration::ZERO, &|_| {})
+            .lock(cdp::state::PROJECT_LOCK, &owner, Duration::ZERO, &|_| {})
             .await
             .unwrap()
     });

@@ -1,10 +1,12 @@
 //! The state store's contract, on SQLite and on PostgreSQL: applied versions, runs, snapshots,
-//! syncs, the project lock.
+//! syncs, keyed locks.
 
 use std::time::Duration;
 
 use cdp::secret::Secret;
-use cdp::state::{self, Apply, RunStatus, Snapshot, StateError, Store};
+use cdp::state::{
+    self, Apply, LockHolder, LockOwner, RunKind, RunStatus, Snapshot, StateError, Store,
+};
 use chrono::{TimeZone, Utc};
 
 use crate::common::{PgDatabase, postgres_url};
@@ -75,7 +77,10 @@ async fn contract(store: &dyn Store) {
     assert_eq!(versions.last().unwrap().version, 2);
     assert_eq!(removed, None);
 
-    let run = store.start_run("refresh", None, t(4)).await.unwrap();
+    let run = store
+        .start_run(RunKind::Refresh, None, "box", t(4))
+        .await
+        .unwrap();
     assert_eq!(store.unfinished_runs().await.unwrap().len(), 1);
     let snap = Snapshot {
         run_id: run,
@@ -96,6 +101,7 @@ async fn contract(store: &dyn Store) {
         .unwrap();
     assert!(store.unfinished_runs().await.unwrap().is_empty());
     let runs = store.runs(10).await.unwrap();
+    assert_eq!(runs[0].kind, RunKind::Refresh, "read back from its string");
     assert_eq!(runs[0].status, "succeeded");
     assert_eq!(runs[0].rows, Some(10));
 
@@ -108,7 +114,10 @@ async fn sync_contract(store: &dyn Store) {
     let t = |d: u32| Utc.with_ymd_and_hms(2026, 6, d, 12, 0, 0).unwrap();
     let mut runs = Vec::new();
     for day in 1..=4 {
-        let run_id = store.start_run("sync", Some("vip"), t(day)).await.unwrap();
+        let run_id = store
+            .start_run(RunKind::Sync, Some("vip"), "box", t(day))
+            .await
+            .unwrap();
         runs.push(run_id);
         let key = SyncKey {
             run_id,
@@ -207,29 +216,168 @@ async fn sync_contract(store: &dyn Store) {
     );
 }
 
-async fn lock_is_exclusive(open: impl AsyncFn() -> Box<dyn Store>) {
+fn owner(holder: &str, actor: &str) -> LockOwner {
+    LockOwner {
+        holder: holder.into(),
+        actor: actor.into(),
+        host: "box".into(),
+    }
+}
+
+/// Keyed locks, between two handles on one store (as two processes would hold them): two keys at
+/// once, the same key waits and names its holder, renewing moves `until`, a dropped lock is free.
+async fn locks_are_keyed(open: impl AsyncFn() -> Box<dyn Store>) {
     let first = open().await;
     let second = open().await;
-    let quiet = |_: &state::LockHolder| {};
-    let held = first
-        .lock("cdp refresh", Duration::ZERO, &quiet)
+    let quiet = |_: &LockHolder| {};
+    let mut project = first
+        .lock(
+            state::PROJECT_LOCK,
+            &owner("cdp refresh", "ana"),
+            Duration::ZERO,
+            &quiet,
+        )
         .await
         .unwrap();
+    assert_eq!(project.key(), "project");
+    assert_eq!(
+        (
+            project.holder().holder.as_str(),
+            project.holder().actor.as_str(),
+            project.holder().host.as_str(),
+            project.holder().pid,
+        ),
+        ("cdp refresh", "ana", "box", i64::from(std::process::id()))
+    );
+    assert_eq!(project.expires_at(), None, "no lease until one is declared");
+
+    // Other keys are free, at once and beside each other.
+    let vip = second
+        .lock(
+            "job:refresh:vip",
+            &owner("cdp daemon", "scheduler"),
+            Duration::ZERO,
+            &quiet,
+        )
+        .await
+        .expect("another key does not wait for the project lock");
+    let lapsed = second
+        .lock(
+            "job:refresh:lapsed",
+            &owner("cdp daemon", "scheduler"),
+            Duration::ZERO,
+            &quiet,
+        )
+        .await
+        .expect("nor for another job");
+    assert_eq!(
+        (vip.key(), lapsed.key()),
+        ("job:refresh:vip", "job:refresh:lapsed")
+    );
+
+    // The same key waits, says once whom for, then names the holder.
+    let told = std::sync::Mutex::new(Vec::new());
+    let waiting = |h: &LockHolder| told.lock().unwrap().push(h.clone());
+    let refused = second
+        .lock(
+            state::PROJECT_LOCK,
+            &owner("cdp apply", "bo"),
+            Duration::from_millis(500),
+            &waiting,
+        )
+        .await;
+    let Err(StateError::Locked { key, holder }) = refused else {
+        panic!("the same key must wait, then fail: {refused:?}");
+    };
+    assert_eq!(key, "project");
+    assert_eq!(&*holder, project.holder());
+    assert_eq!(told.into_inner().unwrap(), vec![*holder]);
+
+    // Renewing declares a lease and moves it; whoever waits sees it.
+    let before = Utc::now();
+    first
+        .renew_lock(&mut project, Duration::from_secs(60))
+        .await
+        .unwrap();
+    let until = project.expires_at().expect("renewed");
+    assert!(
+        until >= before + Duration::from_secs(59),
+        "{until} {before}"
+    );
+    assert!(until <= Utc::now() + Duration::from_secs(60), "{until}");
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    first
+        .renew_lock(&mut project, Duration::from_secs(60))
+        .await
+        .unwrap();
+    let later = project.expires_at().unwrap();
+    assert!(later > until, "renewing moves `until`: {until} -> {later}");
     match second
-        .lock("cdp apply", Duration::from_millis(300), &quiet)
+        .lock(
+            state::PROJECT_LOCK,
+            &owner("cdp apply", "bo"),
+            Duration::ZERO,
+            &quiet,
+        )
         .await
     {
-        Err(StateError::Locked(holder)) => {
-            assert_eq!(holder.holder, "cdp refresh");
-            assert_eq!(holder.pid, i64::from(std::process::id()));
+        Err(StateError::Locked { holder, .. }) => {
+            assert_eq!(holder.until, Some(later));
+            assert_eq!(
+                holder.since,
+                project.holder().since,
+                "renewing keeps `since`"
+            );
         }
-        other => panic!("the second lock must wait, then fail: {other:?}"),
+        other => panic!("still held: {other:?}"),
     }
-    drop(held);
-    second
-        .lock("cdp apply", Duration::from_secs(5), &quiet)
+    assert_eq!(vip.expires_at(), None, "one key's lease is its own");
+
+    // A dropped lock is free again; the others stay held.
+    drop(project);
+    let again = second
+        .lock(
+            state::PROJECT_LOCK,
+            &owner("cdp apply", "bo"),
+            Duration::from_secs(5),
+            &quiet,
+        )
         .await
         .expect("free once the first is dropped");
+    assert_eq!(again.holder().holder, "cdp apply");
+    assert_eq!(
+        again.expires_at(),
+        None,
+        "a new holder starts without a lease"
+    );
+    match first
+        .lock(
+            "job:refresh:vip",
+            &owner("cdp refresh", "ana"),
+            Duration::ZERO,
+            &quiet,
+        )
+        .await
+    {
+        Err(StateError::Locked { key, holder }) => {
+            assert_eq!(
+                (key.as_str(), holder.holder.as_str()),
+                ("job:refresh:vip", "cdp daemon")
+            );
+        }
+        other => panic!("the job lock is still held: {other:?}"),
+    }
+    drop(vip);
+    first
+        .lock(
+            "job:refresh:vip",
+            &owner("cdp refresh", "ana"),
+            Duration::ZERO,
+            &quiet,
+        )
+        .await
+        .expect("free once dropped");
+    drop(lapsed);
 }
 
 #[test]
@@ -239,7 +387,7 @@ fn sqlite_store_keeps_the_contract() {
         let store = state::open(None, dir.path()).await.unwrap();
         contract(store.as_ref()).await;
         sync_contract(store.as_ref()).await;
-        lock_is_exclusive(async || state::open(None, dir.path()).await.unwrap()).await;
+        locks_are_keyed(async || state::open(None, dir.path()).await.unwrap()).await;
     });
     assert!(dir.path().join("state.db").exists());
 }
@@ -256,7 +404,7 @@ fn postgres_store_keeps_the_contract() {
         let store = state::open(Some(&url), dir.path()).await.unwrap();
         contract(store.as_ref()).await;
         sync_contract(store.as_ref()).await;
-        lock_is_exclusive(async || state::open(Some(&url), dir.path()).await.unwrap()).await;
+        locks_are_keyed(async || state::open(Some(&url), dir.path()).await.unwrap()).await;
         // Opening again finds the migrations applied.
         let again = state::open(Some(&url), dir.path()).await.unwrap();
         assert_eq!(again.definitions(state::SEGMENT).await.unwrap().len(), 2);

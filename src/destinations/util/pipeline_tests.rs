@@ -116,7 +116,10 @@ async fn run(destination: Arc<Scripted>, ids: &[&str], cancel: CancellationToken
     let dir = tempfile::tempdir().unwrap();
     let store: Arc<dyn crate::state::Store> =
         Arc::from(crate::state::open(None, dir.path()).await.unwrap());
-    let run_id = store.start_run("sync", None, Utc::now()).await.unwrap();
+    let run_id = store
+        .start_run(crate::state::RunKind::Sync, None, "test", Utc::now())
+        .await
+        .unwrap();
     let key = crate::state::sync::SyncKey {
         run_id,
         segment: "s",
