@@ -243,7 +243,7 @@ fn preview_csv_starts_with_user_id() {
         "json",
     ]);
     let v: serde_json::Value = serde_json::from_str(&count.stdout).unwrap();
-    assert_eq!(v[0]["members"].as_i64().unwrap() as usize, lines.count());
+    assert_eq!(v["members"].as_i64().unwrap() as usize, lines.count());
 }
 
 #[test]

@@ -293,7 +293,7 @@ fn ctrl_c_stops_after_what_is_in_flight_and_the_next_sync_sends_the_rest() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(130), "{stderr}");
     assert!(
-        stderr.contains("stopping after the requests in flight"),
+        stderr.contains("stopping after what is in flight"),
         "{stderr}"
     );
     assert!(stderr.contains("error: stopped by Ctrl-C"), "{stderr}");
