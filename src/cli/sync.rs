@@ -129,7 +129,7 @@ fn summary_row(r: &Report) -> Vec<Cell> {
         Cell::Int(r.stats.requests),
         Cell::Text(seconds(r.stats.duration_ms)),
         Cell::Int(r.users_per_second().round() as i64),
-        Cell::Text(r.status.clone()),
+        Cell::Text(r.status.to_string()),
     ]
 }
 

@@ -36,7 +36,10 @@ impl SyncReport {
 /// Interrupted when a target was stopped; failed when a target failed or its destination
 /// refused every user it was sent.
 pub fn verdict(reports: &[Report]) -> Result<()> {
-    if reports.iter().any(|r| r.status == "interrupted") {
+    if reports
+        .iter()
+        .any(|r| r.status == sync::Status::Interrupted)
+    {
         return Err(Error::Interrupted);
     }
     let failed = reports.iter().filter(|r| r.failed()).count();

@@ -47,6 +47,6 @@ pub(super) async fn dry_run(
             r.samples.push(destination.sample(&batch));
         }
     }
-    r.status = "dry run".into();
+    r.status = super::Status::DryRun;
     Ok(r)
 }

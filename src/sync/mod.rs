@@ -27,6 +27,51 @@ pub struct Options {
     pub full: bool,
 }
 
+/// How one segment's sync to one destination ended.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    #[default]
+    Succeeded,
+    /// A failure stopped it (a refused key, a destination that kept failing).
+    Failed,
+    /// The destination refused every user it had not refused before.
+    Rejected,
+    /// Asked to stop: what was answered is kept.
+    Interrupted,
+    /// Counted and sampled only.
+    #[serde(rename = "dry run")]
+    DryRun,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Succeeded => "succeeded",
+            Status::Failed => "failed",
+            Status::Rejected => "rejected",
+            Status::Interrupted => "interrupted",
+            Status::DryRun => "dry run",
+        }
+    }
+
+    /// How the state store records the run.
+    pub fn run_status(self) -> crate::state::RunStatus {
+        use crate::state::RunStatus;
+        match self {
+            Status::Succeeded | Status::DryRun => RunStatus::Succeeded,
+            Status::Interrupted => RunStatus::Interrupted,
+            Status::Failed | Status::Rejected => RunStatus::Failed,
+        }
+    }
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One segment's sync to one destination.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct Report {
@@ -38,9 +83,7 @@ pub struct Report {
     pub exited: i64,
     #[serde(flatten)]
     pub stats: SyncStats,
-    /// `succeeded`, `failed`, `rejected` (every user it had not refused before refused),
-    /// `interrupted` or `dry run`.
-    pub status: String,
+    pub status: Status,
     /// No applied segment sends here any more: the users it held were removed.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub retired: bool,
@@ -63,7 +106,7 @@ impl Report {
     }
 
     pub fn failed(&self) -> bool {
-        self.status == "failed" || self.status == "rejected"
+        matches!(self.status, Status::Failed | Status::Rejected)
     }
 }
 

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use chrono::Utc;
 
 use super::sql::SyncSql;
-use super::{Options, Report};
+use super::{Options, Report, Status};
 use crate::destinations::util::pipeline;
 use crate::destinations::{self, Destination, DestinationError, Prepare, Target};
 use crate::error::{Error, Result};
@@ -172,7 +172,7 @@ pub async fn sync(
             one(s, wh, &sql, target, destination, options, run_id).await?
         };
         wh = back;
-        let stopped = report.status == "interrupted";
+        let stopped = report.status == Status::Interrupted;
         reports.push(report);
         if stopped || s.cancel.is_cancelled() {
             break;
@@ -265,7 +265,7 @@ pub(super) fn report(target: &Target, entered: i64, exited: i64) -> Report {
         entered,
         exited,
         stats: SyncStats::default(),
-        status: String::new(),
+        status: Status::Succeeded,
         retired: target.retired,
         error: None,
         refused_again: 0,
@@ -346,9 +346,9 @@ async fn one(
     };
     let all_refused = stats.sent == 0 && stats.rejected > r.refused_again;
     let (status, error) = match &failure {
-        Some(e) => ("failed", Some(crate::error::chain(e))),
+        Some(e) => (Status::Failed, Some(crate::error::chain(e))),
         None if sent.stopped && sent.acked_seq < entered + exited => (
-            "interrupted",
+            Status::Interrupted,
             Some(format!(
                 "stopped with {} of {} changes answered; `cdp sync` sends the rest",
                 sent.acked_seq,
@@ -356,7 +356,7 @@ async fn one(
             )),
         ),
         None if all_refused => (
-            "rejected",
+            Status::Rejected,
             Some(match r.refused_again {
                 0 => format!(
                     "{} refused every user it was sent ({})",
@@ -368,11 +368,11 @@ async fn one(
                 ),
             }),
         ),
-        None => ("succeeded", None),
+        None => (Status::Succeeded, None),
     };
-    r.status = status.into();
+    r.status = status;
     r.error = error.clone();
-    if status == "succeeded" && r.refused_again > 0 {
+    if status == Status::Succeeded && r.refused_again > 0 {
         let n = r.refused_again;
         (s.note)(&format!(
             "{}: {n} user{} refused by an earlier run {} refused again; known refusals do not fail a sync",
@@ -381,13 +381,14 @@ async fn one(
             if n == 1 { "was" } else { "were" },
         ));
     }
-    let run_status = match status {
-        "succeeded" => RunStatus::Succeeded,
-        "interrupted" => RunStatus::Interrupted,
-        _ => RunStatus::Failed,
-    };
     s.store
-        .finish_sync(key, run_status, &stats, error.as_deref(), Utc::now())
+        .finish_sync(
+            key,
+            status.run_status(),
+            &stats,
+            error.as_deref(),
+            Utc::now(),
+        )
         .await?;
     super::fold::fold(s, wh.as_mut(), sql, target, run_id, sent.acked_seq).await?;
     if let Some(DestinationError::State(e)) = failure {

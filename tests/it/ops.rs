@@ -71,7 +71,7 @@ fn refresh_then_sync_cancelled_midway_then_resumed() {
         .as_ref()
         .expect("the sync ran after the refresh");
     assert_eq!(syncs[0].destination, "braze");
-    assert_eq!(syncs[0].status, "interrupted");
+    assert_eq!(syncs[0].status, cdp::sync::Status::Interrupted);
     assert!(matches!(report.outcome(), Err(Error::Interrupted)));
     let sent_before = s.braze.requests_to("/users/track");
     let held = s.braze_holds("vip").len();
