@@ -17,8 +17,8 @@ use crate::warehouse::{RowSink, WarehouseError};
 pub struct Reply {
     pub status: u16,
     pub body: String,
-    /// `Retry-After`, in seconds, when the server sent one.
-    pub retry_after: Option<u64>,
+    /// The wait `Retry-After` asked for (seconds or an HTTP date), when the server sent one.
+    pub retry_after: Option<std::time::Duration>,
 }
 
 #[async_trait]

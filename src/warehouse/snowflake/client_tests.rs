@@ -245,7 +245,7 @@ fn an_interrupt_cancels_the_running_statement() {
 }
 
 #[test]
-fn retry_after_is_read_in_seconds() {
+fn the_wait_a_server_asks_for_is_kept() {
     let p = Policy::default();
-    assert!(p.delay(0, Some(5)) >= Duration::from_secs(5));
+    assert!(p.delay(0, Some(Duration::from_secs(5))) >= Duration::from_secs(5));
 }

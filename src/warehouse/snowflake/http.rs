@@ -20,11 +20,8 @@ impl Http {
 async fn reply(r: Result<reqwest::Response, reqwest::Error>) -> Result<Reply, String> {
     let r = r.map_err(|e| e.without_url().to_string())?;
     let status = r.status().as_u16();
-    let retry_after = r
-        .headers()
-        .get(reqwest::header::RETRY_AFTER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse().ok());
+    // Seconds or an HTTP date, read as every other client of cdp reads it.
+    let retry_after = crate::retry::server_wait(r.headers());
     // A body cut off mid-way is a failed exchange: the caller retries it.
     let body = r.text().await.map_err(|e| e.without_url().to_string())?;
     Ok(Reply {

@@ -22,9 +22,8 @@ impl Default for Policy {
 }
 
 impl Policy {
-    /// The pause before attempt `attempt + 1`; `retry_after` is the seconds a server asked for.
-    pub fn delay(&self, attempt: u32, retry_after: Option<u64>) -> Duration {
-        self.backoff
-            .delay(attempt, retry_after.map(Duration::from_secs))
+    /// The pause before attempt `attempt + 1`; `retry_after` is the wait a server asked for.
+    pub fn delay(&self, attempt: u32, retry_after: Option<Duration>) -> Duration {
+        self.backoff.delay(attempt, retry_after)
     }
 }
