@@ -140,11 +140,16 @@ impl Context {
     }
 
     /// Runs `work` unless the context is cancelled first; a cancelled run ends with
-    /// `Interrupted` and drops `work` where it stands.
+    /// `Interrupted`, whether `work` was dropped where it stood or failed because its statement
+    /// was interrupted. Work that finished despite a late cancellation keeps its result.
     pub async fn unless_cancelled<T>(&self, work: impl Future<Output = Result<T>>) -> Result<T> {
         tokio::select! {
-            done = work => done,
+            biased;
             _ = self.cancel.cancelled() => Err(Error::Interrupted),
+            done = work => match done {
+                Err(_) if self.cancel.is_cancelled() => Err(Error::Interrupted),
+                done => done,
+            },
         }
     }
 }

@@ -13,6 +13,8 @@ use crate::state::sync::{Rejection, SyncRecord};
 use crate::sync::run::Syncer;
 use crate::sync::status::TargetStatus;
 use crate::sync::{self, Options, Report};
+use crate::warehouse::Session;
+use tokio_util::sync::CancellationToken;
 
 /// One report per (segment, destination) a sync worked on.
 #[derive(Clone, Debug, serde::Serialize)]
@@ -67,7 +69,13 @@ pub(crate) async fn sync_locked(
     store: Arc<dyn Store>,
     options: &Options,
 ) -> Result<SyncReport> {
-    let wh = ctx.warehouse().await?;
+    // A sync stops on its own terms (what is in flight answered, checkpointed and folded in),
+    // so its statements are not interrupted by the context's token.
+    let session = Session {
+        tag: ctx.command.clone(),
+        cancel: CancellationToken::new(),
+    };
+    let wh = crate::warehouse::open(&ctx.project, &session).await?;
     let reporter = ctx.reporter.clone();
     let note = move |text: &str| reporter.note(text);
     let syncer = Syncer {

@@ -13,6 +13,8 @@ use crate::sql::escape::quote_string;
 
 pub struct DuckDbWarehouse {
     conn: Connection,
+    /// Ends the task that interrupts the running statement on cancellation, when dropped.
+    _watch: Option<tokio_util::sync::DropGuard>,
 }
 
 impl DuckDbWarehouse {
@@ -35,12 +37,28 @@ impl DuckDbWarehouse {
             quote_string(&spill.to_string_lossy(), false)
         );
         conn.execute_batch(&settings).map_err(fail)?;
-        Ok(DuckDbWarehouse { conn })
+        Ok(DuckDbWarehouse { conn, _watch: None })
     }
 
     pub fn in_memory() -> Result<Self, WarehouseError> {
         let conn = Connection::open_in_memory().map_err(duck)?;
-        Ok(DuckDbWarehouse { conn })
+        Ok(DuckDbWarehouse { conn, _watch: None })
+    }
+
+    /// Interrupts the statement running when `cancel` is cancelled: DuckDB runs statements on
+    /// the caller's thread, so only its own interrupt stops one midway (the statement fails,
+    /// and a transaction it was part of rolls back).
+    // https://duckdb.org/docs/api/c/api#duckdb_interrupt
+    pub fn interrupt_on(&mut self, cancel: tokio_util::sync::CancellationToken) {
+        let handle = self.conn.interrupt_handle();
+        let closed = tokio_util::sync::CancellationToken::new();
+        self._watch = Some(closed.clone().drop_guard());
+        tokio::spawn(async move {
+            tokio::select! {
+                _ = cancel.cancelled() => handle.interrupt(),
+                _ = closed.cancelled() => {}
+            }
+        });
     }
 
     fn run_query(&self, sql: &str, sink: &mut dyn RowSink) -> Result<(), WarehouseError> {

@@ -149,10 +149,9 @@ pub async fn open(
                 Some(p) => project.root.join(p),
                 None => project.local_dir().join("warehouse.duckdb"),
             };
-            Ok(Box::new(duckdb::DuckDbWarehouse::open_file(
-                &file,
-                memory_limit,
-            )?))
+            let mut wh = duckdb::DuckDbWarehouse::open_file(&file, memory_limit)?;
+            wh.interrupt_on(session.cancel.clone());
+            Ok(Box::new(wh))
         }
         WarehouseConfig::Postgres { url, .. } => Ok(Box::new(
             postgres::PostgresWarehouse::connect(url.expose()).await?,

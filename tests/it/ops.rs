@@ -141,3 +141,46 @@ fn a_cancelled_refresh_leaves_the_previous_membership_whole() {
     s.run(&["refresh"]).ok();
     assert_eq!(s.members("vip").len(), 3_000);
 }
+
+/// Rows thrown away.
+struct Discard;
+
+impl cdp::warehouse::RowSink for Discard {
+    fn columns(&mut self, _: &[String]) -> Result<(), cdp::warehouse::WarehouseError> {
+        Ok(())
+    }
+    fn row(&mut self, _: &[cdp::table::Cell]) -> Result<(), cdp::warehouse::WarehouseError> {
+        Ok(())
+    }
+}
+
+#[test]
+fn a_statement_running_in_duckdb_is_interrupted_by_the_token() {
+    let p = crate::common::TempProject::with("", &[]);
+    let project = cdp::project::load(p.path(), None).unwrap();
+    let now = cdp::syntax::time::instant_from_str(crate::common::NOW).unwrap();
+    let cancel = CancellationToken::new();
+    let actor = Actor {
+        name: "ops-test".into(),
+        host: "test-host".into(),
+    };
+    let ctx = Context::new(project, now, actor).with_cancel(cancel.clone());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let started = std::time::Instant::now();
+    std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(300));
+        cancel.cancel();
+    });
+    // Ten billion rows: minutes of work, unless interrupted.
+    let done = rt.block_on(ops::data::query(
+        &ctx,
+        "select sum(a.range * b.range) from range(100000) a, range(100000) b",
+        &mut Discard,
+    ));
+    assert!(matches!(done, Err(Error::Interrupted)), "{done:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "stopped after {:?}",
+        started.elapsed()
+    );
+}
