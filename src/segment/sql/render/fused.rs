@@ -2,19 +2,43 @@
 
 use std::fmt::Write as _;
 
-use super::{FUSED, MEMBER_COLUMN, Renderer, events_cte, indent};
+use super::{FUSED, MEMBER_COLUMN, Renderer, cte_name, events_cte, indent};
 use crate::segment::fuse::Fused;
+use crate::segment::ir::Pred;
 
 impl Renderer<'_> {
     /// One row per user: `user_id` as text, then `cdp_m<i>`, whether the user is a member of
     /// the i-th fused segment: one scan of events for every aggregate, one for every sequence.
+    ///
+    /// Each scan's per-user columns become, before the join with the users, the comparisons the
+    /// predicates make of them (`cdp_l<k>`, a boolean each): the join carries a few booleans per
+    /// user instead of every aggregate, which at a million users is the difference between a
+    /// build side that fits the memory limit and one that spills. A user without a row reads
+    /// each comparison as it reads with its columns missing (the comparison of NULL, which the
+    /// engine folds to a constant).
     pub fn fused(&self, fused: &Fused) -> String {
         let d = self.dialect;
         let users = d.ident(&self.tables.users.table);
         let id = format!("u.{}", d.ident(&self.tables.users.id));
+        let columns = fused
+            .groups
+            .iter()
+            .flat_map(|g| g.columns.iter().map(|c| c.1 + 1))
+            .max()
+            .unwrap_or(0);
+        // Where each global column is computed: (group, local column).
+        let mut at = vec![None; columns];
+        for (g, group) in fused.groups.iter().enumerate() {
+            for (local, global) in &group.columns {
+                at[*global] = Some((g, *local));
+            }
+        }
+        let mut leaves: Vec<Vec<Pred>> = vec![Vec::new(); fused.groups.len()];
+        for (_, pred) in &fused.members {
+            collect_leaves(pred, &at, &mut leaves);
+        }
         let mut ctes = Vec::new();
         let mut joins = String::new();
-        let mut column_at = Vec::new();
         // Each group joins the users on its own: cheaper than joining the groups first.
         let join =
             if fused.members.iter().all(|(_, p)| p.requires_events()) && fused.groups.len() == 1 {
@@ -25,22 +49,47 @@ impl Renderer<'_> {
         for (g, group) in fused.groups.iter().enumerate() {
             let name = format!("{FUSED}_g{g}");
             self.scan_ctes(&name, &group.scan, &mut ctes);
+            let mut column_at = vec![String::new(); columns];
             for (local, global) in &group.columns {
-                if column_at.len() <= *global {
-                    column_at.resize(*global + 1, String::new());
-                }
-                column_at[*global] = format!("g{g}.cdp_c{local}");
+                column_at[*global] = format!("cdp_c{local}");
             }
+            let local = Renderer {
+                dialect: self.dialect,
+                tables: self.tables,
+                column_at,
+            };
+            let mut select = vec!["cdp_uid".to_string()];
+            for (k, leaf) in leaves[g].iter().enumerate() {
+                select.push(format!("{} as cdp_l{k}", local.pred(leaf, "cdp_uid")));
+            }
+            ctes.push((
+                cte_name(&name),
+                format!(
+                    "select {}\nfrom {}",
+                    select.join(",\n  "),
+                    events_cte(&name)
+                ),
+            ));
             let _ = write!(
                 joins,
                 "\n{join} {} as g{g} on g{g}.cdp_uid = {id}",
-                events_cte(&name)
+                cte_name(&name)
             );
         }
-        let r = Renderer {
+        let missing = Renderer {
             dialect: self.dialect,
             tables: self.tables,
-            column_at,
+            column_at: vec!["null".to_string(); columns],
+        };
+        let read = |leaf: &Pred| -> Option<Pred> {
+            let g = leaf_column(leaf)
+                .and_then(|c| at.get(c).copied().flatten())?
+                .0;
+            let k = leaves[g].iter().position(|l| l == leaf)?;
+            Some(Pred::Sql(format!(
+                "coalesce(g{g}.cdp_l{k}, {})",
+                missing.pred(leaf, &id)
+            )))
         };
         let mut sql = String::new();
         if !ctes.is_empty() {
@@ -55,7 +104,10 @@ impl Renderer<'_> {
             d.text_type()
         )];
         for (i, (_, pred)) in fused.members.iter().enumerate() {
-            select.push(format!("{} as cdp_m{i}", r.pred(pred, &id)));
+            select.push(format!(
+                "{} as cdp_m{i}",
+                self.pred(&replace_leaves(pred, &read), &id)
+            ));
         }
         let _ = write!(
             sql,
@@ -63,5 +115,39 @@ impl Renderer<'_> {
             select.join(",\n  ")
         );
         sql
+    }
+}
+
+/// The column a leaf of a predicate reads, for the leaves that read one.
+fn leaf_column(p: &Pred) -> Option<usize> {
+    match p {
+        Pred::Value { column, .. } | Pred::SeenIn { column, .. } | Pred::Flag { column } => {
+            Some(*column)
+        }
+        _ => None,
+    }
+}
+
+/// Each distinct leaf reading a scan column, under the group that computes its column.
+fn collect_leaves(p: &Pred, at: &[Option<(usize, usize)>], out: &mut [Vec<Pred>]) {
+    match p {
+        Pred::And(ps) | Pred::Or(ps) => ps.iter().for_each(|p| collect_leaves(p, at, out)),
+        Pred::Not(p) => collect_leaves(p, at, out),
+        _ => {
+            if let Some((g, _)) = leaf_column(p).and_then(|c| at.get(c).copied().flatten())
+                && !out[g].contains(p)
+            {
+                out[g].push(p.clone());
+            }
+        }
+    }
+}
+
+fn replace_leaves(p: &Pred, read: &dyn Fn(&Pred) -> Option<Pred>) -> Pred {
+    match p {
+        Pred::And(ps) => Pred::And(ps.iter().map(|p| replace_leaves(p, read)).collect()),
+        Pred::Or(ps) => Pred::Or(ps.iter().map(|p| replace_leaves(p, read)).collect()),
+        Pred::Not(p) => Pred::Not(Box::new(replace_leaves(p, read))),
+        _ => read(p).unwrap_or_else(|| p.clone()),
     }
 }
