@@ -335,7 +335,8 @@ fn fused_against_hand_written(dir: &Path) -> Fused {
 ///   with `/pri` is written in the text as such or with an escape (a backslash), so rows with
 ///   neither are decided without parsing (exact for any JSON);
 /// - first install in (now-14d, now-7d] is a group of the installs up to now-7d whose minimum
-///   is after now-14d; each count or window that only reads a timestamp stays a timestamp;
+///   is after now-14d, and "no session in 14 (or 7) days" is read from the latest session in
+///   60 days rather than counted in a window of its own;
 /// - the regular expression of `web_europe_engaged` runs only for users whose cheap traits
 ///   match, and what is joined to the users is narrow: three columns of `session_start`, ten of
 ///   the rarer events for the 32% of users who have any, and sets of users for the rest.
