@@ -18,13 +18,7 @@ pub async fn query(r: &Resolved, sql: &str) -> Result<()> {
 pub async fn seed(r: &Resolved, users: u64, days: u32, seed: u64) -> Result<()> {
     let ctx = r.context()?;
     let report = ops::data::seed(&ctx, users, days, seed).await?;
-    r.printer.note(&format!(
-        "seeded {} users and {} events ending {} in {:.1}s",
-        report.seeded.users,
-        report.seeded.events,
-        report.seeded.end.format("%Y-%m-%d"),
-        report.seconds
-    ));
+    r.printer.note(&report.summary());
     if r.printer.format == Format::Json {
         r.printer.json(&report).map_err(Error::Output)?;
     }

@@ -9,6 +9,7 @@ mod state;
 mod sync;
 
 mod resolved;
+mod tag;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -271,85 +272,6 @@ pub async fn run(cli: Cli, cancel: CancellationToken) -> Result<()> {
     }
 }
 
-impl Command {
-    /// `cdp`, the command and the segments it names (`cdp segments preview power_users`), for
-    /// the warehouse's query history; never other arguments, which may hold SQL.
-    pub fn tag(&self) -> String {
-        let mut words: Vec<&str> = Vec::new();
-        match self {
-            Command::Init => words.push("init"),
-            Command::Quickstart { .. } => words.push("quickstart"),
-            Command::Validate { connect } => {
-                words.push("validate");
-                if *connect {
-                    words.push("--connect");
-                }
-            }
-            Command::Test => words.push("test"),
-            Command::Compile { segment, .. } => words.extend(["compile", segment.as_str()]),
-            Command::Migrate => words.push("migrate"),
-            Command::Plan { .. } => words.push("plan"),
-            Command::Apply { .. } => words.push("apply"),
-            Command::Refresh { segments, .. } => {
-                words.push("refresh");
-                words.extend(segments.iter().map(String::as_str));
-            }
-            Command::Sync(args) => {
-                words.push("sync");
-                match &args.command {
-                    Some(SyncCommand::Status) => words.push("status"),
-                    Some(SyncCommand::Log { segment, .. }) => {
-                        words.extend(["log", segment.as_str()])
-                    }
-                    None => words.extend(args.segments.iter().map(String::as_str)),
-                }
-            }
-            Command::Segments(c) => {
-                words.push("segments");
-                match c {
-                    SegmentsCommand::List => words.push("list"),
-                    SegmentsCommand::Preview { name, .. } => {
-                        words.extend(["preview", name.as_str()])
-                    }
-                    SegmentsCommand::Show { name } => words.extend(["show", name.as_str()]),
-                    SegmentsCommand::History { name } => words.extend(["history", name.as_str()]),
-                    SegmentsCommand::Members { name, .. } => {
-                        words.extend(["members", name.as_str()])
-                    }
-                    SegmentsCommand::Overlap { names } => {
-                        words.push("overlap");
-                        words.extend(names.iter().map(String::as_str));
-                    }
-                }
-            }
-            Command::Query { .. } => words.push("query"),
-            Command::Demo(DemoCommand::Seed { .. }) => words.extend(["demo", "seed"]),
-            Command::Demo(DemoCommand::Advance { .. }) => words.extend(["demo", "advance"]),
-            Command::Schema { .. } => words.push("schema"),
-            Command::Completions { .. } => words.push("completions"),
-        }
-        let mut tag = String::from("cdp");
-        // Names only: a word that is not one (a typo, something pasted) ends the tag.
-        for w in words {
-            if w == "--connect" {
-                tag.push(' ');
-                tag.push_str(w);
-                continue;
-            }
-            if w.is_empty()
-                || !w
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-            {
-                break;
-            }
-            tag.push(' ');
-            tag.push_str(w);
-        }
-        tag
-    }
-}
-
 fn dialect_parser() -> impl clap::builder::TypedValueParser<Value = DialectKind> {
     use clap::builder::TypedValueParser as _;
     clap::builder::PossibleValuesParser::new(DialectKind::ALL.map(DialectKind::as_str)).map(
@@ -367,44 +289,4 @@ fn parse_wait(text: &str) -> std::result::Result<Duration, String> {
         return Ok(Duration::ZERO);
     }
     crate::syntax::time::span_from_str(text).map(|s| Duration::from_secs(s.seconds.max(0) as u64))
-}
-
-#[cfg(test)]
-mod tests {
-    use clap::Parser;
-
-    fn tag(args: &[&str]) -> String {
-        let mut all = vec!["cdp"];
-        all.extend(args);
-        super::Cli::parse_from(all).command.tag()
-    }
-
-    #[test]
-    fn the_query_tag_names_the_command_and_segments_only() {
-        assert_eq!(
-            tag(&[
-                "--project-dir",
-                "demo",
-                "refresh",
-                "power_users",
-                "lapsed_payers"
-            ]),
-            "cdp refresh power_users lapsed_payers"
-        );
-        assert_eq!(
-            tag(&[
-                "--env",
-                "prod",
-                "segments",
-                "preview",
-                "power_users",
-                "--limit",
-                "5"
-            ]),
-            "cdp segments preview power_users"
-        );
-        assert_eq!(tag(&["query", "select secret from t"]), "cdp query");
-        assert_eq!(tag(&["refresh", "--all"]), "cdp refresh");
-        assert_eq!(tag(&["refresh", "Robert'); drop"]), "cdp refresh");
-    }
 }

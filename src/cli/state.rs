@@ -122,7 +122,7 @@ pub async fn refresh(
     }
 }
 
-pub(super) fn refreshed_rows(done: &[Refreshed]) -> Vec<Vec<Cell>> {
+fn refreshed_rows(done: &[Refreshed]) -> Vec<Vec<Cell>> {
     done.iter()
         .map(|s| {
             vec![

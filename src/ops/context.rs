@@ -133,8 +133,9 @@ impl Context {
             host: self.actor.host.clone(),
         };
         let lock = tokio::select! {
-            lock = store.lock(state::PROJECT_LOCK, &owner, wait, &waiting) => lock?,
+            biased;
             _ = self.cancel.cancelled() => return Err(Error::Interrupted),
+            lock = store.lock(state::PROJECT_LOCK, &owner, wait, &waiting) => lock?,
         };
         Ok(lock)
     }

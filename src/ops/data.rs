@@ -26,6 +26,19 @@ pub struct SeedReport {
     pub seconds: f64,
 }
 
+impl SeedReport {
+    /// One line for people: what was written and how long it took.
+    pub fn summary(&self) -> String {
+        format!(
+            "seeded {} users and {} events ending {} in {:.1}s",
+            self.seeded.users,
+            self.seeded.events,
+            self.seeded.end.format("%Y-%m-%d"),
+            self.seconds
+        )
+    }
+}
+
 /// Replaces the users and events tables with `users` generated users and `days` of events
 /// ending at the context's day.
 pub async fn seed(ctx: &Context, users: u64, days: u32, seed: u64) -> Result<SeedReport> {
@@ -112,13 +125,7 @@ const QUICKSTART_WAIT: Duration = Duration::from_secs(300);
 /// all, as of the context's instant.
 pub async fn quickstart(ctx: &Context, users: u64) -> Result<QuickstartReport> {
     let seeded = seed(ctx, users, 90, 42).await?;
-    ctx.note(&format!(
-        "seeded {} users and {} events ending {} in {:.1}s",
-        seeded.seeded.users,
-        seeded.seeded.events,
-        seeded.seeded.end.format("%Y-%m-%d"),
-        seeded.seconds
-    ));
+    ctx.note(&seeded.summary());
     let applied = apply(ctx, QUICKSTART_WAIT, &|_| Ok(())).await?;
     let applied = applied.items.len();
     if applied > 0 {

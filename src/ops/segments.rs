@@ -128,6 +128,7 @@ pub async fn stream(
         inner: sink,
         id: drop_id,
         skip: None,
+        kept: Vec::new(),
     };
     let run = wh.query(sql, &mut filter);
     ctx.unless_cancelled(async {
@@ -146,6 +147,8 @@ struct DuplicateIdFilter<'a> {
     inner: &'a mut dyn RowSink,
     id: Option<&'a str>,
     skip: Option<usize>,
+    /// The row without the skipped column, reused from row to row.
+    kept: Vec<Cell>,
 }
 
 impl RowSink for DuplicateIdFilter<'_> {
@@ -164,8 +167,9 @@ impl RowSink for DuplicateIdFilter<'_> {
         match self.skip {
             None => self.inner.row(row),
             skip => {
-                let kept: Vec<Cell> = keep(row, skip).cloned().collect();
-                self.inner.row(&kept)
+                self.kept.clear();
+                self.kept.extend(keep(row, skip).cloned());
+                self.inner.row(&self.kept)
             }
         }
     }
