@@ -3,6 +3,7 @@
 
 pub mod applied;
 pub mod cli;
+pub mod dashboard;
 pub mod demo;
 pub mod destinations;
 pub mod error;

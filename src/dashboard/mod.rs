@@ -1,0 +1,3 @@
+//! Dashboards as code: tile specs, tile queries, one chart model and the exports drawn from it.
+
+pub mod chart;
