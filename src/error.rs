@@ -77,10 +77,15 @@ pub enum Error {
     NeverRefreshed(String),
     #[error(transparent)]
     Destination(#[from] crate::destinations::DestinationError),
+    #[error(transparent)]
+    Dashboard(#[from] crate::dashboard::DashboardError),
     #[error("{}", match to { Some(d) => format!("no applied segment is sent to `{d}`"), None => "no applied segment has `destinations:`".into() })]
     NoDestinations { to: Option<String> },
     #[error("destination `{destination}` is not declared in environment `{env}`")]
     DestinationNotInEnv { destination: String, env: String },
+    /// A command line that asks for something cdp does not do.
+    #[error("{0}")]
+    Usage(String),
     #[error("stopped by Ctrl-C")]
     Interrupted,
     #[error("{failed} of {total} sync{} failed", if *total == 1 { "" } else { "s" })]
@@ -114,6 +119,7 @@ impl Error {
             Error::Warehouse(e) => e.hint(),
             Error::State(e) => e.hint(),
             Error::Destination(e) => e.hint(),
+            Error::Dashboard(e) => e.hint(),
             Error::Query { source, .. } if source.hint().is_some() => source.hint(),
             Error::Query { .. } => Some("check the table and column names against `tables:` in cdp.yaml; `cdp demo seed` creates the demo tables".into()),
             Error::TestsFailed { .. } => Some("each failure above shows the rule that decided it and the values it saw".into()),
@@ -151,7 +157,11 @@ impl Error {
     pub fn is_interrupted(&self) -> bool {
         match self {
             Error::Interrupted => true,
-            Error::Warehouse(e) | Error::Query { source: e, .. } => e.is_interrupted(),
+            Error::Warehouse(e)
+            | Error::Query { source: e, .. }
+            | Error::Dashboard(crate::dashboard::DashboardError::TileQuery { source: e, .. }) => {
+                e.is_interrupted()
+            }
             _ => false,
         }
     }

@@ -64,6 +64,18 @@ impl Printer {
         sink.finish()
     }
 
+    /// A title above one of several tables printed in a row (a dashboard's tiles): a line in
+    /// a table, a heading in Markdown, a blank line between CSV blocks.
+    pub fn heading(&self, text: &str) {
+        let mut out = std::io::stdout().lock();
+        let _ = match self.format {
+            Format::Table => writeln!(out, "\n{text}"),
+            Format::Markdown => writeln!(out, "\n### {text}\n"),
+            Format::Csv => writeln!(out),
+            Format::Json => Ok(()),
+        };
+    }
+
     /// Prints rows in the chosen format.
     pub fn rows(&self, columns: &[&str], rows: Vec<Vec<Cell>>) -> std::io::Result<()> {
         self.table(&Table::new(columns, rows))

@@ -1,7 +1,9 @@
 //! Command-line definitions (clap) and dispatch; each command's work lives in the library.
 
 mod check;
+mod dashboard;
 mod data;
+mod formats;
 mod meta;
 mod plan_view;
 mod segments;
@@ -18,7 +20,6 @@ use clap::{Parser, Subcommand};
 use tokio_util::sync::CancellationToken;
 
 use crate::error::Result;
-use crate::output::Format;
 use crate::sql::dialect::DialectKind;
 
 pub use resolved::Resolved;
@@ -36,9 +37,10 @@ pub struct Cli {
     /// The environment of cdp.yaml to use (default: its `default_env`)
     #[arg(long, global = true, env = "CDP_ENV")]
     pub env: Option<String>,
-    /// How to print data on stdout
-    #[arg(long, global = true, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    /// How to print data on stdout: table, json, csv, markdown; for `dashboard export`, the
+    /// files to write: pdf, xlsx or both (`pdf,xlsx`)
+    #[arg(long, global = true, default_value = "table", value_parser = formats::parse, value_name = "FORMAT")]
+    pub format: formats::FormatArg,
     /// Print only data and errors
     #[arg(long, short, global = true)]
     pub quiet: bool,
@@ -116,6 +118,9 @@ pub enum Command {
     /// List, preview and inspect segments and their membership history
     #[command(subcommand)]
     Segments(SegmentsCommand),
+    /// List dashboards, run their tiles, export them to PDF and Excel
+    #[command(subcommand)]
+    Dashboard(DashboardCommand),
     /// Run SQL in the warehouse and print the result
     Query { sql: String },
     /// Demo data
@@ -163,6 +168,19 @@ pub enum SegmentsCommand {
     Overlap {
         #[arg(num_args = 2.., required = true)]
         names: Vec<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DashboardCommand {
+    /// Name, title, tiles and params of each dashboard
+    List,
+    /// Run every tile and print each as a table (or one JSON document)
+    Run {
+        name: String,
+        /// A param's value for this run, `name=value` (repeatable)
+        #[arg(long = "param", value_name = "NAME=VALUE")]
+        params: Vec<String>,
     },
 }
 
@@ -222,6 +240,12 @@ pub enum DemoCommand {
 /// Runs a parsed command line; `cancel` is cancelled when the person asks cdp to stop.
 pub async fn run(cli: Cli, cancel: CancellationToken) -> Result<()> {
     let r = Resolved::new(&cli, cancel)?;
+    if !cli.format.files.is_empty() && !cli.command.writes_files() {
+        return Err(crate::error::Error::Usage(format!(
+            "`--format {}` writes files, which only `cdp dashboard export` does",
+            cli.format.text
+        )));
+    }
     match cli.command {
         Command::Init => meta::init(&r),
         Command::Quickstart { users } => data::quickstart(&r, users).await,
@@ -262,6 +286,10 @@ pub async fn run(cli: Cli, cancel: CancellationToken) -> Result<()> {
         Command::Segments(SegmentsCommand::Overlap { names }) => {
             segments::overlap(&r, &names).await
         }
+        Command::Dashboard(DashboardCommand::List) => dashboard::list(&r),
+        Command::Dashboard(DashboardCommand::Run { name, params }) => {
+            dashboard::run(&r, &name, &params).await
+        }
         Command::Query { sql } => data::query(&r, &sql).await,
         Command::Demo(DemoCommand::Seed { users, days, seed }) => {
             data::seed(&r, users, days, seed).await
@@ -269,6 +297,13 @@ pub async fn run(cli: Cli, cancel: CancellationToken) -> Result<()> {
         Command::Demo(DemoCommand::Advance { days }) => data::advance(&r, days).await,
         Command::Schema { kind, out } => meta::schema(&r, kind.as_deref(), out),
         Command::Completions { shell } => meta::completions(shell),
+    }
+}
+
+impl Command {
+    /// Whether the command writes files named by `--format` (pdf, xlsx).
+    fn writes_files(&self) -> bool {
+        false
     }
 }
 

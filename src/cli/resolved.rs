@@ -35,7 +35,7 @@ impl Resolved {
         Ok(Resolved {
             dir: cli.project_dir.clone(),
             env: cli.env.clone(),
-            printer: Printer::new(cli.format, cli.quiet, cli.no_progress),
+            printer: Printer::new(cli.format.print, cli.quiet, cli.no_progress),
             now,
             verbose: cli.verbose,
             cancel,

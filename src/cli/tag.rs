@@ -1,7 +1,7 @@
 //! The query tag: the command and the segments it names, as the warehouse's query history shows
 //! them.
 
-use super::{Command, DemoCommand, SegmentsCommand, SyncCommand};
+use super::{Command, DashboardCommand, DemoCommand, SegmentsCommand, SyncCommand};
 
 impl Command {
     /// `cdp`, the command and the segments it names (`cdp segments preview power_users`), for
@@ -52,6 +52,13 @@ impl Command {
                         words.push("overlap");
                         words.extend(names.iter().map(String::as_str));
                     }
+                }
+            }
+            Command::Dashboard(c) => {
+                words.push("dashboard");
+                match c {
+                    DashboardCommand::List => words.push("list"),
+                    DashboardCommand::Run { name, .. } => words.extend(["run", name.as_str()]),
                 }
             }
             Command::Query { .. } => words.push("query"),

@@ -1,5 +1,13 @@
 //! Dashboards as code: tile specs, tile queries, one chart model and the exports drawn from it.
 
 pub mod chart;
+pub mod error;
 pub mod font;
+mod metric;
+pub mod params_given;
 pub mod result;
+pub mod run;
+mod sinks;
+pub mod spec;
+
+pub use error::DashboardError;

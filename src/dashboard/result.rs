@@ -15,7 +15,13 @@ pub struct Header {
     pub environment: String,
     pub generated_at: DateTime<Utc>,
     /// Each param's name and its value as people read it, in the order declared.
+    #[serde(serialize_with = "as_map")]
     pub params: Vec<(String, String)>,
+}
+
+/// Pairs as one JSON object, in their order.
+fn as_map<S: serde::Serializer>(pairs: &[(String, String)], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_map(pairs.iter().map(|(k, v)| (k, v)))
 }
 
 /// A tile's place on the 12-column grid, in grid cells.

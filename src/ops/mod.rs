@@ -4,6 +4,7 @@
 
 pub mod check;
 mod context;
+pub mod dashboard;
 pub mod data;
 pub mod plan;
 pub mod refresh;

@@ -1,4 +1,5 @@
-//! Loading a project folder: `cdp.yaml` and `segments/*.yaml`, checked as a whole.
+//! Loading a project folder: `cdp.yaml`, `segments/*.yaml` and `dashboards/*.yaml`, checked as a
+//! whole.
 
 mod checks;
 pub mod config;
@@ -7,6 +8,7 @@ pub mod interpolate;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use crate::dashboard::spec::{self as dashboard_spec, DashboardDef};
 use crate::secret;
 use crate::segment::file::{self as segment_file, SegmentDef};
 use crate::syntax::decode::Decoder;
@@ -25,6 +27,8 @@ pub struct Project {
     pub state_url: Option<secret::Secret>,
     /// Segments sorted by name.
     pub segments: Vec<SegmentDef>,
+    /// Dashboards sorted by name.
+    pub dashboards: Vec<DashboardDef>,
     /// The text of each file read, by path relative to the project, for finding and showing
     /// the place of a problem found later (against the warehouse).
     pub sources: BTreeMap<String, String>,
@@ -118,7 +122,7 @@ pub fn load_with(
 
     let mut segments = Vec::new();
     let mut outlines = Vec::new();
-    for path in segment_files(root)? {
+    for path in yaml_files(root, "segments")? {
         let rel = relative(root, &path);
         let text = std::fs::read_to_string(&path).map_err(|source| LoadError::Io {
             path: path.clone(),
@@ -145,6 +149,25 @@ pub fn load_with(
     segments.sort_by(|a, b| a.name.cmp(&b.name));
     checks::check_segments(&outlines, &config, &mut diagnostics);
 
+    let mut dashboards = Vec::new();
+    for path in yaml_files(root, "dashboards")? {
+        let rel = relative(root, &path);
+        let text = std::fs::read_to_string(&path).map_err(|source| LoadError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        let mut d = Decoder::new(&rel);
+        match yaml::parse(&text) {
+            Ok(node) => dashboards.extend(dashboard_spec::parse_dashboard(&mut d, &node)),
+            Err(e) => d.syntax(&e),
+        }
+        diagnostics.append(&mut d.diagnostics);
+        sources.insert(rel, text);
+    }
+    let names: Vec<&str> = outlines.iter().map(|o| o.name.as_str()).collect();
+    diagnostics.extend(dashboard_spec::check_dashboards(&dashboards, &names));
+    dashboards.sort_by(|a, b| a.name.cmp(&b.name));
+
     if !diagnostics.is_empty() {
         return Err(LoadError::Invalid {
             invalid: Invalid {
@@ -165,6 +188,7 @@ pub fn load_with(
         env: env_name,
         warehouse: warehouse.expect("no diagnostics means the warehouse resolved"),
         segments,
+        dashboards,
         sources,
     })
 }
@@ -213,11 +237,12 @@ fn resolve_warehouse(
     }
 }
 
-/// Every `.yaml` / `.yml` file under `segments/`, subfolders included (teams group segments by
-/// owner or channel), in a stable order; hidden files and folders are left out.
-fn segment_files(root: &Path) -> Result<Vec<PathBuf>, LoadError> {
+/// Every `.yaml` / `.yml` file under `folder` (`segments/`, `dashboards/`), subfolders included
+/// (teams group files by owner or channel), in a stable order; hidden files and folders are
+/// left out.
+fn yaml_files(root: &Path, folder: &str) -> Result<Vec<PathBuf>, LoadError> {
     let mut files = Vec::new();
-    let mut folders = vec![root.join("segments")];
+    let mut folders = vec![root.join(folder)];
     while let Some(dir) = folders.pop() {
         let entries = match std::fs::read_dir(&dir) {
             Ok(e) => e,

@@ -76,7 +76,9 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
             value: Value::Null,
         });
     }
-    match serde_saphyr::from_str::<Option<Spanned<Raw>>>(text) {
+    // YAML 1.2 booleans only: `y:` is a key (a chart's axis) and `NO` is Norway, not `false`.
+    let options = serde_saphyr::options! { strict_booleans: true };
+    match serde_saphyr::from_str_with_options::<Option<Spanned<Raw>>>(text, options) {
         Ok(Some(root)) => Ok(into_node(root)),
         Ok(None) => Ok(Node {
             pos: Pos { line: 1, column: 1 },
@@ -301,6 +303,18 @@ mod tests {
     fn syntax_errors_have_positions() {
         let err = parse("a: [1, 2\nb: c\n").unwrap_err();
         assert!(err.pos.line >= 1, "{err:?}");
+    }
+
+    #[test]
+    fn only_true_and_false_are_booleans() {
+        let node = parse("{ x: 1, y: 2, country: NO, ok: true }").unwrap();
+        let Value::Map(entries) = node.value else {
+            panic!("a mapping")
+        };
+        let keys: Vec<&str> = entries.iter().map(|(k, _)| k.name.as_str()).collect();
+        assert_eq!(keys, ["x", "y", "country", "ok"]);
+        assert_eq!(entries[2].1.value, Value::Str("NO".into()));
+        assert_eq!(entries[3].1.value, Value::Bool(true));
     }
 
     #[test]

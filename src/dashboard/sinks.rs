@@ -1,0 +1,72 @@
+//! Where a tile's rows go as the warehouse streams them: kept up to a limit and counted, and
+//! optionally passed on to another sink (an export writing every row).
+
+use crate::table::{Cell, Table};
+use crate::warehouse::{RowSink, WarehouseError};
+
+/// Keeps the first `limit` rows and counts them all.
+pub struct Keep {
+    limit: usize,
+    names: Vec<String>,
+    rows: Vec<Vec<Cell>>,
+    total: u64,
+}
+
+impl Keep {
+    pub fn new(limit: usize) -> Keep {
+        Keep {
+            limit,
+            names: Vec::new(),
+            rows: Vec::new(),
+            total: 0,
+        }
+    }
+
+    /// The kept rows as a typed table, and how many rows there were.
+    pub fn finish(self) -> (Table, u64) {
+        let names: Vec<&str> = self.names.iter().map(String::as_str).collect();
+        (Table::new(&names, self.rows), self.total)
+    }
+}
+
+impl RowSink for Keep {
+    fn columns(&mut self, names: &[String]) -> Result<(), WarehouseError> {
+        self.names = names.to_vec();
+        Ok(())
+    }
+
+    fn row(&mut self, row: &[Cell]) -> Result<(), WarehouseError> {
+        if self.rows.len() < self.limit {
+            self.rows.push(row.to_vec());
+        }
+        self.total += 1;
+        Ok(())
+    }
+}
+
+/// Feeds every row to both sinks.
+pub struct Tee<'a> {
+    pub first: &'a mut dyn RowSink,
+    pub second: &'a mut dyn RowSink,
+}
+
+impl RowSink for Tee<'_> {
+    fn columns(&mut self, names: &[String]) -> Result<(), WarehouseError> {
+        self.first.columns(names)?;
+        self.second.columns(names)
+    }
+
+    fn row(&mut self, row: &[Cell]) -> Result<(), WarehouseError> {
+        self.first.row(row)?;
+        self.second.row(row)
+    }
+}
+
+/// Streams a table that is already in memory (a metric) into a sink.
+pub fn replay(table: &Table, sink: &mut dyn RowSink) -> Result<(), WarehouseError> {
+    sink.columns(&table.names())?;
+    for row in &table.rows {
+        sink.row(row)?;
+    }
+    Ok(())
+}
