@@ -123,7 +123,7 @@ impl Error {
             Error::Query { source, .. } if source.hint().is_some() => source.hint(),
             Error::Query { .. } => Some("check the table and column names against `tables:` in cdp.yaml; `cdp demo seed` creates the demo tables".into()),
             Error::TestsFailed { .. } => Some("each failure above shows the rule that decided it and the values it saw".into()),
-            Error::UnknownSchema(_) => Some("the kinds are `cdp` and `segment`".into()),
+            Error::UnknownSchema(_) => Some("the kinds are `cdp`, `segment` and `dashboard`".into()),
             Error::AppliedInvalid { .. } => Some("apply the segment again from the project (`cdp apply`) to record a version this cdp reads".into()),
             Error::NothingApplied => Some("run `cdp plan` to see what the project holds, then `cdp apply`".into()),
             Error::ProjectExists { .. } => Some("`cdp validate` checks it and `cdp quickstart` runs it; `cdp init` starts a project in an empty folder".into()),

@@ -47,6 +47,10 @@ pub const FILES: &[(&str, &str)] = &[
         "segments/web_europe_engaged.yaml",
         include_str!("../segments/web_europe_engaged.yaml"),
     ),
+    (
+        "dashboards/growth.yaml",
+        include_str!("../dashboards/growth.yaml"),
+    ),
 ];
 
 /// Keeps cdp's local files (the embedded warehouse, the state store, assets) out of git.

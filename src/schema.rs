@@ -8,21 +8,23 @@ use crate::segment::parse::OPERATORS;
 pub const KINDS: &[(&str, &str)] = &[
     ("cdp", "cdp.schema.json"),
     ("segment", "segment.schema.json"),
+    ("dashboard", "dashboard.schema.json"),
 ];
 
 pub fn schema(kind: &str) -> Option<Value> {
     match kind {
         "cdp" => Some(config_schema()),
         "segment" => Some(segment_schema()),
+        "dashboard" => Some(crate::dashboard::spec::schema::schema()),
         _ => None,
     }
 }
 
-fn strict(properties: Value, required: &[&str]) -> Value {
+pub(crate) fn strict(properties: Value, required: &[&str]) -> Value {
     json!({ "type": "object", "additionalProperties": false, "properties": properties, "required": required })
 }
 
-fn duration() -> Value {
+pub(crate) fn duration() -> Value {
     json!({ "type": "string", "pattern": "^[1-9][0-9]*[smhdw]$", "description": "a whole number and a unit: s m h d w, e.g. `30d`" })
 }
 

@@ -107,6 +107,6 @@ fn next_steps(r: &Resolved, largest: &str) -> String {
         String::new()
     };
     format!(
-        "\nnext:{cd}\n  cdp segments list                         what each segment says\n  cdp segments members {largest:<20} who is in it now\n  cdp demo advance && cdp refresh --all --now {tomorrow}\n                                            a day later: who entered and exited\n  cdp segments history {largest:<20} one row per refresh\n  cdp plan                                  what an edit to segments/ would change\n  cdp compile {largest:<29} the SQL it runs"
+        "\nnext:{cd}\n  cdp segments list                         what each segment says\n  cdp segments members {largest:<20} who is in it now\n  cdp demo advance && cdp refresh --all --now {tomorrow}\n                                            a day later: who entered and exited\n  cdp segments history {largest:<20} one row per refresh\n  cdp plan                                  what an edit to segments/ would change\n  cdp compile {largest:<29} the SQL it runs\n  cdp dashboard run growth                  the demo dashboard's tiles\n  cdp dashboard export growth -o reports    as PDF and Excel"
     )
 }

@@ -16,6 +16,7 @@ pub struct Validated {
     pub environment: String,
     pub warehouse: String,
     pub segments: usize,
+    pub dashboards: usize,
     /// What `--connect` signed in to.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub connected: Option<String>,
@@ -48,6 +49,7 @@ pub async fn validate(ctx: &Context, connect: bool) -> Result<Validated> {
         environment: project.env.clone(),
         warehouse: project.warehouse.kind().to_string(),
         segments: project.segments.len(),
+        dashboards: project.dashboards.len(),
         connected,
         problems: Vec::new(),
     })

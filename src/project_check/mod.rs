@@ -1,9 +1,11 @@
 //! Checks a project against the warehouse it points at: the tables and columns `tables:` maps
-//! exist, each trait a rule reads is a column of the users table, and each segment's query binds.
+//! exist, each trait a rule reads is a column of the users table, each segment's query binds, and
+//! each dashboard tile's SQL runs and has the columns the tile names.
 //! Problems are placed in the project's files like any validation error.
 
 mod bind;
 mod place;
+mod tiles;
 
 use chrono::{DateTime, Utc};
 
@@ -150,7 +152,9 @@ pub async fn check(
         .map(|s| s.name.as_str())
         .collect();
     let bound = bind::bind_segments(project, wh, now, &unflagged).await;
+    let tiles = tiles::check_tiles(project, wh, now).await;
     out.extend(bound);
+    out.extend(tiles);
     out
 }
 

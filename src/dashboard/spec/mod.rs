@@ -3,6 +3,7 @@
 mod checks;
 mod params;
 mod parse;
+pub mod schema;
 mod tile;
 
 pub use checks::check_dashboards;

@@ -166,6 +166,8 @@ fn source(d: &mut Decoder, f: &Fields, params: &[ParamDef]) -> Option<Source> {
                 .hint = Some("remove it, or use the metric".into());
             }
             let sql = d.string(node, &f.at("sql"))?;
+            // A statement's own `;` would end the subquery tiles are wrapped in.
+            let sql = sql.trim_end().trim_end_matches(';').trim_end().to_string();
             sql_source(d, node, &f.at("sql"), sql, params)
         }
         (None, Some(node)) => {
