@@ -28,7 +28,11 @@ impl RowSink for Names {
     }
 }
 
-pub async fn check_tiles(project: &Project, wh: &mut dyn Warehouse, now: DateTime<Utc>) -> Vec<Diagnostic> {
+pub async fn check_tiles(
+    project: &Project,
+    wh: &mut dyn Warehouse,
+    now: DateTime<Utc>,
+) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for dash in &project.dashboards {
         let values = with_built_ins(dash, samples(dash, now.date_naive()), now);
@@ -37,13 +41,27 @@ pub async fn check_tiles(project: &Project, wh: &mut dyn Warehouse, now: DateTim
             let names = match &tile.source {
                 Source::Metric(m) => m.columns().iter().map(|c| c.to_string()).collect(),
                 Source::Sql { .. } => {
-                    let Some(sql) = run::sql(tile, &values, wh) else { continue };
+                    let Some(sql) = run::sql(tile, &values, wh) else {
+                        continue;
+                    };
                     let mut names = Names::default();
                     let probe = format!("select * from ({sql}) as cdp_check where 1 = 0");
                     if let Err(e) = wh.query(&probe, &mut names).await {
                         out.push(
-                            Diagnostic::new(&dash.file, tile.pos, &format!("{at}.sql"), format!("the warehouse cannot run tile `{}`: {}", tile.id, engine_message(&e)))
-                                .hint(format!("`cdp dashboard run {}` runs it with the params' values", dash.name)),
+                            Diagnostic::new(
+                                &dash.file,
+                                tile.pos,
+                                &format!("{at}.sql"),
+                                format!(
+                                    "the warehouse cannot run tile `{}`: {}",
+                                    tile.id,
+                                    engine_message(&e)
+                                ),
+                            )
+                            .hint(format!(
+                                "`cdp dashboard run {}` runs it with the params' values",
+                                dash.name
+                            )),
                         );
                         continue;
                     }
@@ -53,8 +71,19 @@ pub async fn check_tiles(project: &Project, wh: &mut dyn Warehouse, now: DateTim
             for (key, column) in tile.named_columns() {
                 if !names.iter().any(|n| n == column) {
                     out.push(
-                        Diagnostic::new(&dash.file, tile.pos, &format!("{at}.{key}"), format!("tile `{}` names column `{column}`, which its result does not have", tile.id))
-                            .maybe_hint(did_you_mean(column, names.iter().map(String::as_str)).or_else(|| Some(format!("its columns: {}", names.join(", "))))),
+                        Diagnostic::new(
+                            &dash.file,
+                            tile.pos,
+                            &format!("{at}.{key}"),
+                            format!(
+                                "tile `{}` names column `{column}`, which its result does not have",
+                                tile.id
+                            ),
+                        )
+                        .maybe_hint(
+                            did_you_mean(column, names.iter().map(String::as_str))
+                                .or_else(|| Some(format!("its columns: {}", names.join(", ")))),
+                        ),
                     );
                 }
             }

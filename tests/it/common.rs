@@ -36,13 +36,15 @@ impl TempProject {
             "cdp.yaml",
             &std::fs::read_to_string(repo().join("cdp.yaml")).unwrap(),
         );
-        for entry in std::fs::read_dir(repo().join("segments")).unwrap() {
-            let path = entry.unwrap().path();
-            let name = path.file_name().unwrap().to_string_lossy().to_string();
-            p.write(
-                &format!("segments/{name}"),
-                &std::fs::read_to_string(&path).unwrap(),
-            );
+        for folder in ["segments", "dashboards"] {
+            for entry in std::fs::read_dir(repo().join(folder)).unwrap() {
+                let path = entry.unwrap().path();
+                let name = path.file_name().unwrap().to_string_lossy().to_string();
+                p.write(
+                    &format!("{folder}/{name}"),
+                    &std::fs::read_to_string(&path).unwrap(),
+                );
+            }
         }
         p
     }

@@ -531,7 +531,8 @@ fn the_demo_project_is_valid() {
     let out = TempProject::demo().run(&["validate"]);
     out.ok();
     assert!(
-        out.stdout.starts_with("ok: 10 segments and 1 dashboard valid"),
+        out.stdout
+            .starts_with("ok: 10 segments and 1 dashboard valid"),
         "{}",
         out.stdout
     );

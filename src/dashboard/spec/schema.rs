@@ -2,9 +2,9 @@
 
 use serde_json::{Value, json};
 
+use super::Metric;
 use super::params::ParamType;
 use super::tile::GRID_COLUMNS;
-use super::Metric;
 use crate::dashboard::chart::ChartKind;
 use crate::schema::{duration, strict};
 
