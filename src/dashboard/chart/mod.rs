@@ -1,6 +1,8 @@
 //! One chart model: what a tile asks to be drawn, and the vector scene every renderer draws.
 
+pub mod format;
 pub mod scene;
+pub mod ticks;
 
 use std::collections::BTreeMap;
 
