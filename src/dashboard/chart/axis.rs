@@ -117,7 +117,7 @@ fn bands(labels: &[String], shorten: bool, plot: &Plot, band: f32, width: f32) -
 
 /// A label centred at `x` under the plot.
 fn below(plot: &Plot, x: f32, text: &str) -> Item {
-    let baseline = plot.bottom + 6.0 + SMALL * ASCENT;
+    let baseline = plot.bottom + 7.0 + SMALL * ASCENT;
     label((x, baseline), text, SMALL, MUTED, Anchor::Middle)
 }
 

@@ -60,7 +60,7 @@ pub(super) fn items(chart: &Chart, width: f32, height: f32) -> Vec<Item> {
     }
     // Room above for the top tick label, below for the x labels.
     top += SMALL * 0.5;
-    let bottom = (height - PAD - SMALL - 6.0).max(top + 1.0);
+    let bottom = (height - PAD - SMALL - 7.0).max(top + 1.0);
 
     let values = chart
         .series
@@ -144,7 +144,7 @@ pub(super) fn items(chart: &Chart, width: f32, height: f32) -> Vec<Item> {
         AXIS,
         1.0,
     ));
-    if below_zero && ticks.max > 0.0 {
+    if below_zero {
         items.push(rule((plot.left, zero), (plot.right, zero), ZERO, 1.0));
     }
     if chart.kind != ChartKind::Bar {

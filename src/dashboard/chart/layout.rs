@@ -95,22 +95,26 @@ pub fn label(at: Point, text: &str, size: f32, color: Color, anchor: Anchor) -> 
 }
 
 /// `text` whole when it fits in `max` points, else as much of it as fits followed by an
-/// ellipsis (empty when not even that fits).
+/// ellipsis (empty when not even that fits). Widths add up character by character (the font
+/// is set without kerning), so this is one pass.
 pub fn fit(text: &str, max: f32, size: f32, bold: bool) -> String {
     if font::width(text, size, bold) <= max {
         return text.to_string();
     }
-    let chars: Vec<char> = text.chars().collect();
-    let mut keep = chars.len();
-    while keep > 0 {
-        keep -= 1;
-        let head: String = chars[..keep].iter().collect();
-        let candidate = format!("{}…", head.trim_end());
-        if font::width(&candidate, size, bold) <= max {
-            return candidate;
+    let room = max - font::width("…", size, bold);
+    let mut used = 0.0;
+    let mut end = 0;
+    for (i, c) in text.char_indices() {
+        used += font::width(c.encode_utf8(&mut [0; 4]), size, bold);
+        if used > room {
+            break;
         }
+        end = i + c.len_utf8();
     }
-    String::new()
+    if room < 0.0 {
+        return String::new();
+    }
+    format!("{}…", text[..end].trim_end())
 }
 
 /// A legend's entries (a dot and a name) in rows from `(x, y)` (the top of the first row),
@@ -184,4 +188,57 @@ fn wrap(widths: &[f32], max: f32) -> Vec<(usize, f32)> {
             place
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_cut_with_an_ellipsis_to_its_room() {
+        let w = font::width("Newsletter", SMALL, false);
+        assert_eq!(fit("Newsletter", w, SMALL, false), "Newsletter");
+        let cut = fit("Newsletter subscribers", w, SMALL, false);
+        assert!(cut.ends_with('…') && cut.starts_with("Newslet"), "{cut}");
+        assert!(font::width(&cut, SMALL, false) <= w);
+        assert_eq!(
+            fit(
+                "Paid search",
+                font::width("Paid …", SMALL, false),
+                SMALL,
+                false
+            ),
+            "Paid…"
+        );
+        assert_eq!(fit("Newsletter", 1.0, SMALL, false), "");
+        assert_eq!(
+            fit("Ünïcödé ✓ text", 30.0, SMALL, true).chars().last(),
+            Some('…')
+        );
+    }
+
+    #[test]
+    fn a_legend_wraps_and_counts_what_does_not_fit() {
+        let entries: Vec<(String, Color)> = (0..12)
+            .map(|i| (format!("Channel {i}"), Color(0, 0, 0)))
+            .collect();
+        let (items, height) = legend(&entries, 0.0, 0.0, 200.0, 2);
+        assert_eq!(height, 28.0);
+        let texts: Vec<&str> = items
+            .iter()
+            .filter_map(|i| match i {
+                Item::Text { text, .. } => Some(text.as_str()),
+                _ => None,
+            })
+            .collect();
+        let more = texts.last().copied().unwrap_or_default();
+        assert!(
+            more.starts_with('+') && more.ends_with(" more"),
+            "{texts:?}"
+        );
+        let shown = texts.len() - 1;
+        assert_eq!(more, format!("+{} more", 12 - shown));
+        let (items, height) = legend(&entries[..2], 0.0, 0.0, 400.0, 2);
+        assert_eq!((items.len(), height), (4, 14.0));
+    }
 }

@@ -312,3 +312,17 @@ fn small_tiles_keep_their_labels_apart() {
     let bars = render(&Chart::build(&s, &daily()).scene(240.0, 150.0));
     insta::assert_snapshot!(format!("{line}\n{bars}"));
 }
+
+#[test]
+fn area_over_hours() {
+    let rows = (0..36)
+        .map(|h| {
+            let at = Utc.with_ymd_and_hms(2026, 6, 3, 6, 0, 0).unwrap() + Duration::hours(h);
+            let load = 40 + (h * 17 % 25) + if (h + 6) % 24 < 8 { 0 } else { 30 };
+            vec![Cell::Timestamp(at), Cell::Int(load)]
+        })
+        .collect();
+    let t = Table::new(&["hour", "sessions"], rows);
+    let s = spec(ChartKind::Area, Some("hour"), &["sessions"], None);
+    insta::assert_snapshot!(svg(&s, &t));
+}
