@@ -4,7 +4,7 @@
 use super::read::{figure, grid, series, slices, x_axis};
 use super::scene::Color;
 use super::{ChartKind, ChartSpec, Format};
-use crate::table::Table;
+use crate::table::{ColumnType, Table};
 
 /// Okabe and Ito's colours, which people with any common colour-vision deficiency tell apart;
 /// series take them in turn (yellow late: it is faint on white).
@@ -112,8 +112,8 @@ pub struct Figure {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Grid {
     pub columns: Vec<String>,
-    /// Columns of numbers, aligned right.
-    pub numeric: Vec<bool>,
+    /// What each column holds (numbers are aligned right; numbers and dates are not cut).
+    pub kinds: Vec<ColumnType>,
     /// The first rows (at most `MAX_GRID_ROWS`), each cell formatted.
     pub rows: Vec<Vec<String>>,
     /// Rows in the result, shown or not.

@@ -4,7 +4,7 @@ use chrono::{NaiveDate, TimeZone, Utc};
 
 use super::*;
 use crate::dashboard::chart::scene::Item;
-use crate::table::Cell;
+use crate::table::{Cell, ColumnType};
 
 fn spec(kind: ChartKind, x: Option<&str>, y: &[&str], series: Option<&str>) -> ChartSpec {
     ChartSpec::of(kind, x, y, series)
@@ -185,7 +185,10 @@ fn a_table_tile_formats_its_cells_by_column() {
     s.formats.insert("share".into(), Format::Percent);
     let g = Chart::build(&s, &t).grid.unwrap();
     assert_eq!(g.columns, ["name", "share", "when"]);
-    assert_eq!(g.numeric, [false, true, false]);
+    assert_eq!(
+        g.kinds,
+        [ColumnType::Text, ColumnType::Float, ColumnType::Date]
+    );
     assert_eq!(g.rows, [["a", "50 %", "2026-06-03"], ["b", "", ""]]);
     assert_eq!(g.total_rows, 2);
 }

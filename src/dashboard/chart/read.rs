@@ -242,7 +242,6 @@ pub(super) fn figure(spec: &ChartSpec, table: &Table) -> Figure {
 }
 
 pub(super) fn grid(spec: &ChartSpec, table: &Table) -> Grid {
-    use crate::table::ColumnType;
     let formats: Vec<Option<&Format>> = table
         .columns
         .iter()
@@ -250,11 +249,7 @@ pub(super) fn grid(spec: &ChartSpec, table: &Table) -> Grid {
         .collect();
     Grid {
         columns: table.names(),
-        numeric: table
-            .columns
-            .iter()
-            .map(|c| matches!(c.kind, ColumnType::Int | ColumnType::Float))
-            .collect(),
+        kinds: table.columns.iter().map(|c| c.kind).collect(),
         rows: table
             .rows
             .iter()

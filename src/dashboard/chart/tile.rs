@@ -7,6 +7,7 @@ use super::layout::{
 use super::model::Chart;
 use super::scene::{Anchor, Item};
 use crate::dashboard::font;
+use crate::table::ColumnType;
 
 /// Figures at least this large are written short ($1.23M) rather than in full.
 const LARGE: f64 = 1e6;
@@ -107,7 +108,12 @@ pub(super) fn grid(chart: &Chart, width: f32, height: f32) -> Vec<Item> {
                 + 2.0 * CELL
         })
         .collect();
-    let widths = share(&natural, width);
+    let whole: Vec<bool> = g
+        .kinds
+        .iter()
+        .map(|k| !matches!(k, ColumnType::Text | ColumnType::Json | ColumnType::Any))
+        .collect();
+    let widths = share(&natural, &whole, width);
     let mut items = vec![Item::Rect {
         x: 0.0,
         y: 0.0,
@@ -118,7 +124,7 @@ pub(super) fn grid(chart: &Chart, width: f32, height: f32) -> Vec<Item> {
     let baseline = |row: usize| row as f32 * ROW + ROW / 2.0 + SMALL * MIDDLE;
     let mut x = 0.0;
     for (c, w) in widths.iter().enumerate() {
-        let right = g.numeric.get(c).copied().unwrap_or(false);
+        let right = matches!(g.kinds.get(c), Some(ColumnType::Int | ColumnType::Float));
         let (at, anchor) = if right {
             (x + w - CELL, Anchor::End)
         } else {
@@ -168,25 +174,31 @@ pub(super) fn grid(chart: &Chart, width: f32, height: f32) -> Vec<Item> {
     items
 }
 
-/// Column widths within `width`: each its natural width when all fit, else the narrow ones
-/// keep theirs and the wide ones share the rest evenly; columns past those that fit at
-/// `NARROWEST` are left out.
-fn share(natural: &[f32], width: f32) -> Vec<f32> {
-    let count = natural.len().min(((width / NARROWEST) as usize).max(1));
-    let natural = &natural[..count];
+/// Column widths within `width`: each its natural width when all fit; else numbers and dates
+/// (`whole`) keep theirs, the narrow text columns too and the wide ones share the rest evenly,
+/// dropping columns from the right while that rest leaves a text column under `NARROWEST`.
+fn share(natural: &[f32], whole: &[bool], width: f32) -> Vec<f32> {
     if natural.iter().sum::<f32>() <= width {
         return natural.to_vec();
     }
-    let mut order: Vec<usize> = (0..count).collect();
-    order.sort_by(|a, b| natural[*a].total_cmp(&natural[*b]));
-    let mut out = vec![0.0; count];
-    let mut left = width;
-    for (k, &i) in order.iter().enumerate() {
-        let fair = left / (count - k) as f32;
-        out[i] = natural[i].min(fair);
-        left -= out[i];
+    for count in (1..=natural.len()).rev() {
+        let natural = &natural[..count];
+        let kept = |i: usize| whole.get(i).copied().unwrap_or(false);
+        let fixed: f32 = (0..count).filter(|i| kept(*i)).map(|i| natural[i]).sum();
+        let mut flexible: Vec<usize> = (0..count).filter(|i| !kept(*i)).collect();
+        let mut left = width - fixed;
+        if left < 0.0 || left < flexible.len() as f32 * NARROWEST {
+            continue;
+        }
+        flexible.sort_by(|a, b| natural[*a].total_cmp(&natural[*b]));
+        let mut out = natural.to_vec();
+        for (k, &i) in flexible.iter().enumerate() {
+            out[i] = natural[i].min(left / (flexible.len() - k) as f32);
+            left -= out[i];
+        }
+        return out;
     }
-    out
+    vec![width]
 }
 
 #[cfg(test)]
@@ -202,8 +214,26 @@ mod tests {
 
     #[test]
     fn narrow_columns_keep_their_width_and_wide_ones_share_the_rest() {
-        assert_eq!(share(&[40.0, 60.0], 200.0), [40.0, 60.0]);
-        assert_eq!(share(&[40.0, 300.0, 200.0], 200.0), [40.0, 80.0, 80.0]);
-        assert_eq!(share(&[50.0; 10], 100.0).len(), 3);
+        let text = [false; 10];
+        assert_eq!(share(&[40.0, 60.0], &text, 200.0), [40.0, 60.0]);
+        assert_eq!(
+            share(&[40.0, 300.0, 200.0], &text, 200.0),
+            [40.0, 80.0, 80.0]
+        );
+        assert_eq!(share(&[50.0; 10], &text, 100.0).len(), 3);
+        let numbers = [false, true, false, true];
+        assert_eq!(
+            share(&[200.0, 60.0, 100.0, 70.0], &numbers, 250.0),
+            [60.0, 60.0, 60.0, 70.0]
+        );
+        assert_eq!(
+            share(&[200.0, 60.0, 100.0, 70.0], &numbers, 140.0),
+            [40.0, 60.0, 40.0]
+        );
+        assert_eq!(
+            share(&[200.0, 60.0, 100.0, 70.0], &numbers, 100.0),
+            [40.0, 60.0]
+        );
+        assert_eq!(share(&[500.0], &[true], 100.0), [100.0]);
     }
 }

@@ -238,7 +238,8 @@ fn table_tile_shows_the_rows_that_fit() {
     let t = Table::new(&["email", "tier", "lifetime value", "first order"], rows);
     let s = spec(ChartKind::Table, None, &[], None);
     let s = with(s, "lifetime value", Format::Currency("GBP".into()));
-    insta::assert_snapshot!(svg(&s, &t));
+    let narrow = render(&Chart::build(&s, &t).scene(220.0, 90.0));
+    insta::assert_snapshot!(format!("{}\n{narrow}", svg(&s, &t)));
 }
 
 #[test]
