@@ -2,6 +2,7 @@
 
 pub mod chart;
 pub mod error;
+pub mod export;
 pub mod font;
 mod metric;
 pub mod params_given;

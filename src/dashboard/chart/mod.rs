@@ -1,6 +1,18 @@
 //! One chart model: what a tile asks to be drawn, and the vector scene every renderer draws.
 
+mod axis;
+mod cartesian;
+pub mod format;
+mod layout;
+pub mod model;
+mod pie;
+mod read;
 pub mod scene;
+pub mod ticks;
+mod tile;
+
+pub use model::Chart;
+pub use read::number;
 
 use std::collections::BTreeMap;
 
