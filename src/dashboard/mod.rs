@@ -8,7 +8,7 @@ mod metric;
 pub mod params_given;
 pub mod result;
 pub mod run;
-mod sinks;
+pub mod sinks;
 pub mod spec;
 
 pub use error::DashboardError;

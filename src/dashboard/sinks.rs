@@ -70,3 +70,38 @@ pub fn replay(table: &Table, sink: &mut dyn RowSink) -> Result<(), WarehouseErro
     }
     Ok(())
 }
+
+/// Passes rows on to a sink and adds up the time that sink takes.
+pub struct Timed<'a> {
+    inner: &'a mut dyn RowSink,
+    spent: std::time::Duration,
+}
+
+impl<'a> Timed<'a> {
+    pub fn new(inner: &'a mut dyn RowSink) -> Timed<'a> {
+        Timed {
+            inner,
+            spent: std::time::Duration::ZERO,
+        }
+    }
+
+    pub fn spent(&self) -> std::time::Duration {
+        self.spent
+    }
+}
+
+impl RowSink for Timed<'_> {
+    fn columns(&mut self, names: &[String]) -> Result<(), WarehouseError> {
+        let t = std::time::Instant::now();
+        let done = self.inner.columns(names);
+        self.spent += t.elapsed();
+        done
+    }
+
+    fn row(&mut self, row: &[Cell]) -> Result<(), WarehouseError> {
+        let t = std::time::Instant::now();
+        let done = self.inner.row(row);
+        self.spent += t.elapsed();
+        done
+    }
+}
