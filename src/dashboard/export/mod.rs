@@ -1,0 +1,3 @@
+//! The exports a dashboard run is written to.
+
+pub mod pdf;
