@@ -234,13 +234,14 @@ impl<'f> Canvas<'f> {
         if run.text.is_empty() || !positive(run.size) || !run.x.is_finite() || !run.y.is_finite() {
             return;
         }
-        let width = self.fonts.width(run.text, run.size, run.bold);
+        let text = self.fonts.face(run.bold).drawable(run.text);
+        let width = self.fonts.width(&text, run.size, run.bold);
         let chars = if run.bold {
             &mut self.used.bold
         } else {
             &mut self.used.regular
         };
-        chars.extend(run.text.chars());
+        chars.extend(text.chars());
         let shift = match run.anchor {
             Anchor::Start => 0.0,
             Anchor::Middle => -width / 2.0,
@@ -264,7 +265,7 @@ impl<'f> Canvas<'f> {
                 matrix: TextMatrix::Raw([cos, -sin, sin, cos, x, y]),
             },
             Op::ShowText {
-                items: vec![TextItem::Text(run.text.to_string())],
+                items: vec![TextItem::Text(text)],
             },
             Op::EndTextSection,
         ]);

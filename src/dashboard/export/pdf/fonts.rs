@@ -8,6 +8,8 @@ use crate::dashboard::font;
 
 /// What text ends with when it was cut to fit.
 pub const ELLIPSIS: char = '…';
+/// What stands for a character the face has no glyph for (a CJK character, an emoji).
+pub const REPLACEMENT: char = '\u{fffd}';
 
 /// One face: its bytes, its metrics and the id the pages name it by.
 pub struct Face {
@@ -40,14 +42,37 @@ impl Face {
         })
     }
 
-    /// The advance width of `text` at `size` points, without kerning (the PDF shows text
-    /// without kerning too).
+    fn glyph(&self, c: char) -> Option<u16> {
+        self.parsed
+            .lookup_glyph_index(u32::from(c))
+            .filter(|gid| *gid != 0)
+    }
+
+    /// `text` with every character the face cannot draw replaced, so that what is measured
+    /// is what is drawn.
+    pub fn drawable(&self, text: &str) -> String {
+        text.chars()
+            .map(|c| {
+                if c.is_whitespace() || self.glyph(c).is_some() {
+                    c
+                } else {
+                    REPLACEMENT
+                }
+            })
+            .collect()
+    }
+
+    /// The advance width of `text` at `size` points (as drawn: see `drawable`), without
+    /// kerning (the PDF shows text without kerning too).
     pub fn width(&self, text: &str, size: f32) -> f32 {
         let units_per_em = f32::from(self.parsed.units_per_em.max(1));
         let units: u32 = text
             .chars()
             .map(|c| {
-                let gid = self.parsed.lookup_glyph_index(u32::from(c)).unwrap_or(0);
+                let gid = self
+                    .glyph(c)
+                    .or_else(|| self.glyph(REPLACEMENT))
+                    .unwrap_or(0);
                 u32::from(self.parsed.get_glyph_width(gid).unwrap_or(0))
             })
             .sum();
@@ -170,6 +195,14 @@ mod tests {
         assert!(f.width("Revenue", 20.0, false) > 1.9 * a);
         assert!(f.width("Revenue", 10.0, true) > a);
         assert_eq!(f.width("", 10.0, false), 0.0);
+    }
+
+    #[test]
+    fn characters_the_face_lacks_are_drawn_and_measured_as_one_replacement() {
+        let f = fonts();
+        assert_eq!(f.regular.drawable("東京 Zürich"), "\u{fffd}\u{fffd} Zürich");
+        let replaced = f.width("\u{fffd}\u{fffd} Zürich", 8.0, false);
+        assert_eq!(f.width("東京 Zürich", 8.0, false), replaced);
     }
 
     #[test]

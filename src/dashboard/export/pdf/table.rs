@@ -132,6 +132,10 @@ impl TableText {
             canvas.text(run.anchor(Anchor::Middle));
             return;
         }
+        if rows.is_empty() && !ends {
+            // Too little room for a row here: the table starts on the next page.
+            return;
+        }
         let widths = self.widths(width);
         canvas.fill_rect(x, y, width, TABLE_HEADER_HEIGHT, HEADER_FILL);
         self.draw_row(canvas, (x, y, TABLE_HEADER_HEIGHT), &widths, None);

@@ -2,6 +2,7 @@
 //! with poppler's `pdftotext`, `pdffonts` and `pdfinfo` (CI installs poppler-utils).
 
 mod fixtures;
+mod layout;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -232,4 +233,42 @@ fn a_page_break_starts_a_new_page_and_rows_that_do_not_fit_move_on() {
         pages[2].contains("Echo chart"),
         "Echo does not fit under Delta"
     );
+}
+
+#[test]
+fn a_dashboard_without_tiles_is_one_page_with_its_header_and_footer() {
+    let (_dir, pdf) = write("empty", &[], PageSize::A4);
+    let pages = pages(&pdf);
+    assert_eq!(pages.len(), 1);
+    assert!(pages[0].contains("Customer health") && pages[0].contains("Page 1 of 1"));
+}
+
+#[test]
+fn narrow_columns_cut_their_cells_with_an_ellipsis_and_odd_text_does_not_break_the_page() {
+    let mut narrow = tile("narrow", ChartKind::Table, "", (0, 0, 3, 4));
+    narrow.table = crate::table::Table::new(
+        &["a rather long column name", "city"],
+        vec![vec![
+            crate::table::Cell::Text("a value far too long for a quarter of the page".into()),
+            crate::table::Cell::Text("東京 🚀 Zürich".into()),
+        ]],
+    );
+    narrow.total_rows = 1;
+    let mut chart = tile(
+        "odd",
+        ChartKind::Line,
+        "A chart with a title much too long to fit in a narrow tile of the grid",
+        (3, 0, 2, 4),
+    );
+    chart.total_rows = 1;
+    let (_dir, pdf) = write("narrow", &[narrow, chart], PageSize::A4);
+    let text = pages(&pdf).join("\n");
+    assert!(
+        text.contains("narrow"),
+        "an untitled tile shows its id:\n{text}"
+    );
+    assert!(text.contains("a value far"), "{text}");
+    assert!(text.contains('…'), "cut with an ellipsis:\n{text}");
+    assert!(!text.contains("quarter of the page"), "{text}");
+    assert!(text.contains("A chart with"), "{text}");
 }
