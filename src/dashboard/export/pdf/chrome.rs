@@ -11,6 +11,10 @@ use crate::dashboard::chart::scene::Anchor;
 use crate::dashboard::result::Header;
 
 const DESCRIPTION_LINES: usize = 3;
+/// The most lines the params take when they do not fit beside the environment and time.
+const PARAM_LINES: usize = 3;
+/// Between one param and the next: `days = 30 · country = US`.
+const PARAM_SEPARATOR: &str = " · ";
 const DESCRIPTION_LEADING: f32 = 13.5;
 const META_LEADING: f32 = 13.0;
 /// Between the description and the facts under it.
@@ -28,118 +32,165 @@ pub fn generated(header: &Header) -> String {
     header.generated_at.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
-/// The params as one line: `days = 30 · country = US`.
-pub fn params(header: &Header) -> String {
-    header
-        .params
-        .iter()
-        .map(|(name, value)| format!("{name} = {value}"))
-        .collect::<Vec<_>>()
-        .join(" · ")
+/// One piece of text in the first page's header, placed from the header's top left corner.
+struct Piece {
+    x: f32,
+    baseline: f32,
+    text: String,
+    size: f32,
+    label: bool,
 }
 
-/// The first page's header, laid out for a width: the title, the description's lines and the
-/// labelled facts (environment, generated, params) in as many lines as they need.
+/// The first page's header, laid out for a width: the title, the description's lines, then
+/// the environment and time, and the params (beside them when they fit, else below, packed
+/// a few to a line).
 pub struct Masthead {
-    title: String,
-    description: Vec<String>,
-    /// Each line's pairs of label and value (the value already cut to fit).
-    meta: Vec<Vec<(&'static str, String)>>,
+    pieces: Vec<Piece>,
+    /// From the top margin to the rule under the header.
+    rule: f32,
 }
 
 impl Masthead {
     pub fn new(header: &Header, fonts: &Fonts, width: f32) -> Masthead {
+        let mut pieces = Vec::new();
+        let mut baseline = TITLE_SIZE * 0.8;
         let title = fonts.fit(&header.title, TITLE_SIZE, true, width);
-        let description = header
-            .description
-            .as_deref()
-            .map(|d| fonts.wrap(d, DESCRIPTION_SIZE, false, width, DESCRIPTION_LINES))
-            .unwrap_or_default();
-        let mut pairs = vec![
+        pieces.push(Piece::text(0.0, baseline, title, TITLE_SIZE));
+        baseline += 8.0;
+        let description = header.description.as_deref().unwrap_or_default();
+        let lines = fonts.wrap(
+            description,
+            DESCRIPTION_SIZE,
+            false,
+            width,
+            DESCRIPTION_LINES,
+        );
+        for line in &lines {
+            baseline += DESCRIPTION_LEADING;
+            pieces.push(Piece::text(0.0, baseline, line.clone(), DESCRIPTION_SIZE));
+        }
+        baseline += if lines.is_empty() { 0.0 } else { META_GAP } + META_LEADING;
+        let mut x = 0.0;
+        for (label, value) in [
             ("Environment", header.environment.clone()),
             ("Generated", generated(header)),
-        ];
-        if !header.params.is_empty() {
-            pairs.push(("Params", params(header)));
+        ] {
+            x = Piece::fact(&mut pieces, fonts, (x, baseline), label, value, width) + PAIR_GAP;
         }
-        let mut meta: Vec<Vec<(&'static str, String)>> = Vec::new();
-        let mut used = 0.0;
-        for (label, value) in pairs {
-            let label_w = fonts.width(label, META_SIZE, true) + LABEL_GAP;
-            let value_w = fonts.width(&value, META_SIZE, false);
-            let start_line = match meta.last() {
-                None => true,
-                Some(_) => used + PAIR_GAP + label_w + value_w > width,
-            };
-            if start_line {
-                meta.push(Vec::new());
-                used = 0.0;
+        let params: Vec<String> = header
+            .params
+            .iter()
+            .map(|(name, value)| format!("{name} = {value}"))
+            .collect();
+        if !params.is_empty() {
+            let label_w = fonts.width("Params", META_SIZE, true) + LABEL_GAP;
+            let inline = params.join(PARAM_SEPARATOR);
+            if x + label_w + fonts.width(&inline, META_SIZE, false) <= width {
+                Piece::fact(&mut pieces, fonts, (x, baseline), "Params", inline, width);
             } else {
-                used += PAIR_GAP;
-            }
-            let value = fonts.fit(&value, META_SIZE, false, width - used - label_w);
-            used += label_w + fonts.width(&value, META_SIZE, false);
-            if let Some(line) = meta.last_mut() {
-                line.push((label, value));
+                baseline += META_LEADING;
+                let lines = pack(fonts, &params, width - label_w);
+                pieces.push(Piece::label(0.0, baseline, "Params"));
+                for (i, line) in lines.into_iter().enumerate() {
+                    let at = baseline + i as f32 * META_LEADING;
+                    pieces.push(Piece::text(label_w, at, line, META_SIZE));
+                }
+                baseline = pieces.last().map_or(baseline, |p| p.baseline);
             }
         }
         Masthead {
-            title,
-            description,
-            meta,
+            pieces,
+            rule: baseline + 7.0,
         }
     }
 
     /// From the top margin to where the tiles start.
     pub fn height(&self) -> f32 {
-        self.rule_offset() + HEADER_GAP
-    }
-
-    /// From the top margin to the rule under the header.
-    fn rule_offset(&self) -> f32 {
-        let description = self.description.len() as f32 * DESCRIPTION_LEADING;
-        let gap = if self.description.is_empty() {
-            6.0
-        } else {
-            8.0
-        };
-        let meta_gap = if self.description.is_empty() {
-            0.0
-        } else {
-            META_GAP
-        };
-        TITLE_SIZE + gap + description + meta_gap + self.meta.len() as f32 * META_LEADING + 2.0
+        self.rule + HEADER_GAP
     }
 
     pub fn draw(&self, canvas: &mut Canvas<'_>, left: f32, right: f32, top: f32) {
-        let fonts = canvas.fonts();
-        let mut baseline = top + TITLE_SIZE * 0.8;
-        canvas.text(Run::new(left, baseline, &self.title, TITLE_SIZE, INK).bold());
-        baseline += if self.description.is_empty() {
-            6.0
-        } else {
-            8.0
-        };
-        for line in &self.description {
-            baseline += DESCRIPTION_LEADING;
-            canvas.text(Run::new(left, baseline, line, DESCRIPTION_SIZE, INK));
+        for (i, piece) in self.pieces.iter().enumerate() {
+            let (x, y) = (left + piece.x, top + piece.baseline);
+            let color = if piece.label { MUTED } else { INK };
+            let run = Run::new(x, y, &piece.text, piece.size, color);
+            // The title (the first piece) and the labels are bold.
+            canvas.text(if i == 0 || piece.label {
+                run.bold()
+            } else {
+                run
+            });
         }
-        if !self.description.is_empty() {
-            baseline += META_GAP;
-        }
-        for line in &self.meta {
-            baseline += META_LEADING;
-            let mut x = left;
-            for (label, value) in line {
-                canvas.text(Run::new(x, baseline, label, META_SIZE, MUTED).bold());
-                x += fonts.width(label, META_SIZE, true) + LABEL_GAP;
-                canvas.text(Run::new(x, baseline, value, META_SIZE, INK));
-                x += fonts.width(value, META_SIZE, false) + PAIR_GAP;
-            }
-        }
-        let rule = top + self.rule_offset();
+        let rule = top + self.rule;
         canvas.line((left, rule), (right, rule), ACCENT, 1.5, None);
     }
+}
+
+impl Piece {
+    fn text(x: f32, baseline: f32, text: String, size: f32) -> Piece {
+        Piece {
+            x,
+            baseline,
+            text,
+            size,
+            label: false,
+        }
+    }
+
+    fn label(x: f32, baseline: f32, text: &str) -> Piece {
+        Piece {
+            x,
+            baseline,
+            text: text.to_string(),
+            size: META_SIZE,
+            label: true,
+        }
+    }
+
+    /// A label and its value from `x`, the value cut to what is left of `width`; returns
+    /// where the value ends.
+    fn fact(
+        pieces: &mut Vec<Piece>,
+        fonts: &Fonts,
+        (x, baseline): (f32, f32),
+        label: &str,
+        value: String,
+        width: f32,
+    ) -> f32 {
+        pieces.push(Piece::label(x, baseline, label));
+        let at = x + fonts.width(label, META_SIZE, true) + LABEL_GAP;
+        let value = fonts.fit(&value, META_SIZE, false, width - at);
+        let end = at + fonts.width(&value, META_SIZE, false);
+        pieces.push(Piece::text(at, baseline, value, META_SIZE));
+        end
+    }
+}
+
+/// The params packed into lines no wider than `width`, whole params to a line where they
+/// fit, at most `PARAM_LINES` lines (the last cut with an ellipsis when params remain).
+fn pack(fonts: &Fonts, params: &[String], width: f32) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for param in params {
+        let joined = lines
+            .last()
+            .map(|line| format!("{line}{PARAM_SEPARATOR}{param}"));
+        match joined {
+            Some(joined) if fonts.width(&joined, META_SIZE, false) <= width => {
+                if let Some(last) = lines.last_mut() {
+                    *last = joined;
+                }
+            }
+            _ => lines.push(param.clone()),
+        }
+    }
+    if lines.len() > PARAM_LINES {
+        let rest = lines.split_off(PARAM_LINES - 1).join(PARAM_SEPARATOR);
+        lines.push(rest);
+    }
+    lines
+        .iter()
+        .map(|line| fonts.fit(line, META_SIZE, false, width))
+        .collect()
 }
 
 /// A later page's header: the title on the left, environment and time on the right.

@@ -131,7 +131,12 @@ pub fn render(
     }
     doc.with_pages(pages);
     let mut warnings = Vec::new();
-    let bytes = doc.save(&PdfSaveOptions::default(), &mut warnings);
+    let mut bytes = doc.save(&PdfSaveOptions::default(), &mut warnings);
+    // printpdf labels every file PDF 1.3; fills with an alpha (the areas under lines) are
+    // PDF 1.4. The label is the first line, so the offsets after it stay as they are.
+    if let Some(version) = bytes.get_mut(..8).filter(|v| *v == b"%PDF-1.3") {
+        version.copy_from_slice(b"%PDF-1.4");
+    }
     let errors: Vec<String> = warnings
         .into_iter()
         .filter(|w| w.severity == PdfParseErrorSeverity::Error)

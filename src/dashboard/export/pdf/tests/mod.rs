@@ -41,7 +41,7 @@ fn poppler(tool: &str, args: &[&str], pdf: &Path) -> String {
 /// at) and returns its path, kept alive with its directory.
 fn write(name: &str, tiles: &[TileResult], page: PageSize) -> (tempfile::TempDir, PathBuf) {
     let bytes = render(&header(), tiles, page, &Sketch).expect("the PDF renders");
-    assert!(bytes.starts_with(b"%PDF-"));
+    assert!(bytes.starts_with(b"%PDF-1.4"), "transparency needs PDF 1.4");
     let dir = tempfile::tempdir().expect("a temporary directory");
     let path = dir.path().join(format!("{name}.pdf"));
     std::fs::write(&path, &bytes).expect("the PDF is written");
@@ -271,4 +271,35 @@ fn narrow_columns_cut_their_cells_with_an_ellipsis_and_odd_text_does_not_break_t
     assert!(text.contains('…'), "cut with an ellipsis:\n{text}");
     assert!(!text.contains("quarter of the page"), "{text}");
     assert!(text.contains("A chart with"), "{text}");
+}
+
+#[test]
+fn a_long_description_wraps_and_many_params_take_a_line_of_their_own() {
+    let mut long = header();
+    long.description = Some("Every customer who bought in the window, ".repeat(12));
+    long.params = (1..=9)
+        .map(|i| (format!("param_{i}"), format!("value number {i}")))
+        .collect();
+    let bytes = render(&long, &tiles()[..3], PageSize::A4, &Sketch).expect("renders");
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let pdf = dir.path().join("long-header.pdf");
+    std::fs::write(&pdf, &bytes).expect("written");
+    if let Some(keep) = std::env::var_os("CDP_PDF_SAMPLE_DIR") {
+        std::fs::write(Path::new(&keep).join("long-header.pdf"), &bytes).expect("kept");
+    }
+    let first = &pages(&pdf)[0];
+    let lines: Vec<&str> = first
+        .lines()
+        .filter(|l| l.contains("Every customer"))
+        .collect();
+    assert!(lines.len() >= 2, "the description wraps:\n{first}");
+    let params = first
+        .lines()
+        .find(|l| l.contains("param_1 = value number 1"));
+    let params = params.expect("the params line");
+    assert!(
+        !params.contains("Environment"),
+        "params on a line of their own: {params}"
+    );
+    assert!(first.contains("Daily active customers"));
 }
