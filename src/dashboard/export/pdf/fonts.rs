@@ -51,15 +51,17 @@ impl Face {
     /// `text` with every character the face cannot draw replaced, so that what is measured
     /// is what is drawn.
     pub fn drawable(&self, text: &str) -> String {
-        text.chars()
-            .map(|c| {
-                if c.is_whitespace() || self.glyph(c).is_some() {
-                    c
-                } else {
-                    REPLACEMENT
-                }
-            })
-            .collect()
+        text.chars().map(|c| self.shown(c)).collect()
+    }
+
+    /// The character drawn for `c`.
+    fn shown(&self, c: char) -> char {
+        match self.glyph(c) {
+            Some(_) => c,
+            // A tab or a line break in a cell is a space on one line.
+            None if c.is_whitespace() => ' ',
+            None => REPLACEMENT,
+        }
     }
 
     /// The advance width of `text` at `size` points (as drawn: see `drawable`), without
@@ -69,10 +71,7 @@ impl Face {
         let units: u32 = text
             .chars()
             .map(|c| {
-                let gid = self
-                    .glyph(c)
-                    .or_else(|| self.glyph(REPLACEMENT))
-                    .unwrap_or(0);
+                let gid = self.glyph(self.shown(c)).unwrap_or(0);
                 u32::from(self.parsed.get_glyph_width(gid).unwrap_or(0))
             })
             .sum();
@@ -201,8 +200,10 @@ mod tests {
     fn characters_the_face_lacks_are_drawn_and_measured_as_one_replacement() {
         let f = fonts();
         assert_eq!(f.regular.drawable("東京 Zürich"), "\u{fffd}\u{fffd} Zürich");
+        assert_eq!(f.regular.drawable("two\tlines\n"), "two lines ");
         let replaced = f.width("\u{fffd}\u{fffd} Zürich", 8.0, false);
         assert_eq!(f.width("東京 Zürich", 8.0, false), replaced);
+        assert_eq!(f.width("a\tb", 8.0, false), f.width("a b", 8.0, false));
     }
 
     #[test]
