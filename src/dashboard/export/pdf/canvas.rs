@@ -119,6 +119,24 @@ impl<'f> Canvas<'f> {
         }
     }
 
+    /// Until `unclip`, nothing is drawn outside the rectangle.
+    pub fn clip(&mut self, x: f32, y: f32, w: f32, h: f32) {
+        let ring = [(x, y), (x + w, y), (x + w, y + h), (x, y + h)];
+        let points = ring.iter().map(|p| self.point(*p)).collect();
+        self.ops.push(Op::SaveGraphicsState);
+        self.ops.push(Op::DrawPolygon {
+            polygon: Polygon {
+                rings: vec![PolygonRing { points }],
+                mode: PaintMode::Clip,
+                winding_order: WindingOrder::NonZero,
+            },
+        });
+    }
+
+    pub fn unclip(&mut self) {
+        self.ops.push(Op::RestoreGraphicsState);
+    }
+
     /// A filled rectangle; a negative width or height extends left or up from (x, y).
     pub fn fill_rect(&mut self, x: f32, y: f32, w: f32, h: f32, fill: Color) {
         let (x, w) = if w < 0.0 { (x + w, -w) } else { (x, w) };

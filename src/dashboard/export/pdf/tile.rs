@@ -52,7 +52,10 @@ pub fn draw(
         Content::Chart => {
             if inner_w > 0.0 && height > 0.0 {
                 let drawn = drawing.chart(tile, inner_w, height);
+                // A chart that spills over its box stays inside its frame.
+                canvas.clip(at.x, at.y, at.w, at.h);
                 scene::draw(canvas, &drawn, inner_x, top, inner_w, height);
+                canvas.unclip();
             }
         }
         Content::Table { rows, ends, .. } => {
