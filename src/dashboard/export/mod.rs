@@ -1,3 +1,13 @@
-//! The exports drawn from a dashboard run: SVG for the web UI (each chart's scene).
+//! The renderers of a dashboard run: SVG for the web, PDF for reading and printing, and the
+//! Excel workbook.
 
+pub mod pdf;
 pub mod svg;
+
+/// A file `dashboard export` writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FileFormat {
+    Pdf,
+    Xlsx,
+}
