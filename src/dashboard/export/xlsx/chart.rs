@@ -229,8 +229,14 @@ impl ChartRows {
             let style = styles.get(self.ys[i]).unwrap_or(&plain);
             let mut width = cells::text_width(&label);
             for r in 0..rows {
-                if let Some(v) = pivot.values.get(&(r, column)) {
-                    let shown = cells::write(sheet, r as RowNum + 1, col, &Cell::Float(*v), style)?;
+                if let Some(&v) = pivot.values.get(&(r, column)) {
+                    // A whole sum is written as an integer, so it takes the integer format.
+                    let value = if v.fract() == 0.0 && v.abs() < 9e15 {
+                        Cell::Int(v as i64)
+                    } else {
+                        Cell::Float(v)
+                    };
+                    let shown = cells::write(sheet, r as RowNum + 1, col, &value, style)?;
                     width = width.max(shown);
                 }
             }

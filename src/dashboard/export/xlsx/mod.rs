@@ -103,6 +103,8 @@ impl XlsxExport {
         })?;
         let mut names = SheetNames::default();
         names.reserve(SUMMARY);
+        // Excel keeps this name for its change history.
+        names.reserve("History");
         let tiles = tiles
             .iter()
             .enumerate()

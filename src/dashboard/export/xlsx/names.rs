@@ -1,9 +1,12 @@
 //! Worksheet names: a tile id made a valid Excel sheet name (31 characters, none of `[]:*?/\`),
 //! unique in the workbook the way Excel compares names (case-insensitively).
+//!
+//! Excel counts a name's length in UTF-16 units, so a character outside the Basic Multilingual
+//! Plane (an emoji) counts twice.
 
 use std::collections::HashSet;
 
-/// The longest sheet name Excel accepts, in characters.
+/// The longest sheet name Excel accepts, in UTF-16 units.
 pub const MAX_LEN: usize = 31;
 
 /// The names taken so far in one workbook.
@@ -59,19 +62,26 @@ impl SheetNames {
 
 /// `base` cut so that `base + suffix` fits in a sheet name.
 fn with_suffix(base: &str, suffix: &str) -> String {
-    let room = MAX_LEN.saturating_sub(suffix.chars().count());
+    let room = MAX_LEN.saturating_sub(suffix.encode_utf16().count());
     let mut name = cut(base, room).trim_end().to_string();
     name.push_str(suffix);
     name
 }
 
-/// The first `max` characters of `s`.
+/// The longest start of `s` within `max` UTF-16 units.
 fn cut(s: &str, max: usize) -> String {
-    s.chars().take(max).collect()
+    let mut units = 0;
+    s.chars()
+        .take_while(|c| {
+            units += c.len_utf16();
+            units <= max
+        })
+        .collect()
 }
 
 /// `id` with the characters Excel forbids in sheet names replaced by `_`, control characters
-/// dropped, no apostrophe at either end (Excel refuses those), and cut to 31 characters.
+/// dropped, no apostrophe or space at either end (Excel refuses apostrophes there), and cut to
+/// Excel's length.
 pub fn clean(id: &str) -> String {
     let replaced: String = id
         .chars()
@@ -81,8 +91,10 @@ pub fn clean(id: &str) -> String {
             other => other,
         })
         .collect();
-    let trimmed = replaced.trim().trim_matches('\'').trim();
-    cut(trimmed, MAX_LEN).trim_end().to_string()
+    let ends = |c: char| c.is_whitespace() || c == '\'';
+    cut(replaced.trim_matches(ends), MAX_LEN)
+        .trim_matches(ends)
+        .to_string()
 }
 
 /// A sheet name as written in a formula or an internal link: quoted (Excel accepts a quoted
@@ -110,6 +122,15 @@ mod tests {
         assert_eq!(second, "revenue_by_country_and_channe~2");
         assert_eq!(names.tile("  ", 5), "Tile 5");
         assert_eq!(names.tile("'quoted'", 6), "quoted");
+        let cut_at_apostrophe = format!("{}'s", "y".repeat(30));
+        assert_eq!(names.tile(&cut_at_apostrophe, 7), "y".repeat(30));
+        let emoji = "📈".repeat(20);
+        let first = names.tile(&emoji, 8);
+        assert_eq!(first, "📈".repeat(15));
+        assert_eq!(
+            names.continuation(&first, 2),
+            format!("{} (2)", "📈".repeat(13))
+        );
     }
 
     #[test]

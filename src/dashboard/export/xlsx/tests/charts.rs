@@ -143,6 +143,10 @@ fn a_series_column_is_pivoted_into_one_chart_series_per_value() {
     assert_eq!(cell(&mut book, "signups", (2, 6)), Data::Empty);
     assert_eq!(cell(&mut book, "signups", (3, 6)), Data::Float(2.5));
     assert_eq!(cell(&mut book, "signups", (4, 4)), Data::Empty);
+    let styles = book.worksheet_style("signups").unwrap();
+    let format = |at| styles.get(at).and_then(|s| s.number_format.clone());
+    assert_eq!(format((1, 5)).unwrap().format_code, "#,##0");
+    assert_eq!(format((3, 6)).unwrap().format_code, "#,##0.00");
 
     let chart = &parts(&path, "xl/charts/chart1.xml")["xl/charts/chart1.xml"];
     assert_eq!(

@@ -176,7 +176,10 @@ fn peak_mb() -> f64 {
 /// Two million rows, past one sheet: run alone (`--ignored`) so the peak is this test's.
 #[test]
 #[ignore = "writes 2,000,000 rows; run alone to measure the peak memory"]
-#[allow(clippy::print_stderr, reason = "the test reports the time and memory it measured")]
+#[allow(
+    clippy::print_stderr,
+    reason = "the test reports the time and memory it measured"
+)]
 fn two_million_rows_stay_under_300_mb() {
     let (_dir, path, written, streamed, saved) = stream_rows(2_000_000);
     let peak = peak_mb();
