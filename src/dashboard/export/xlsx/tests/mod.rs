@@ -3,6 +3,7 @@
 
 mod charts;
 mod stream;
+mod warehouse;
 
 use std::collections::BTreeMap;
 use std::io::Read;

@@ -165,7 +165,7 @@ fn two_hundred_thousand_rows_stream_quickly() {
 }
 
 /// The process's peak resident memory, in megabytes.
-fn peak_mb() -> f64 {
+pub(super) fn peak_mb() -> f64 {
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
     // SAFETY: getrusage writes into the struct it is given.
     let rc = unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
