@@ -139,13 +139,18 @@ impl ChartRows {
             ChartKind::Area => ChartType::Area,
             ChartKind::Pie => ChartType::Pie,
         };
+        if self.ys.is_empty() {
+            // Nothing to draw: Excel refuses a chart without a series.
+            return Ok(());
+        }
         let mut chart = Chart::new(kind);
         chart.set_width(CHART_WIDTH).set_height(CHART_HEIGHT);
         chart
             .title()
             .set_name(meta.chart.title.trim_start_matches('='));
         let sheet = part.name.clone();
-        let at = match &self.pivot {
+        // With no rows there is no series value to pivot on: the chart reads the (empty) columns.
+        let at = match self.pivot.as_ref().filter(|p| !p.series.is_empty()) {
             Some(pivot) => {
                 let (last_row, last_col) =
                     self.pivot_block(book, meta, part, pivot, styles, beside)?;

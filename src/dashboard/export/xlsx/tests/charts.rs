@@ -169,6 +169,22 @@ fn a_series_column_is_pivoted_into_one_chart_series_per_value() {
 }
 
 #[test]
+fn a_chart_tile_without_rows_still_has_its_chart() {
+    let mut split = tile("split", ChartKind::Area, Some("week"), &["n"]);
+    split.chart.series = Some("channel".into());
+    let plain = tile("plain", ChartKind::Line, Some("week"), &["n"]);
+    let empty = || rows(&["week", "channel", "n"], vec![]);
+    let (_dir, path, summary) = export(&[split, plain], &[empty(), empty()], 100);
+    assert_eq!(summary.tiles[0].rows, 0);
+    let charts = parts(&path, "xl/charts/");
+    assert_eq!(charts.len(), 2);
+    assert_eq!(
+        formulas(&charts["xl/charts/chart1.xml"]),
+        ["split!$C$1", "split!$A$2", "split!$C$2"]
+    );
+}
+
+#[test]
 fn a_number_tile_is_its_title_over_its_value() {
     let mut meta = tile("total", ChartKind::Number, None, &["members"]);
     meta.chart.title = "Members".into();
