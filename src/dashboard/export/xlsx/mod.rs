@@ -18,7 +18,7 @@ mod tests;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use rust_xlsxwriter::Workbook;
+use rust_xlsxwriter::{DocProperties, Workbook};
 
 use self::names::SheetNames;
 use self::sheet::{Book, EXCEL_ROWS, TileSheet};
@@ -101,6 +101,8 @@ impl XlsxExport {
             path: path.to_path_buf(),
             source,
         })?;
+        let mut workbook = Workbook::new();
+        workbook.set_properties(&properties(header));
         let mut names = SheetNames::default();
         names.reserve(SUMMARY);
         // Excel keeps this name for its change history.
@@ -114,7 +116,7 @@ impl XlsxExport {
             file,
             header: header.clone(),
             book: Book {
-                workbook: Workbook::new(),
+                workbook,
                 names,
                 styles: Styles::new(),
                 row_limit: row_limit.clamp(2, EXCEL_ROWS),
@@ -171,5 +173,20 @@ impl XlsxExport {
         }
         workbook.save_to_writer(self.file)?;
         Ok(XlsxSummary { tiles: written })
+    }
+}
+
+/// The document's properties: the dashboard's title and name, its description, the environment,
+/// and the run's time as its creation time (so one run exports the same bytes every time).
+fn properties(header: &Header) -> DocProperties {
+    let properties = DocProperties::new()
+        .set_title(&header.title)
+        .set_subject(&header.name)
+        .set_author("cdp")
+        .set_creation_datetime(&header.generated_at)
+        .set_custom_property("environment", &header.environment);
+    match &header.description {
+        Some(description) => properties.set_comment(description),
+        None => properties,
     }
 }

@@ -361,3 +361,21 @@ fn the_summary_says_what_ran_and_links_each_tile() {
         ]
     );
 }
+
+#[test]
+fn one_run_exports_the_same_bytes_and_says_what_it_is() {
+    let (meta, result) = orders();
+    let (_dir, first, _) = export(std::slice::from_ref(&meta), &[result], 100);
+    let (_, result) = orders();
+    let (_dir2, second, _) = export(&[meta], &[result], 100);
+    assert_eq!(
+        std::fs::read(&first).unwrap(),
+        std::fs::read(&second).unwrap()
+    );
+    let core = &parts(&first, "docProps/core.xml")["docProps/core.xml"];
+    assert!(
+        core.contains("<dc:title>Growth overview</dc:title>"),
+        "{core}"
+    );
+    assert!(core.contains("2026-03-02T09:30:00Z"), "{core}");
+}
