@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use rust_xlsxwriter::{DocProperties, Workbook};
 
 use self::names::SheetNames;
-use self::sheet::{Book, EXCEL_ROWS, TileSheet};
+use self::sheet::{Book, EXCEL_ROWS, TileSheet, ZIP64_FROM};
 use self::style::Styles;
 use self::summary::{SUMMARY, TileLine};
 use crate::dashboard::result::{Header, TileMeta};
@@ -164,7 +164,13 @@ impl XlsxExport {
             })
             .collect();
         let summary = summary::write(&self.header, &lines, &self.book.styles)?;
+        let large = self
+            .tiles
+            .iter()
+            .flat_map(|t| &t.parts)
+            .any(|p| p.xml_bytes >= ZIP64_FROM);
         let workbook = &mut self.book.workbook;
+        workbook.use_zip_large_file(large);
         workbook.push_worksheet(summary);
         for tile in self.tiles {
             for part in tile.parts {

@@ -33,6 +33,23 @@ pub struct Part {
     pub name: String,
     pub sheet: Worksheet,
     pub rows: u32,
+    /// About how many bytes the sheet's XML takes (to know when the zip needs ZIP64).
+    pub xml_bytes: u64,
+}
+
+/// Past this many bytes a sheet's XML may not fit a plain zip entry (4 GiB, with a margin for
+/// the estimate), and the package is written with ZIP64 entries.
+pub const ZIP64_FROM: u64 = 3 << 30;
+
+/// About how many bytes a cell takes in the sheet's XML: its reference, style and type
+/// attributes, its tags and its value.
+fn xml_size(cell: &Cell) -> u64 {
+    let value = match cell {
+        Cell::Null => return 0,
+        Cell::Text(s) | Cell::Json(s) => s.len(),
+        _ => 24,
+    };
+    48 + value as u64
 }
 
 /// A tile's sheets and the state of its stream.
@@ -112,6 +129,7 @@ impl TileSheet {
             name,
             sheet,
             rows: 0,
+            xml_bytes: 0,
         });
         Ok(())
     }
@@ -155,6 +173,7 @@ impl TileSheet {
         {
             let shown = cells::write(&mut part.sheet, r, col as ColNum, cell, style)?;
             *width = (*width).max(shown);
+            part.xml_bytes += xml_size(cell);
         }
         part.rows += 1;
         self.rows += 1;
@@ -175,6 +194,7 @@ impl TileSheet {
                 name: self.first_name.clone(),
                 sheet,
                 rows: 0,
+                xml_bytes: 0,
             });
             return Ok(());
         }

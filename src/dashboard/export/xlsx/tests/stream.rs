@@ -192,3 +192,27 @@ fn two_million_rows_stay_under_300_mb() {
     assert_eq!(written.sheets, ["big", "big (2)"]);
     assert!(peak < 300.0, "{peak} MB");
 }
+
+#[test]
+fn the_sheet_size_estimate_is_above_the_real_size_and_near_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("x.xlsx");
+    let tiles = [tile("big", ChartKind::Table, None, &[])];
+    let mut x = XlsxExport::create(&path, &header(), &tiles).unwrap();
+    let mut sink = x.tile(0).unwrap();
+    let names: Vec<String> = ["id", "score", "name", "day", "even", "none"]
+        .map(String::from)
+        .into();
+    sink.columns(&names).unwrap();
+    for i in 0..10_000 {
+        sink.row(&wide_row(i)).unwrap();
+    }
+    let estimate = x.tiles[0].parts[0].xml_bytes;
+    x.finish().unwrap();
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&path).unwrap()).unwrap();
+    let real = zip.by_name("xl/worksheets/sheet2.xml").unwrap().size();
+    assert!(
+        estimate >= real && estimate < 2 * real,
+        "{estimate} for {real}"
+    );
+}
