@@ -122,14 +122,10 @@ fn wide_row(i: i64) -> Vec<Cell> {
     ]
 }
 
-/// Streams `count` rows into one table tile; returns what was written and the seconds spent
-/// streaming the rows and saving the file.
-fn stream_rows(count: i64) -> (tempfile::TempDir, std::path::PathBuf, TileWritten, f64, f64) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("big.xlsx");
+/// An export of one table tile, `big`, with `count` wide rows streamed in and not yet saved.
+fn big(path: &std::path::Path, count: i64) -> XlsxExport {
     let tiles = [tile("big", ChartKind::Table, None, &[])];
-    let started = Instant::now();
-    let mut x = XlsxExport::create(&path, &header(), &tiles).unwrap();
+    let mut x = XlsxExport::create(path, &header(), &tiles).unwrap();
     let mut sink = x.tile(0).unwrap();
     let names: Vec<String> = ["id", "score", "name", "day", "even", "none"]
         .map(String::from)
@@ -138,6 +134,16 @@ fn stream_rows(count: i64) -> (tempfile::TempDir, std::path::PathBuf, TileWritte
     for i in 0..count {
         sink.row(&wide_row(i)).unwrap();
     }
+    x
+}
+
+/// Streams `count` rows into one table tile; returns what was written and the seconds spent
+/// streaming the rows and saving the file.
+fn stream_rows(count: i64) -> (tempfile::TempDir, std::path::PathBuf, TileWritten, f64, f64) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.xlsx");
+    let started = Instant::now();
+    let x = big(&path, count);
     let streamed = started.elapsed().as_secs_f64();
     let summary = x.finish().unwrap();
     let saved = started.elapsed().as_secs_f64() - streamed;
@@ -197,16 +203,7 @@ fn two_million_rows_stay_under_300_mb() {
 fn the_sheet_size_estimate_is_above_the_real_size_and_near_it() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("x.xlsx");
-    let tiles = [tile("big", ChartKind::Table, None, &[])];
-    let mut x = XlsxExport::create(&path, &header(), &tiles).unwrap();
-    let mut sink = x.tile(0).unwrap();
-    let names: Vec<String> = ["id", "score", "name", "day", "even", "none"]
-        .map(String::from)
-        .into();
-    sink.columns(&names).unwrap();
-    for i in 0..10_000 {
-        sink.row(&wide_row(i)).unwrap();
-    }
+    let x = big(&path, 10_000);
     let estimate = x.tiles[0].parts[0].xml_bytes;
     x.finish().unwrap();
     let mut zip = zip::ZipArchive::new(std::fs::File::open(&path).unwrap()).unwrap();
