@@ -80,6 +80,7 @@ async fn a_sink_failure_comes_back_through_the_warehouse() {
 
 /// Two million rows from DuckDB, past one sheet: run alone (`--ignored`) so the peak is this
 /// test's.
+#[cfg(target_os = "linux")]
 #[tokio::test]
 #[ignore = "queries and writes 2,000,000 rows; run alone to measure the peak memory"]
 #[allow(
