@@ -1,14 +1,8 @@
 //! The global `--format`: how to print on stdout, or (for `dashboard export`) which files to
 //! write, as one comma-separated flag.
 
+pub use crate::dashboard::export::FileFormat;
 use crate::output::Format;
-
-/// A file kind `dashboard export` writes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FileFormat {
-    Pdf,
-    Xlsx,
-}
 
 /// The parsed flag: the printing format (table when only files are named) and the files.
 #[derive(Clone, Debug)]

@@ -3,6 +3,7 @@
 
 pub mod pdf;
 pub mod svg;
+pub mod xlsx;
 
 /// A file `dashboard export` writes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
