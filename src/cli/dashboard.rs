@@ -56,3 +56,49 @@ pub async fn run(r: &Resolved, name: &str, params: &[String]) -> Result<()> {
     }
     Ok(())
 }
+
+pub async fn export(
+    r: &Resolved,
+    name: &str,
+    params: &[String],
+    format: &super::formats::FormatArg,
+    out: &std::path::Path,
+    page_size: super::PageSizeArg,
+) -> Result<()> {
+    use crate::dashboard::export::{FileFormat, pdf::PageSize};
+    let ctx = r.context()?;
+    let options = ops::dashboard_export::ExportOptions {
+        // No file named: both.
+        formats: if format.files.is_empty() {
+            vec![FileFormat::Pdf, FileFormat::Xlsx]
+        } else {
+            format.files.clone()
+        },
+        dir: out.to_path_buf(),
+        page: match page_size {
+            super::PageSizeArg::A4 => PageSize::A4,
+            super::PageSizeArg::Letter => PageSize::Letter,
+        },
+    };
+    let report = ops::dashboard_export::export(&ctx, name, &given(params)?, &options).await?;
+    for file in &report.files {
+        r.printer.note(&format!(
+            "wrote {} ({})",
+            file.path.display(),
+            human_bytes(file.bytes)
+        ));
+    }
+    r.printer.note(&format!(
+        "{} tiles, {} rows: queries {} ms, Excel {} ms, PDF {} ms",
+        report.tiles, report.rows, report.queries_ms, report.xlsx_ms, report.pdf_ms
+    ));
+    Ok(())
+}
+
+fn human_bytes(n: u64) -> String {
+    match n {
+        n if n >= 1 << 20 => format!("{:.1} MB", n as f64 / (1 << 20) as f64),
+        n if n >= 1 << 10 => format!("{:.0} KB", n as f64 / 1024.0),
+        n => format!("{n} B"),
+    }
+}

@@ -182,6 +182,25 @@ pub enum DashboardCommand {
         #[arg(long = "param", value_name = "NAME=VALUE")]
         params: Vec<String>,
     },
+    /// Write the dashboard as PDF and Excel files (`--format pdf,xlsx`, the default)
+    Export {
+        name: String,
+        /// A param's value for this run, `name=value` (repeatable)
+        #[arg(long = "param", value_name = "NAME=VALUE")]
+        params: Vec<String>,
+        /// The folder to write `<name>.pdf` and `<name>.xlsx` to
+        #[arg(long, short, value_name = "DIR", default_value = ".")]
+        out: PathBuf,
+        /// The PDF's page size (landscape)
+        #[arg(long, value_enum, default_value = "a4")]
+        page_size: PageSizeArg,
+    },
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum PageSizeArg {
+    A4,
+    Letter,
 }
 
 #[derive(clap::Args, Debug)]
@@ -290,6 +309,12 @@ pub async fn run(cli: Cli, cancel: CancellationToken) -> Result<()> {
         Command::Dashboard(DashboardCommand::Run { name, params }) => {
             dashboard::run(&r, &name, &params).await
         }
+        Command::Dashboard(DashboardCommand::Export {
+            name,
+            params,
+            out,
+            page_size,
+        }) => dashboard::export(&r, &name, &params, &cli.format, &out, page_size).await,
         Command::Query { sql } => data::query(&r, &sql).await,
         Command::Demo(DemoCommand::Seed { users, days, seed }) => {
             data::seed(&r, users, days, seed).await
@@ -303,7 +328,7 @@ pub async fn run(cli: Cli, cancel: CancellationToken) -> Result<()> {
 impl Command {
     /// Whether the command writes files named by `--format` (pdf, xlsx).
     fn writes_files(&self) -> bool {
-        false
+        matches!(self, Command::Dashboard(DashboardCommand::Export { .. }))
     }
 }
 

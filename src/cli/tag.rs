@@ -59,6 +59,9 @@ impl Command {
                 match c {
                     DashboardCommand::List => words.push("list"),
                     DashboardCommand::Run { name, .. } => words.extend(["run", name.as_str()]),
+                    DashboardCommand::Export { name, .. } => {
+                        words.extend(["export", name.as_str()])
+                    }
                 }
             }
             Command::Query { .. } => words.push("query"),

@@ -5,6 +5,7 @@
 pub mod check;
 mod context;
 pub mod dashboard;
+pub mod dashboard_export;
 pub mod data;
 pub mod plan;
 pub mod refresh;

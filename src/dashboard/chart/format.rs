@@ -1,8 +1,6 @@
 //! How values are written: in full for a table cell or a number tile, shortened for an axis or a
 //! big figure (1.2k, 3.4M, 12.5 %, $1.2k).
 
-use chrono::{NaiveTime, Timelike};
-
 use super::Format;
 use crate::table::Cell;
 
@@ -25,10 +23,10 @@ pub fn cell(cell: &Cell, format: Option<&Format>) -> String {
         Cell::Json(t) => t.clone(),
         Cell::Date(d) => d.format("%Y-%m-%d").to_string(),
         Cell::Timestamp(t) => {
-            if matches!(format, Some(Format::Date)) || t.time() == NaiveTime::MIN {
+            // A day when it is one (midnight, as dates read from a chart's axis are), else in
+            // full with its seconds, so a column of timestamps lines up.
+            if matches!(format, Some(Format::Date)) || t.time() == chrono::NaiveTime::MIN {
                 t.format("%Y-%m-%d").to_string()
-            } else if t.second() == 0 {
-                t.format("%Y-%m-%d %H:%M").to_string()
             } else {
                 t.format("%Y-%m-%d %H:%M:%S").to_string()
             }
@@ -72,6 +70,9 @@ fn full(f: f64, format: Option<&Format>) -> String {
             let places = if currency_has_cents(code) { 2 } else { 0 };
             money(f, code, &grouped_with(f.abs(), places, true))
         }
+        // Two places always under `number`, as the workbook's `#,##0.00`, so a column of
+        // amounts lines up (29.00 under 12.99).
+        Some(Format::Number) => grouped_with(f, 2, true),
         _ => grouped(f, decimals(f, 2)),
     }
 }

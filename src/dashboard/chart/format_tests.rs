@@ -31,7 +31,18 @@ fn integers_and_floats_are_grouped_without_noise() {
     ];
     for (c, want) in cases {
         assert_eq!(cell(c, None), *want, "{c:?}");
-        assert_eq!(cell(c, Some(&Format::Number)), *want, "{c:?}");
+        if matches!(c, Cell::Int(_)) {
+            assert_eq!(cell(c, Some(&Format::Number)), *want, "{c:?}");
+        }
+    }
+    // Under `number`, floats keep two places so a column lines up.
+    for (c, want) in [
+        (Cell::Float(29.0), "29.00"),
+        (Cell::Float(12.99), "12.99"),
+        (Cell::Float(-98765.4321), "-98,765.43"),
+        (Cell::Float(1234.5), "1,234.50"),
+    ] {
+        assert_eq!(cell(&c, Some(&Format::Number)), want, "{c:?}");
     }
 }
 
@@ -70,7 +81,7 @@ fn dates_and_timestamps_are_days_unless_they_carry_a_time() {
     assert_eq!(cell(&Cell::Date(day), None), "2026-06-01");
     assert_eq!(cell(&Cell::Date(day), Some(&Format::Date)), "2026-06-01");
     let noon = Utc.with_ymd_and_hms(2026, 6, 1, 12, 30, 0).unwrap();
-    assert_eq!(cell(&Cell::Timestamp(noon), None), "2026-06-01 12:30");
+    assert_eq!(cell(&Cell::Timestamp(noon), None), "2026-06-01 12:30:00");
     assert_eq!(
         cell(&Cell::Timestamp(noon), Some(&Format::Date)),
         "2026-06-01"

@@ -36,7 +36,8 @@ pub(super) fn figure(chart: &Chart, width: f32, height: f32) -> Vec<Item> {
     } else {
         CAPTION + 8.0
     };
-    let most = ((height - 2.0 * PAD - caption_h) / 1.1).clamp(6.0, FIGURE);
+    // Sized as if every figure had a caption, so number tiles side by side match.
+    let most = ((height - 2.0 * PAD - CAPTION - 8.0) / 1.1).clamp(6.0, FIGURE);
     let size_of = |t: &str| most.min(most * room / font::width(t, most, true).max(1.0));
     let mut text = if large {
         f.short.clone()

@@ -268,7 +268,7 @@ mod tests {
 
     #[test]
     fn values_become_literals_outside_strings_and_escaped_content_inside() {
-        let d = DialectKind::DuckDb;
+        let d = DialectKind::Duckdb;
         assert_eq!(
             render(
                 "where c = {{ c }}",
