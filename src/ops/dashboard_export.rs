@@ -75,6 +75,17 @@ fn partial(path: &Path) -> PathBuf {
     path.with_file_name(name)
 }
 
+/// Removes the partial files it holds when dropped: an export that fails leaves none behind.
+struct Partials(Vec<PathBuf>);
+
+impl Drop for Partials {
+    fn drop(&mut self) {
+        for path in &self.0 {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
 fn publish(partial: &Path, path: &Path) -> Result<u64> {
     std::fs::rename(partial, path).map_err(|source| Error::Write {
         path: path.to_path_buf(),
@@ -100,6 +111,7 @@ pub async fn export(
     let pdf_path = options.dir.join(format!("{}.pdf", dash.name));
     let xlsx_path = options.dir.join(format!("{}.xlsx", dash.name));
     let metas: Vec<_> = dash.tiles.iter().map(|t| t.meta()).collect();
+    let _partials = Partials(vec![partial(&pdf_path), partial(&xlsx_path)]);
     let mut workbook = match options.formats.contains(&FileFormat::Xlsx) {
         true => Some(
             XlsxExport::create(&partial(&xlsx_path), &header, &metas)
@@ -156,16 +168,12 @@ pub async fn export(
 
     let mut files = Vec::new();
     let mut xlsx_time = writing;
+    let wrote_xlsx = workbook.is_some();
     if let Some(book) = workbook {
         let t = Instant::now();
         book.finish()
             .map_err(|e| DashboardError::Xlsx(Box::new(e)))?;
         xlsx_time += t.elapsed();
-        files.push(Written {
-            format: FileFormat::Xlsx,
-            bytes: publish(&partial(&xlsx_path), &xlsx_path)?,
-            path: xlsx_path,
-        });
     }
     let mut pdf_time = Duration::ZERO;
     if options.formats.contains(&FileFormat::Pdf) {
@@ -178,10 +186,20 @@ pub async fn export(
             source,
         })?;
         pdf_time = t.elapsed();
+    }
+    // Both files are whole: only now do they replace what an earlier export wrote.
+    if options.formats.contains(&FileFormat::Pdf) {
         files.push(Written {
             format: FileFormat::Pdf,
-            bytes: publish(&part, &pdf_path)?,
+            bytes: publish(&partial(&pdf_path), &pdf_path)?,
             path: pdf_path,
+        });
+    }
+    if wrote_xlsx {
+        files.push(Written {
+            format: FileFormat::Xlsx,
+            bytes: publish(&partial(&xlsx_path), &xlsx_path)?,
+            path: xlsx_path,
         });
     }
     Ok(ExportReport {

@@ -5,6 +5,7 @@ mod common;
 mod compile;
 mod connect;
 mod crash;
+mod dashboard_export;
 mod dashboards;
 mod demo;
 #[path = "../support/destinations/mod.rs"]
