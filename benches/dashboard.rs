@@ -122,19 +122,42 @@ fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     std::fs::copy(root.join("cdp.yaml"), dir.path().join("cdp.yaml")).unwrap();
     std::fs::create_dir_all(dir.path().join("dashboards")).unwrap();
-    std::fs::write(dir.path().join("dashboards/bench.yaml"), dashboard(table_rows)).unwrap();
+    std::fs::write(
+        dir.path().join("dashboards/bench.yaml"),
+        dashboard(table_rows),
+    )
+    .unwrap();
     std::fs::write(dir.path().join("dashboards/big.yaml"), big("big", big_rows)).unwrap();
-    std::fs::write(dir.path().join("dashboards/small.yaml"), big("small", 1_000)).unwrap();
+    std::fs::write(
+        dir.path().join("dashboards/small.yaml"),
+        big("small", 1_000),
+    )
+    .unwrap();
     let n = users.to_string();
-    run(dir.path(), NOW, &["demo", "seed", "--users", &n, "--days", "90"], None);
+    run(
+        dir.path(),
+        NOW,
+        &["demo", "seed", "--users", &n, "--days", "90"],
+        None,
+    );
 
     // Warm the file cache once, then alternate.
-    run(dir.path(), NOW, &["dashboard", "run", "bench", "--format", "json"], None);
+    run(
+        dir.path(),
+        NOW,
+        &["dashboard", "run", "bench", "--format", "json"],
+        None,
+    );
     let (mut runs, mut exports) = (Vec::new(), Vec::new());
     let mut split = String::new();
     for _ in 0..5 {
         let t = Instant::now();
-        run(dir.path(), NOW, &["dashboard", "run", "bench", "--format", "json"], None);
+        run(
+            dir.path(),
+            NOW,
+            &["dashboard", "run", "bench", "--format", "json"],
+            None,
+        );
         runs.push(ms(t.elapsed()));
         let (wall, s) = export(dir.path(), "bench", &[]);
         exports.push(wall);
@@ -152,11 +175,39 @@ fn main() {
     );
     println!("  the export's own split: {split}");
 
-    let (_, peak_small) = run(dir.path(), NOW, &["dashboard", "export", "small", "--format", "xlsx", "-o", &dir.path().join("out").to_string_lossy()], None);
+    let (_, peak_small) = run(
+        dir.path(),
+        NOW,
+        &[
+            "dashboard",
+            "export",
+            "small",
+            "--format",
+            "xlsx",
+            "-o",
+            &dir.path().join("out").to_string_lossy(),
+        ],
+        None,
+    );
     let t = Instant::now();
-    let (_, peak_big) = run(dir.path(), NOW, &["dashboard", "export", "big", "--format", "xlsx", "-o", &dir.path().join("out").to_string_lossy()], None);
+    let (_, peak_big) = run(
+        dir.path(),
+        NOW,
+        &[
+            "dashboard",
+            "export",
+            "big",
+            "--format",
+            "xlsx",
+            "-o",
+            &dir.path().join("out").to_string_lossy(),
+        ],
+        None,
+    );
     let big_ms = ms(t.elapsed());
-    let size = std::fs::metadata(dir.path().join("out").join("big.xlsx")).map(|m| m.len()).unwrap_or(0);
+    let size = std::fs::metadata(dir.path().join("out").join("big.xlsx"))
+        .map(|m| m.len())
+        .unwrap_or(0);
     println!(
         "xlsx of one tile of {big_rows} rows: {big_ms:.0} ms, {:.1} MB file, peak {} MB (1,000 rows: {} MB; target under 300 MB)",
         size as f64 / 1e6,

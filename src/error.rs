@@ -78,7 +78,7 @@ pub enum Error {
     #[error(transparent)]
     Destination(#[from] crate::destinations::DestinationError),
     #[error(transparent)]
-    Dashboard(#[from] crate::dashboard::DashboardError),
+    Dashboard(Box<crate::dashboard::DashboardError>),
     #[error("{}", match to { Some(d) => format!("no applied segment is sent to `{d}`"), None => "no applied segment has `destinations:`".into() })]
     NoDestinations { to: Option<String> },
     #[error("destination `{destination}` is not declared in environment `{env}`")]
@@ -94,6 +94,12 @@ pub enum Error {
     NotSeeded { table: String },
     #[error("cannot advance the demo data: {table} is not as `cdp demo seed` wrote it: {problem}")]
     BadDemoSpec { table: String, problem: String },
+}
+
+impl From<crate::dashboard::DashboardError> for Error {
+    fn from(e: crate::dashboard::DashboardError) -> Error {
+        Error::Dashboard(Box::new(e))
+    }
 }
 
 /// An error and its causes on one line, for the state store's run log.
@@ -157,11 +163,13 @@ impl Error {
     pub fn is_interrupted(&self) -> bool {
         match self {
             Error::Interrupted => true,
-            Error::Warehouse(e)
-            | Error::Query { source: e, .. }
-            | Error::Dashboard(crate::dashboard::DashboardError::TileQuery { source: e, .. }) => {
-                e.is_interrupted()
-            }
+            Error::Warehouse(e) | Error::Query { source: e, .. } => e.is_interrupted(),
+            Error::Dashboard(d) => match d.as_ref() {
+                crate::dashboard::DashboardError::TileQuery { source, .. } => {
+                    source.is_interrupted()
+                }
+                _ => false,
+            },
             _ => false,
         }
     }

@@ -5,7 +5,7 @@ use super::error::DashboardError;
 use super::metric;
 use super::params_given::{Values, lookup};
 use super::result::TileResult;
-use super::sinks::{Keep, Tee, replay};
+use super::sinks::{Keep, Renamed, Tee, replay};
 use super::spec::{DashboardDef, Source, TileDef, bind};
 use crate::dashboard::chart::ChartKind;
 use crate::error::{Error, Result};
@@ -48,12 +48,21 @@ pub async fn tile(
         source,
     };
     {
-        let sink: &mut dyn RowSink = match also {
+        let both: &mut dyn RowSink = match also {
             Some(other) => &mut Tee {
                 first: &mut keep,
                 second: other,
             },
             None => &mut keep,
+        };
+        let wanted = tile
+            .named_columns()
+            .iter()
+            .map(|(_, c)| c.to_string())
+            .collect();
+        let sink = &mut Renamed {
+            inner: both,
+            wanted,
         };
         match &tile.source {
             Source::Metric(m) => {

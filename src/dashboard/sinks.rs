@@ -105,3 +105,37 @@ impl RowSink for Timed<'_> {
         done
     }
 }
+
+/// Passes rows on with the result's column names spelt as the tile names them, where they
+/// differ only in case: Snowflake answers `DAY` for `as day`.
+pub struct Renamed<'a> {
+    pub inner: &'a mut dyn RowSink,
+    pub wanted: Vec<String>,
+}
+
+/// `name` as one of `wanted` spells it, when it matches one exactly or, failing that, one alone
+/// ignoring case.
+pub fn spelt_as(name: &str, wanted: &[String]) -> Option<String> {
+    if wanted.iter().any(|w| w == name) {
+        return Some(name.to_string());
+    }
+    let mut matches = wanted.iter().filter(|w| w.eq_ignore_ascii_case(name));
+    match (matches.next(), matches.next()) {
+        (Some(w), None) => Some(w.clone()),
+        _ => None,
+    }
+}
+
+impl RowSink for Renamed<'_> {
+    fn columns(&mut self, names: &[String]) -> Result<(), WarehouseError> {
+        let names: Vec<String> = names
+            .iter()
+            .map(|n| spelt_as(n, &self.wanted).unwrap_or_else(|| n.clone()))
+            .collect();
+        self.inner.columns(&names)
+    }
+
+    fn row(&mut self, row: &[Cell]) -> Result<(), WarehouseError> {
+        self.inner.row(row)
+    }
+}

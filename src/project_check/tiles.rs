@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use super::engine_message;
 use crate::dashboard::params_given::{samples, with_built_ins};
 use crate::dashboard::run;
+use crate::dashboard::sinks::spelt_as;
 use crate::dashboard::spec::Source;
 use crate::project::Project;
 use crate::syntax::decode::index;
@@ -69,7 +70,8 @@ pub async fn check_tiles(
                 }
             };
             for (key, column) in tile.named_columns() {
-                if !names.iter().any(|n| n == column) {
+                let wanted = [column.to_string()];
+                if !names.iter().any(|n| spelt_as(n, &wanted).is_some()) {
                     out.push(
                         Diagnostic::new(
                             &dash.file,

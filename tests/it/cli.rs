@@ -188,6 +188,11 @@ fn quickstart_carries_every_demo_file() {
         .map(|e| format!("segments/{}", e.unwrap().file_name().to_string_lossy()))
         .collect();
     in_repo.push("cdp.yaml".into());
+    in_repo.extend(
+        std::fs::read_dir(repo().join("dashboards"))
+            .unwrap()
+            .map(|e| format!("dashboards/{}", e.unwrap().file_name().to_string_lossy())),
+    );
     in_repo.sort();
     let mut embedded: Vec<String> = cdp::scaffold::FILES
         .iter()

@@ -332,6 +332,16 @@ fn refresh_on_snowflake_matches_duckdb() {
     let (local, sf, double) = twin_projects();
     let run = |args: &[&str]| on_snowflake(&sf, &double, args);
     run(&["validate", "--connect"]).ok();
+    // Snowflake answers `DAY` for `as day`: the tiles' columns are found all the same.
+    let dash = run(&["dashboard", "run", "growth", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&dash.ok().stdout).unwrap();
+    let daily = v["tiles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["meta"]["id"] == "daily_active")
+        .unwrap();
+    assert!(daily["table"][0].get("day").is_some(), "{daily}");
     let plan = run(&["plan", "--detailed-exitcode"]);
     assert_eq!(plan.code, 2, "{}", plan.snapshot());
     run(&["apply", "--auto-approve"]).ok();
