@@ -5,6 +5,7 @@ mod params;
 mod parse;
 pub mod schema;
 mod tile;
+mod tile_fields;
 
 pub use checks::check_dashboards;
 pub use params::{BUILT_INS, ParamDef, ParamType, ParamValue, Piece, bind, template};
