@@ -2,6 +2,7 @@
 
 use std::fmt::Write as _;
 
+use super::restrict::restrictions;
 use super::{FUSED, MEMBER_COLUMN, Renderer, cte_name, events_cte, indent};
 use crate::segment::fuse::Fused;
 use crate::segment::ir::Pred;
@@ -46,9 +47,21 @@ impl Renderer<'_> {
             } else {
                 "left join"
             };
+        let sequence: Vec<bool> = fused
+            .groups
+            .iter()
+            .map(|g| !g.scan.sequences.is_empty())
+            .collect();
+        let only = restrictions(&fused.members, &leaves, &sequence);
         for (g, group) in fused.groups.iter().enumerate() {
             let name = format!("{FUSED}_g{g}");
-            self.scan_ctes(&name, &group.scan, &mut ctes);
+            let users = only[g].map(|(r, k)| {
+                format!(
+                    "select cdp_uid from {} where cdp_l{k}",
+                    cte_name(&format!("{FUSED}_g{r}"))
+                )
+            });
+            self.scan_ctes(&name, &group.scan, users.as_deref(), &mut ctes);
             let mut column_at = vec![String::new(); columns];
             for (local, global) in &group.columns {
                 column_at[*global] = format!("cdp_c{local}");
@@ -59,17 +72,29 @@ impl Renderer<'_> {
                 column_at,
             };
             let mut select = vec!["cdp_uid".to_string()];
+            let mut differs = Vec::new();
             for (k, leaf) in leaves[g].iter().enumerate() {
                 select.push(format!("{} as cdp_l{k}", local.pred(leaf, "cdp_uid")));
+                differs.push(leaf.without_events().map(|missing| match missing {
+                    true => format!("not cdp_l{k}"),
+                    false => format!("cdp_l{k}"),
+                }));
             }
-            ctes.push((
-                cte_name(&name),
-                format!(
-                    "select {}\nfrom {}",
-                    select.join(",\n  "),
-                    events_cte(&name)
-                ),
-            ));
+            let mut body = format!(
+                "select {}\nfrom {}",
+                select.join(",\n  "),
+                events_cte(&name)
+            );
+            // A user whose comparisons all read as they do without a row needs no row: the
+            // join's build side keeps only the users that differ.
+            if let Some(differs) = differs.into_iter().collect::<Option<Vec<_>>>() {
+                body = format!(
+                    "select *\nfrom (\n{}\n) as l\nwhere {}",
+                    indent(&body),
+                    differs.join(" or ")
+                );
+            }
+            ctes.push((cte_name(&name), body));
             let _ = write!(
                 joins,
                 "\n{join} {} as g{g} on g{g}.cdp_uid = {id}",
@@ -106,7 +131,7 @@ impl Renderer<'_> {
         for (i, (_, pred)) in fused.members.iter().enumerate() {
             select.push(format!(
                 "{} as cdp_m{i}",
-                self.pred(&replace_leaves(pred, &read), &id)
+                self.member(&replace_leaves(pred, &read), &id)
             ));
         }
         let _ = write!(
@@ -115,6 +140,24 @@ impl Renderer<'_> {
             select.join(",\n  ")
         );
         sql
+    }
+}
+
+impl Renderer<'_> {
+    /// A segment's predicate as a selected value. Engines evaluate every operand of a selected
+    /// `and` on every row: a regular expression among them is tested only where the rest holds.
+    fn member(&self, p: &Pred, id: &str) -> String {
+        if let Pred::And(ps) = p {
+            let (slow, fast): (Vec<Pred>, Vec<Pred>) = ps.iter().cloned().partition(Pred::is_slow);
+            if !slow.is_empty() && !fast.is_empty() {
+                return format!(
+                    "case when {} then {} else false end",
+                    self.pred(&Pred::And(fast), id),
+                    self.pred(&Pred::And(slow), id)
+                );
+            }
+        }
+        self.pred(p, id)
     }
 }
 
