@@ -61,6 +61,17 @@ impl Compiler<'_> {
         Ok((order.into_iter().map(str::to_string).collect(), sql))
     }
 
+    /// One query computing membership of rule trees that refer to no other segment, as `fused`
+    /// does: its `cdp_m<i>` column is the i-th tree's.
+    pub fn fused_rules(&self, rules: &[Rule]) -> String {
+        let plans: Vec<_> = rules
+            .iter()
+            .enumerate()
+            .map(|(i, r)| lower(&format!("s{i}"), r, self.now))
+            .collect();
+        self.renderer().fused(&fuse(&plans))
+    }
+
     /// The members query of a rule tree that refers to no other segment.
     pub fn rules(&self, name: &str, rules: &Rule) -> String {
         self.renderer().query(&lower(name, rules, self.now), &[])

@@ -24,12 +24,12 @@ use crate::warehouses::Ids;
 
 const EVENTS: &[&str] = &["a", "b", "c"];
 
-fn now() -> DateTime<Utc> {
+pub(crate) fn now() -> DateTime<Utc> {
     NOW.parse().unwrap()
 }
 
 /// Users with every shape that matters: missing traits, no events, non-numeric properties.
-fn dataset(seed: u64, n: usize) -> Vec<UserData> {
+pub(crate) fn dataset(seed: u64, n: usize) -> Vec<UserData> {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
     (0..n)
         .map(|i| {
@@ -101,7 +101,7 @@ fn dataset(seed: u64, n: usize) -> Vec<UserData> {
         .collect()
 }
 
-async fn load(wh: &mut dyn Warehouse, users: &[UserData]) {
+pub(crate) async fn load(wh: &mut dyn Warehouse, users: &[UserData]) {
     let rows: Vec<Vec<Cell>> = users
         .iter()
         .map(|u| {
@@ -267,7 +267,7 @@ fn leaf() -> impl Strategy<Value = Rule> {
     ]
 }
 
-fn rule() -> impl Strategy<Value = Rule> {
+pub(crate) fn rule() -> impl Strategy<Value = Rule> {
     leaf().prop_recursive(3, 12, 3, |inner| {
         prop_oneof![
             proptest::collection::vec(inner.clone(), 1..4).prop_map(Rule::All),
