@@ -2,6 +2,7 @@
 //! of its member columns must agree with the reference evaluator, on DuckDB, PostgreSQL and the
 //! Snowflake SQL.
 
+use std::cell::RefCell;
 use std::collections::BTreeSet;
 
 use proptest::prelude::*;
@@ -12,12 +13,16 @@ use cdp::segment::compile::Compiler;
 use cdp::segment::eval;
 use cdp::segment::rule::Rule;
 use cdp::sql::dialect::{Dialect, DialectKind};
-use cdp::warehouse::duckdb::DuckDbWarehouse;
-use cdp::warehouse::postgres::PostgresWarehouse;
 use cdp::warehouse::{Cell, RowSink, Warehouse, WarehouseError};
 
-use crate::common::{PgDatabase, postgres_url};
-use crate::differential::{dataset, load, now, rule};
+use crate::differential::{Engines, dataset, engines, now, rule};
+
+/// An engine the fused query runs on, with the rewriting it needs first.
+type Run<'a> = (
+    DialectKind,
+    &'a RefCell<dyn Warehouse>,
+    &'a dyn Fn(String) -> String,
+);
 
 /// Each member column's users, from the fused query's rows.
 struct Members(Vec<BTreeSet<String>>);
@@ -41,7 +46,7 @@ async fn fused_members(
     wh: &mut dyn Warehouse,
     rules: &[Rule],
     dialect: &'static dyn Dialect,
-    rewrite: impl Fn(String) -> String,
+    rewrite: &dyn Fn(String) -> String,
 ) -> Vec<BTreeSet<String>> {
     let tables = Tables::default();
     let c = Compiler {
@@ -59,26 +64,8 @@ async fn fused_members(
 
 #[test]
 fn fused_query_and_reference_evaluator_agree() {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
     let users = dataset(17, 80);
-    let duck = std::cell::RefCell::new(DuckDbWarehouse::in_memory().unwrap());
-    rt.block_on(load(&mut *duck.borrow_mut(), &users));
-    rt.block_on(
-        duck.borrow_mut()
-            .execute(crate::snowflake::translate::SETUP),
-    )
-    .unwrap();
-    let pg_db = postgres_url("fused").map(|admin| PgDatabase::create(&admin, "fused"));
-    let pg = pg_db.as_ref().map(|db| {
-        rt.block_on(async {
-            let mut wh = PostgresWarehouse::connect(&db.url).await.unwrap();
-            load(&mut wh, &users).await;
-            std::cell::RefCell::new(wh)
-        })
-    });
+    let Engines { rt, duck, pg, .. } = &engines(&users, "fused");
     let no_refs = |_: &str| None;
     let mut runner = TestRunner::new(Config {
         cases: 60,
@@ -97,36 +84,28 @@ fn fused_query_and_reference_evaluator_agree() {
                         .collect()
                 })
                 .collect();
-            let duckdb = DialectKind::Duckdb.dialect();
-            let on_duck = rt.block_on(fused_members(
-                &mut *duck.borrow_mut(),
-                &rules,
-                duckdb,
-                |s| s,
-            ));
-            prop_assert_eq!(&on_duck, &expected, "DuckDB disagrees for {:?}", rules);
-            let snowflake = DialectKind::Snowflake.dialect();
-            let on_snowflake = rt.block_on(fused_members(
-                &mut *duck.borrow_mut(),
-                &rules,
-                snowflake,
-                |s| crate::snowflake::translate::to_duckdb(&s),
-            ));
-            prop_assert_eq!(
-                &on_snowflake,
-                &expected,
-                "Snowflake's SQL disagrees for {:?}",
-                rules
-            );
-            if let Some(pg) = pg.as_ref() {
-                let postgres = DialectKind::Postgres.dialect();
-                let on_pg = rt.block_on(fused_members(
-                    &mut *pg.borrow_mut(),
+            let snowflake = |sql: String| crate::snowflake::translate::to_duckdb(&sql);
+            let mut runs: Vec<Run> = vec![
+                (DialectKind::Duckdb, duck, &|sql| sql),
+                (DialectKind::Snowflake, duck, &snowflake),
+            ];
+            if let Some(pg) = pg {
+                runs.push((DialectKind::Postgres, pg, &|sql| sql));
+            }
+            for (kind, wh, rewrite) in runs {
+                let got = rt.block_on(fused_members(
+                    &mut *wh.borrow_mut(),
                     &rules,
-                    postgres,
-                    |s| s,
+                    kind.dialect(),
+                    rewrite,
                 ));
-                prop_assert_eq!(&on_pg, &expected, "PostgreSQL disagrees for {:?}", rules);
+                prop_assert_eq!(
+                    &got,
+                    &expected,
+                    "{} disagrees for {:?}",
+                    kind.as_str(),
+                    rules
+                );
             }
             Ok(())
         })
