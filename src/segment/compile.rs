@@ -40,8 +40,8 @@ impl Compiler<'_> {
     }
 
     /// One query computing membership of `names` and every segment they refer to, with one scan
-    /// of events for all of them (see `fuse`). Returns the segments in dependency order: the
-    /// query's `cdp_m<i>` column is the i-th of them.
+    /// of events per event name for all of them (see `fuse`). Returns the segments in dependency
+    /// order: the query's `cdp_m<i>` column is the i-th of them.
     pub fn fused(
         &self,
         segments: &[SegmentDef],

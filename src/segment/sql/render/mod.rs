@@ -1,5 +1,6 @@
 //! Rendering plans to SQL text for one dialect and one `tables:` mapping.
 
+mod combine;
 mod fused;
 mod pairs;
 mod props;
