@@ -4,11 +4,13 @@ use super::{EventCols, Renderer, events_cte};
 use crate::segment::ir::{Column, Scan};
 
 impl Renderer<'_> {
-    /// Whether `scan` is one sequence of two steps and nothing else, which `pair_scan` renders.
+    /// Whether `scan` is one sequence of two steps of different events and nothing else, which
+    /// `pair_scan` renders. Two steps of one event need two distinct rows, which a join of the
+    /// events cannot tell from one row with itself when their times are equal.
     pub(super) fn is_pair(scan: &Scan) -> bool {
         scan.columns == [Column::SequenceMatched(0)]
             && scan.sequences.len() == 1
-            && scan.sequences[0].steps.len() == 2
+            && matches!(scan.sequences[0].steps.as_slice(), [a, b] if a.event != b.event)
     }
 
     /// A sequence of two steps as a join: each step's events read on their own (its name and
@@ -52,16 +54,10 @@ impl Renderer<'_> {
         let then = format!("cdp_{segment}_then");
         out.push((first.clone(), side(0)));
         out.push((then.clone(), side(1)));
-        // A second step of the first one's event must be another, later, row.
-        let after = if seq.steps[1].event == seq.steps[0].event {
-            "<"
-        } else {
-            "<="
-        };
         out.push((
             events_cte(segment),
             format!(
-                "select b.cdp_uid, 1 as cdp_c0\nfrom {then} as b\njoin {first} as a on a.cdp_uid = b.cdp_uid\n  and a.cdp_ts {after} b.cdp_ts and b.cdp_ts <= a.cdp_ts + {}\ngroup by b.cdp_uid",
+                "select b.cdp_uid, 1 as cdp_c0\nfrom {then} as b\njoin {first} as a on a.cdp_uid = b.cdp_uid\n  and a.cdp_ts <= b.cdp_ts and b.cdp_ts <= a.cdp_ts + {}\ngroup by b.cdp_uid",
                 d.interval_seconds(seq.within.seconds)
             ),
         ));
