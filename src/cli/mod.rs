@@ -103,7 +103,7 @@ pub enum Command {
     Refresh {
         /// Segments to refresh (with the segments they refer to); none means all
         segments: Vec<String>,
-        /// Refresh every applied segment, in one scan of events
+        /// Refresh every applied segment, in one query
         #[arg(long, conflicts_with = "segments")]
         all: bool,
         /// How long to wait for another apply or refresh to finish (e.g. 30s, 10m)

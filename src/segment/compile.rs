@@ -40,8 +40,8 @@ impl Compiler<'_> {
     }
 
     /// One query computing membership of `names` and every segment they refer to, with one scan
-    /// of events for all of them (see `fuse`). Returns the segments in dependency order: the
-    /// query's `cdp_m<i>` column is the i-th of them.
+    /// of events per event name for all of them (see `fuse`). Returns the segments in dependency
+    /// order: the query's `cdp_m<i>` column is the i-th of them.
     pub fn fused(
         &self,
         segments: &[SegmentDef],
@@ -59,6 +59,17 @@ impl Compiler<'_> {
         }
         let sql = self.renderer().fused(&fuse(&plans));
         Ok((order.into_iter().map(str::to_string).collect(), sql))
+    }
+
+    /// One query computing membership of rule trees that refer to no other segment, as `fused`
+    /// does: its `cdp_m<i>` column is the i-th tree's.
+    pub fn fused_rules(&self, rules: &[Rule]) -> String {
+        let plans: Vec<_> = rules
+            .iter()
+            .enumerate()
+            .map(|(i, r)| lower(&format!("s{i}"), r, self.now))
+            .collect();
+        self.renderer().fused(&fuse(&plans))
     }
 
     /// The members query of a rule tree that refers to no other segment.

@@ -1,12 +1,14 @@
 //! Several segments as one plan: shared scans of events and a predicate per segment.
 //!
-//! `refresh` computes every selected segment together. Their aggregate conditions share one
-//! scan (each event name read from its earliest window); their sequences share a second one,
-//! since ordering each user's events in time is a different pass from counting them, and mixing
-//! the two would sort every counted row. Columns keep one numbering across both, and a
-//! `segment:` reference becomes the referenced segment's own predicate.
+//! `refresh` computes every selected segment together. Their aggregate conditions share one scan
+//! per event name (read from its earliest window): a filter of one name is pushed into the
+//! table scan, where an `or` of names and windows is evaluated row by row, and each row is
+//! aggregated only into the columns of its own name. Each distinct sequence has a scan of its own,
+//! since following a user's events in time is a different pass from counting them. Columns keep
+//! one numbering across all scans, and a `segment:` reference becomes the referenced segment's
+//! own predicate.
 
-use super::ir::{Column, Plan, Pred, Scan, need};
+use super::ir::{Column, Plan, Pred, Scan, Sequence, need};
 
 /// Members of each segment as one boolean over the shared scans.
 #[derive(Clone, Debug, PartialEq)]
@@ -26,8 +28,8 @@ pub struct Group {
 
 /// Fuses plans given in dependency order (a referenced segment before the segments using it).
 pub fn fuse(plans: &[Plan]) -> Fused {
-    let mut aggregates = Group::empty();
-    let mut sequences = Group::empty();
+    let mut aggregates: Vec<Group> = Vec::new();
+    let mut sequences: Vec<Group> = Vec::new();
     let mut members: Vec<(String, Pred)> = Vec::new();
     let mut next = 0;
     for plan in plans {
@@ -36,29 +38,32 @@ pub fn fuse(plans: &[Plan]) -> Fused {
             for (i, c) in scan.columns.iter().enumerate() {
                 match c {
                     Column::SequenceMatched(q) => {
-                        let seq = scan.sequences[*q].clone();
-                        let since = seq.steps[0].from.map(|b| b.at);
-                        for step in &seq.steps {
-                            need(&mut sequences.scan.events, &step.event, since);
-                        }
-                        sequences.scan.sequences.push(seq);
-                        let q = sequences.scan.sequences.len() - 1;
-                        sequences.scan.columns.push(Column::SequenceMatched(q));
-                        let local = sequences.scan.columns.len() - 1;
-                        sequences.columns.push((local, offset + i));
+                        let seq = &scan.sequences[*q];
+                        let at = sequences
+                            .iter()
+                            .position(|g| g.scan.sequences[0] == *seq)
+                            .unwrap_or_else(|| {
+                                sequences.push(Group::sequence(seq));
+                                sequences.len() - 1
+                            });
+                        sequences[at].columns.push((0, offset + i));
                     }
                     Column::Aggregate { test, .. } | Column::Seen { test, .. } => {
-                        need(
-                            &mut aggregates.scan.events,
-                            &test.event,
-                            test.from.map(|b| b.at),
-                        );
-                        let columns = &mut aggregates.scan.columns;
+                        let at = aggregates
+                            .iter()
+                            .position(|g| g.scan.events[0].0 == test.event)
+                            .unwrap_or_else(|| {
+                                aggregates.push(Group::empty());
+                                aggregates.len() - 1
+                            });
+                        let group = &mut aggregates[at];
+                        need(&mut group.scan.events, &test.event, test.from.map(|b| b.at));
+                        let columns = &mut group.scan.columns;
                         let local = columns.iter().position(|x| x == c).unwrap_or_else(|| {
                             columns.push(c.clone());
                             columns.len() - 1
                         });
-                        aggregates.columns.push((local, offset + i));
+                        group.columns.push((local, offset + i));
                     }
                 }
             }
@@ -67,10 +72,7 @@ pub fn fuse(plans: &[Plan]) -> Fused {
         let pred = renumber(&plan.predicate, offset, &members);
         members.push((plan.segment.clone(), pred));
     }
-    let groups = [aggregates, sequences]
-        .into_iter()
-        .filter(|g| !g.columns.is_empty())
-        .collect();
+    let groups = aggregates.into_iter().chain(sequences).collect();
     Fused { groups, members }
 }
 
@@ -84,6 +86,18 @@ impl Group {
             },
             columns: Vec::new(),
         }
+    }
+
+    /// The scan of one sequence, its single column the sequence's flag.
+    fn sequence(seq: &Sequence) -> Self {
+        let mut group = Group::empty();
+        let since = seq.steps[0].from.map(|b| b.at);
+        for step in &seq.steps {
+            need(&mut group.scan.events, &step.event, since);
+        }
+        group.scan.sequences.push(seq.clone());
+        group.scan.columns.push(Column::SequenceMatched(0));
+        group
     }
 }
 
@@ -151,8 +165,9 @@ mod tests {
             "all: [{ event: session_start, within: 7d, count: { gte: 2 } }, { segment: a }]",
         );
         let fused = fuse(&[a.clone(), b]);
-        assert_eq!(fused.groups.len(), 1);
-        assert_eq!(fused.groups[0].columns, vec![(0, 0), (1, 1)]);
+        assert_eq!(fused.groups.len(), 2, "one scan per event name");
+        assert_eq!(fused.groups[0].columns, vec![(0, 0)]);
+        assert_eq!(fused.groups[1].columns, vec![(0, 1)]);
         assert_eq!(fused.members[0].1, a.predicate);
         let Pred::And(parts) = &fused.members[1].1 else {
             panic!("b is a conjunction: {:?}", fused.members[1].1)
@@ -194,14 +209,15 @@ mod tests {
             "all: [{ event: page_view, within: 7d }, { sequence: [add_to_cart, purchase], within: 1d, since: 14d }]",
         );
         let fused = fuse(&[a, s]);
-        assert_eq!(fused.groups.len(), 2);
-        assert_eq!(fused.groups[0].columns, vec![(0, 0), (1, 1)]);
-        assert_eq!(fused.groups[1].columns, vec![(0, 2)]);
+        assert_eq!(fused.groups.len(), 3);
+        assert_eq!(fused.groups[0].columns, vec![(0, 0)]);
+        assert_eq!(fused.groups[1].columns, vec![(0, 1)]);
+        assert_eq!(fused.groups[2].columns, vec![(0, 2)]);
         assert_eq!(
-            fused.groups[1].scan.columns,
+            fused.groups[2].scan.columns,
             vec![Column::SequenceMatched(0)]
         );
-        let names: Vec<&str> = fused.groups[1]
+        let names: Vec<&str> = fused.groups[2]
             .scan
             .events
             .iter()

@@ -135,25 +135,55 @@ impl Pred {
             Pred::Not(_) | Pred::Trait { .. } | Pred::InSegment(_) | Pred::Sql(_) => false,
         }
     }
+
+    /// What a leaf reading a scan column is for a user the scan has no row for (counts and sums
+    /// read as 0, every other column as missing); `None` for other leaves and when unsure.
+    pub fn without_events(&self) -> Option<bool> {
+        match self {
+            Pred::Value {
+                cond,
+                zero_when_empty: true,
+                ..
+            } => zero_holds(cond),
+            Pred::Value { cond, .. } => Some(matches!(cond, Cond::IsNotSet)),
+            Pred::SeenIn { .. } | Pred::Flag { .. } => Some(false),
+            _ => None,
+        }
+    }
+
+    /// Whether this holds a regular expression, the one test worth running on fewer rows.
+    pub fn is_slow(&self) -> bool {
+        match self {
+            Pred::And(ps) | Pred::Or(ps) => ps.iter().any(Pred::is_slow),
+            Pred::Not(p) => p.is_slow(),
+            Pred::Trait { cond, .. } => matches!(cond, Cond::Matches(_)),
+            _ => false,
+        }
+    }
 }
 
 /// Whether a numeric comparison holds for 0; `true` when unsure, which keeps every user.
 fn holds_at_zero(cond: &Cond) -> bool {
+    zero_holds(cond).unwrap_or(true)
+}
+
+/// Whether a numeric comparison holds for 0, when its literals say so for certain.
+fn zero_holds(cond: &Cond) -> Option<bool> {
     let n = |l: &crate::segment::rule::Lit| l.as_f64();
-    let test = |l, f: fn(f64) -> bool| n(l).map(f).unwrap_or(true);
+    let numbers = |ls: &[crate::segment::rule::Lit]| ls.iter().map(n).collect::<Option<Vec<f64>>>();
     match cond {
-        Cond::Eq(l) => test(l, |x| x == 0.0),
-        Cond::Ne(l) => test(l, |x| x != 0.0),
-        Cond::Gt(l) => test(l, |x| 0.0 > x),
-        Cond::Gte(l) => test(l, |x| 0.0 >= x),
-        Cond::Lt(l) => test(l, |x| 0.0 < x),
-        Cond::Lte(l) => test(l, |x| 0.0 <= x),
-        Cond::Between(a, b) => match (n(a), n(b)) {
-            (Some(a), Some(b)) => a <= 0.0 && 0.0 <= b,
-            _ => true,
-        },
-        Cond::In(ls) => ls.iter().any(|l| n(l).is_none_or(|x| x == 0.0)),
-        Cond::NotIn(ls) => ls.iter().all(|l| n(l).is_none_or(|x| x != 0.0)),
-        _ => true,
+        Cond::Eq(l) => n(l).map(|x| x == 0.0),
+        Cond::Ne(l) => n(l).map(|x| x != 0.0),
+        Cond::Gt(l) => n(l).map(|x| 0.0 > x),
+        Cond::Gte(l) => n(l).map(|x| 0.0 >= x),
+        Cond::Lt(l) => n(l).map(|x| 0.0 < x),
+        Cond::Lte(l) => n(l).map(|x| 0.0 <= x),
+        Cond::Between(a, b) => Some(n(a)? <= 0.0 && 0.0 <= n(b)?),
+        // A literal that is 0 decides; else every literal must be a number.
+        Cond::In(ls) if ls.iter().any(|l| n(l) == Some(0.0)) => Some(true),
+        Cond::In(ls) => numbers(ls).map(|_| false),
+        Cond::NotIn(ls) if ls.iter().any(|l| n(l) == Some(0.0)) => Some(false),
+        Cond::NotIn(ls) => numbers(ls).map(|_| true),
+        _ => None,
     }
 }

@@ -119,6 +119,13 @@ pub trait Dialect: Sync {
         format!("position({} in {value}) > 0", self.string(needle))
     }
 
+    /// Whether the raw text of the JSON `column` holds `needle`, where reading it costs less than
+    /// parsing; `None` where the JSON is stored parsed (its text would be written anew).
+    fn raw_json_contains(&self, column: &str, needle: &str) -> Option<String> {
+        let _ = (column, needle);
+        None
+    }
+
     /// `count(*)` for `LIMIT n` previews.
     /// Numbers rows 1, 2, 3...: in whatever order the engine reads them, with no sort where the
     /// dialect allows it; else ordered by `order`.

@@ -44,6 +44,14 @@ impl Dialect for DuckDb {
         )
     }
 
+    // A JSON value is stored as its text.
+    fn raw_json_contains(&self, column: &str, needle: &str) -> Option<String> {
+        Some(format!(
+            "contains(cast({column} as varchar), {})",
+            self.string(needle)
+        ))
+    }
+
     // https://duckdb.org/docs/sql/functions/regular_expressions#regexp_matchesstring-pattern
     fn regex_match(&self, value: &str, pattern: &str) -> String {
         format!("regexp_matches({value}, {})", self.string(pattern))

@@ -24,12 +24,12 @@ use crate::warehouses::Ids;
 
 const EVENTS: &[&str] = &["a", "b", "c"];
 
-fn now() -> DateTime<Utc> {
+pub(crate) fn now() -> DateTime<Utc> {
     NOW.parse().unwrap()
 }
 
 /// Users with every shape that matters: missing traits, no events, non-numeric properties.
-fn dataset(seed: u64, n: usize) -> Vec<UserData> {
+pub(crate) fn dataset(seed: u64, n: usize) -> Vec<UserData> {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
     (0..n)
         .map(|i| {
@@ -267,7 +267,7 @@ fn leaf() -> impl Strategy<Value = Rule> {
     ]
 }
 
-fn rule() -> impl Strategy<Value = Rule> {
+pub(crate) fn rule() -> impl Strategy<Value = Rule> {
     leaf().prop_recursive(3, 12, 3, |inner| {
         prop_oneof![
             proptest::collection::vec(inner.clone(), 1..4).prop_map(Rule::All),
@@ -312,29 +312,48 @@ async fn members_in(
     ids.0.into_iter().collect()
 }
 
-#[test]
-fn sql_and_reference_evaluator_agree() {
+/// The engines the generated SQL runs on, loaded with the same users: DuckDB (which also runs
+/// the Snowflake SQL, rewritten) and PostgreSQL when the suite has one.
+pub(crate) struct Engines {
+    pub rt: tokio::runtime::Runtime,
+    pub duck: std::cell::RefCell<DuckDbWarehouse>,
+    pub pg: Option<std::cell::RefCell<PostgresWarehouse>>,
+    /// Dropped after the connection above.
+    _db: Option<PgDatabase>,
+}
+
+pub(crate) fn engines(users: &[UserData], test: &str) -> Engines {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
-    let users = dataset(11, 80);
     let duck = std::cell::RefCell::new(DuckDbWarehouse::in_memory().unwrap());
-    rt.block_on(load(&mut *duck.borrow_mut(), &users));
+    rt.block_on(load(&mut *duck.borrow_mut(), users));
     rt.block_on(
         duck.borrow_mut()
             .execute(crate::snowflake::translate::SETUP),
     )
     .unwrap();
-    let pg_db =
-        postgres_url("differential").map(|admin| PgDatabase::create(&admin, "differential"));
-    let pg = pg_db.as_ref().map(|db| {
+    let db = postgres_url(test).map(|admin| PgDatabase::create(&admin, test));
+    let pg = db.as_ref().map(|db| {
         rt.block_on(async {
             let mut wh = PostgresWarehouse::connect(&db.url).await.unwrap();
-            load(&mut wh, &users).await;
+            load(&mut wh, users).await;
             std::cell::RefCell::new(wh)
         })
     });
+    Engines {
+        rt,
+        duck,
+        pg,
+        _db: db,
+    }
+}
+
+#[test]
+fn sql_and_reference_evaluator_agree() {
+    let users = dataset(11, 80);
+    let Engines { rt, duck, pg, .. } = &engines(&users, "differential");
     let no_refs = |_: &str| None;
     let cases = if pg.is_some() { 300 } else { 400 };
     let mut runner = TestRunner::new(Config {

@@ -13,6 +13,7 @@ pub mod destination_doubles;
 mod differential;
 mod doubles;
 mod examples;
+mod fused;
 mod ops;
 #[path = "../support/serve.rs"]
 mod serve;

@@ -2,19 +2,21 @@
 
 use std::fmt::Write as _;
 
+use super::combine::combine;
+use super::restrict::restrictions;
 use super::{FUSED, MEMBER_COLUMN, Renderer, cte_name, events_cte, indent};
 use crate::segment::fuse::Fused;
 use crate::segment::ir::Pred;
 
 impl Renderer<'_> {
     /// One row per user: `user_id` as text, then `cdp_m<i>`, whether the user is a member of
-    /// the i-th fused segment: one scan of events for every aggregate, one for every sequence.
+    /// the i-th fused segment: one scan of events per event name, one per sequence.
     ///
     /// Each scan's per-user columns become, before the join with the users, the comparisons the
-    /// predicates make of them (`cdp_l<k>`, a boolean each): the join carries a few booleans per
-    /// user instead of every aggregate, which at a million users is the difference between a
-    /// build side that fits the memory limit and one that spills. A user without a row reads
-    /// each comparison as it reads with its columns missing (the comparison of NULL, which the
+    /// predicates make of them (`cdp_l<k>`, a boolean each), and the users for whom they all
+    /// read as for a user without events are left out: what is joined is a few bits per user
+    /// that differs instead of every aggregate of every user. A user without a row reads each
+    /// comparison as it reads with its columns missing (the comparison of NULL, which the
     /// engine folds to a constant).
     pub fn fused(&self, fused: &Fused) -> String {
         let d = self.dialect;
@@ -38,17 +40,21 @@ impl Renderer<'_> {
             collect_leaves(pred, &at, &mut leaves);
         }
         let mut ctes = Vec::new();
-        let mut joins = String::new();
-        // Each group joins the users on its own: cheaper than joining the groups first.
-        let join =
-            if fused.members.iter().all(|(_, p)| p.requires_events()) && fused.groups.len() == 1 {
-                "join"
-            } else {
-                "left join"
-            };
+        let sequence: Vec<bool> = fused
+            .groups
+            .iter()
+            .map(|g| !g.scan.sequences.is_empty())
+            .collect();
+        let only = restrictions(&fused.members, &leaves, &sequence);
         for (g, group) in fused.groups.iter().enumerate() {
             let name = format!("{FUSED}_g{g}");
-            self.scan_ctes(&name, &group.scan, &mut ctes);
+            let users = only[g].map(|(r, k)| {
+                format!(
+                    "select cdp_uid from {} where cdp_l{k}",
+                    cte_name(&format!("{FUSED}_g{r}"))
+                )
+            });
+            self.scan_ctes(&name, &group.scan, users.as_deref(), &mut ctes);
             let mut column_at = vec![String::new(); columns];
             for (local, global) in &group.columns {
                 column_at[*global] = format!("cdp_c{local}");
@@ -59,23 +65,31 @@ impl Renderer<'_> {
                 column_at,
             };
             let mut select = vec!["cdp_uid".to_string()];
+            let mut differs = Vec::new();
             for (k, leaf) in leaves[g].iter().enumerate() {
                 select.push(format!("{} as cdp_l{k}", local.pred(leaf, "cdp_uid")));
+                differs.push(leaf.without_events().map(|missing| match missing {
+                    true => format!("not cdp_l{k}"),
+                    false => format!("cdp_l{k}"),
+                }));
             }
-            ctes.push((
-                cte_name(&name),
-                format!(
-                    "select {}\nfrom {}",
-                    select.join(",\n  "),
-                    events_cte(&name)
-                ),
-            ));
-            let _ = write!(
-                joins,
-                "\n{join} {} as g{g} on g{g}.cdp_uid = {id}",
-                cte_name(&name)
+            let mut body = format!(
+                "select {}\nfrom {}",
+                select.join(",\n  "),
+                events_cte(&name)
             );
+            // A user whose comparisons all read as they do without a row needs no row: the
+            // join's build side keeps only the users that differ.
+            if let Some(differs) = differs.into_iter().collect::<Option<Vec<_>>>() {
+                body = format!(
+                    "select *\nfrom (\n{}\n) as l\nwhere {}",
+                    indent(&body),
+                    differs.join(" or ")
+                );
+            }
+            ctes.push((cte_name(&name), body));
         }
+        let (joins, reads) = self.combined(fused, &leaves, &id, &mut ctes);
         let missing = Renderer {
             dialect: self.dialect,
             tables: self.tables,
@@ -87,7 +101,8 @@ impl Renderer<'_> {
                 .0;
             let k = leaves[g].iter().position(|l| l == leaf)?;
             Some(Pred::Sql(format!(
-                "coalesce(g{g}.cdp_l{k}, {})",
+                "coalesce({}, {})",
+                reads[g][k],
                 missing.pred(leaf, &id)
             )))
         };
@@ -106,7 +121,7 @@ impl Renderer<'_> {
         for (i, (_, pred)) in fused.members.iter().enumerate() {
             select.push(format!(
                 "{} as cdp_m{i}",
-                self.pred(&replace_leaves(pred, &read), &id)
+                self.member(&replace_leaves(pred, &read), &id)
             ));
         }
         let _ = write!(
@@ -115,6 +130,65 @@ impl Renderer<'_> {
             select.join(",\n  ")
         );
         sql
+    }
+}
+
+impl Renderer<'_> {
+    /// The joins bringing the groups' comparisons to the users `id`, and the expression reading
+    /// each (NULL for a user the group has no row for). One group joins as it is (an inner join
+    /// when no user without events can be a member); several are combined first (`combine`);
+    /// none read, nothing is joined.
+    fn combined(
+        &self,
+        fused: &Fused,
+        leaves: &[Vec<Pred>],
+        id: &str,
+        ctes: &mut Vec<(String, String)>,
+    ) -> (String, Vec<Vec<String>>) {
+        if leaves.iter().all(Vec::is_empty) {
+            return (String::new(), vec![Vec::new(); leaves.len()]);
+        }
+        if let [_] = fused.groups.as_slice() {
+            let join = if fused.members.iter().all(|(_, p)| p.requires_events()) {
+                "join"
+            } else {
+                "left join"
+            };
+            let reads = (0..leaves[0].len())
+                .map(|k| format!("g0.cdp_l{k}"))
+                .collect();
+            let name = cte_name(&format!("{FUSED}_g0"));
+            return (
+                format!("\n{join} {name} as g0 on g0.cdp_uid = {id}"),
+                vec![reads],
+            );
+        }
+        let scans: Vec<(String, usize)> = leaves
+            .iter()
+            .enumerate()
+            .map(|(g, l)| (cte_name(&format!("{FUSED}_g{g}")), l.len()))
+            .collect();
+        let (body, reads) = combine(&scans, "l");
+        let name = cte_name(&format!("{FUSED}_leaves"));
+        let join = format!("\nleft join {name} as l on l.cdp_uid = {id}");
+        ctes.push((name, body));
+        (join, reads)
+    }
+
+    /// A segment's predicate as a selected value. Engines evaluate every operand of a selected
+    /// `and` on every row: a regular expression among them is tested only where the rest holds.
+    fn member(&self, p: &Pred, id: &str) -> String {
+        if let Pred::And(ps) = p {
+            let (slow, fast): (Vec<Pred>, Vec<Pred>) = ps.iter().cloned().partition(Pred::is_slow);
+            if !slow.is_empty() && !fast.is_empty() {
+                return format!(
+                    "case when {} then {} else false end",
+                    self.pred(&Pred::And(fast), id),
+                    self.pred(&Pred::And(slow), id)
+                );
+            }
+        }
+        self.pred(p, id)
     }
 }
 

@@ -1,6 +1,10 @@
 //! Rendering plans to SQL text for one dialect and one `tables:` mapping.
 
+mod combine;
 mod fused;
+mod pairs;
+mod props;
+mod restrict;
 mod sequence;
 
 use std::fmt::Write as _;
@@ -8,7 +12,7 @@ use std::fmt::Write as _;
 use chrono::{DateTime, Utc};
 
 pub use super::text::cte_name;
-use super::text::{as_json_text, bound, events_cte, group, indent, literal, wrap};
+use super::text::{bound, events_cte, group, indent, literal, wrap};
 use crate::segment::ir::{Agg, Column, EventTest, Plan, Pred, Scan};
 use crate::segment::rule::{Cond, Lit};
 use crate::sql::dialect::Dialect;
@@ -28,18 +32,21 @@ pub struct Renderer<'a> {
 }
 
 /// Names of the event columns as the current query level sees them.
+#[derive(Clone)]
 struct EventCols {
     uid: String,
     name: String,
     ts: String,
     props: String,
+    /// Whether the scan reads one event name only: then every row is of it.
+    one_name: bool,
 }
 
 impl Renderer<'_> {
     /// The CTEs of one segment's plan (`cdp_<name>`, and its event scan), comma-joined.
     pub fn ctes(&self, plan: &Plan, out: &mut Vec<(String, String)>) {
         if let Some(scan) = &plan.scan {
-            self.scan_ctes(&plan.segment, scan, out);
+            self.scan_ctes(&plan.segment, scan, None, out);
         }
         out.push((cte_name(&plan.segment), self.select(plan)));
     }
@@ -51,7 +58,7 @@ impl Renderer<'_> {
             self.ctes(dep, &mut ctes);
         }
         if let Some(scan) = &plan.scan {
-            self.scan_ctes(&plan.segment, scan, &mut ctes);
+            self.scan_ctes(&plan.segment, scan, None, &mut ctes);
         }
         let mut sql = String::new();
         if !ctes.is_empty() {
@@ -90,7 +97,14 @@ impl Renderer<'_> {
         sql
     }
 
-    fn scan_ctes(&self, segment: &str, scan: &Scan, out: &mut Vec<(String, String)>) {
+    /// The CTEs of a scan; `users`, when given, a query of the only users it needs to read.
+    fn scan_ctes(
+        &self,
+        segment: &str,
+        scan: &Scan,
+        users: Option<&str>,
+        out: &mut Vec<(String, String)>,
+    ) {
         let d = self.dialect;
         let t = &self.tables.events;
         let raw = EventCols {
@@ -98,12 +112,19 @@ impl Renderer<'_> {
             name: format!("ev.{}", d.ident(&t.name)),
             ts: format!("ev.{}", d.ident(&t.timestamp)),
             props: format!("ev.{}", d.ident(&t.properties)),
+            one_name: scan.events.len() == 1,
         };
-        let from = format!(
+        let mut from = format!(
             "{} as ev\nwhere {}",
             d.ident(&t.table),
             self.scan_filter(scan, &raw)
         );
+        if let Some(users) = users {
+            let _ = write!(from, "\n  and {} in ({users})", raw.uid);
+        }
+        if Self::is_pair(scan) {
+            return self.pair_scan(segment, scan, &raw, out);
+        }
         if !scan.sequences.is_empty() {
             return self.sequence_scan(segment, scan, &raw, &from, out);
         }
@@ -197,31 +218,29 @@ impl Renderer<'_> {
     /// A row-level test on one event.
     fn test(&self, t: &EventTest, cols: &EventCols) -> String {
         let d = self.dialect;
-        let mut parts = vec![format!("{} = {}", cols.name, d.string(&t.event))];
+        let mut parts = Vec::new();
+        if !cols.one_name {
+            parts.push(format!("{} = {}", cols.name, d.string(&t.event)));
+        }
         parts.extend(t.from.map(|b| bound(d, &cols.ts, b, true)));
         parts.extend(t.until.map(|b| bound(d, &cols.ts, b, false)));
-        let cheap = parts.join(" and ");
         let props: Vec<String> = t
             .filters
             .iter()
-            .map(|f| {
-                let value = if f.cond.is_numeric() {
-                    d.json_number(&cols.props, &f.property)
-                } else {
-                    d.json_text(&cols.props, &f.property)
-                };
-                self.cond(&value, &as_json_text(&f.cond), f.cond.matches_missing())
-            })
+            .map(|f| self.prop_test(f, &cols.props))
             .collect();
-        if props.is_empty() {
-            return cheap;
+        match (parts.is_empty(), props.is_empty()) {
+            (true, true) => "true".into(),
+            (false, true) => parts.join(" and "),
+            (true, false) => props.join(" and "),
+            // Engines evaluate every operand of `and` over a whole batch, but `case` parses the
+            // JSON of the rows whose name and time match only: most of a property filter's cost.
+            (false, false) => format!(
+                "case when {} then {} else false end",
+                parts.join(" and "),
+                props.join(" and ")
+            ),
         }
-        // Engines evaluate every operand of `and` over a whole batch, but `case` parses the JSON
-        // of the rows whose name and time match only: most of the cost of a property filter.
-        format!(
-            "case when {cheap} then {} else false end",
-            props.join(" and ")
-        )
     }
 
     fn pred(&self, p: &Pred, id: &str) -> String {
