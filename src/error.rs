@@ -140,7 +140,7 @@ impl Error {
             Error::NeverRefreshed(name) => Some(format!("run `cdp refresh {name}`")),
             Error::NoDestinations { .. } => Some("add `destinations: [{ to: braze, as: attribute }]` to a segment, declare the destination under the environment in cdp.yaml, then `cdp apply`".into()),
             Error::DestinationNotInEnv { .. } => Some("declare it under this environment's `destinations:` in cdp.yaml, or pick another with `--env`".into()),
-            Error::Interrupted => Some("what finished is kept: a sync keeps what was answered (`cdp sync` sends the rest), a refresh leaves the previous membership whole".into()),
+            Error::Interrupted => Some("what finished is kept: a sync keeps what was answered (`cdp sync` sends the rest), a refresh leaves the previous membership whole, an export leaves the files it would have replaced".into()),
             Error::SyncFailed { .. } => Some("the table above says why; what was acknowledged is kept, and the next `cdp sync` sends only what remains".into()),
             Error::NotSeeded { .. } => Some("run `cdp demo seed` first; `cdp demo advance` continues the data it generated".into()),
             Error::BadDemoSpec { .. } => Some("run `cdp demo seed` again to start the demo data over".into()),

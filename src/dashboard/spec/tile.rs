@@ -295,7 +295,7 @@ fn check_columns(
         kind,
         ChartKind::Line | ChartKind::Bar | ChartKind::Area | ChartKind::Pie
     );
-    if needs_axes && x.is_none() && !f.had_unknown {
+    if needs_axes && x.is_none() && !f.had_unknown && !f.has("x") {
         d.missing(
             f,
             "x",
@@ -306,7 +306,7 @@ fn check_columns(
             )),
         );
     }
-    if needs_axes && y.is_empty() && !f.had_unknown {
+    if needs_axes && y.is_empty() && !f.had_unknown && !f.has("y") {
         d.missing(
             f,
             "y",
