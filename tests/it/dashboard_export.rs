@@ -168,6 +168,8 @@ fn the_workbook_holds_every_row_typed_with_a_chart_per_chart_tile() {
     let mut xml = String::new();
     std::io::Read::read_to_string(&mut zip.by_name(&charts[0]).unwrap(), &mut xml).unwrap();
     assert!(xml.contains("by_day!$B$2:$B$6"), "{xml}");
+    // The date axis writes dates, not Excel's day numbers.
+    assert!(xml.contains(r#"formatCode="yyyy-mm-dd""#), "{xml}");
 }
 
 #[test]

@@ -28,6 +28,15 @@ pub struct ChartRows {
     pivot: Option<Pivot>,
     /// A number tile's first row.
     first: Option<Vec<Cell>>,
+    /// What the x values are, when they are dates or timestamps (the axis writes them so).
+    x_time: Option<XTime>,
+}
+
+/// Dates, or timestamps with a time of day.
+#[derive(Clone, Copy, PartialEq)]
+enum XTime {
+    Days,
+    Times,
 }
 
 /// Values by category (rows) and series value (columns), in order of first appearance.
@@ -90,6 +99,7 @@ impl ChartRows {
                 ys,
                 pivot,
                 first: None,
+                x_time: None,
             }),
         })
     }
@@ -97,6 +107,14 @@ impl ChartRows {
     pub fn observe(&mut self, row: &[Cell]) {
         if self.first.is_none() {
             self.first = Some(row.to_vec());
+        }
+        match self.x.and_then(|x| row.get(x)) {
+            Some(Cell::Date(_)) => self.x_time = self.x_time.or(Some(XTime::Days)),
+            Some(Cell::Timestamp(t)) if t.time() != chrono::NaiveTime::MIN => {
+                self.x_time = Some(XTime::Times)
+            }
+            Some(Cell::Timestamp(_)) => self.x_time = self.x_time.or(Some(XTime::Days)),
+            _ => {}
         }
         let Some(p) = &mut self.pivot else {
             return;
@@ -189,6 +207,16 @@ impl ChartRows {
         };
         if let (true, Some(x)) = (kind != ChartType::Pie, &meta.chart.x) {
             chart.x_axis().set_name(x.trim_start_matches('='));
+            // Dates as dates on the axis, not as Excel's day numbers.
+            match self.x_time {
+                Some(XTime::Days) => {
+                    chart.x_axis().set_num_format("yyyy-mm-dd");
+                }
+                Some(XTime::Times) => {
+                    chart.x_axis().set_num_format("yyyy-mm-dd hh:mm");
+                }
+                None => {}
+            }
         }
         part.sheet.insert_chart(1, at, &chart)?;
         Ok(())
