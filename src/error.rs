@@ -83,6 +83,8 @@ pub enum Error {
     NoDestinations { to: Option<String> },
     #[error("destination `{destination}` is not declared in environment `{env}`")]
     DestinationNotInEnv { destination: String, env: String },
+    #[error("{down} component{} of environment `{environment}` did not answer", if *down == 1 { "" } else { "s" })]
+    EnvDown { environment: String, down: usize },
     /// A command line that asks for something cdp does not do.
     #[error("{0}")]
     Usage(String),
@@ -126,6 +128,7 @@ impl Error {
             Error::State(e) => e.hint(),
             Error::Destination(e) => e.hint(),
             Error::Dashboard(e) => e.hint(),
+            Error::EnvDown { .. } => Some("the table above says which and why".into()),
             Error::Query { source, .. } if source.hint().is_some() => source.hint(),
             Error::Query { .. } => Some("check the table and column names against `tables:` in cdp.yaml; `cdp demo seed` creates the demo tables".into()),
             Error::TestsFailed { .. } => Some("each failure above shows the rule that decided it and the values it saw".into()),

@@ -6,6 +6,7 @@ pub mod cli;
 pub mod dashboard;
 pub mod demo;
 pub mod destinations;
+pub mod environments;
 pub mod error;
 pub mod fixtures;
 pub mod http;

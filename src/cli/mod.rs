@@ -3,6 +3,7 @@
 mod check;
 mod dashboard;
 mod data;
+mod env;
 mod formats;
 mod meta;
 mod plan_view;
@@ -118,6 +119,9 @@ pub enum Command {
     /// List, preview and inspect segments and their membership history
     #[command(subcommand)]
     Segments(SegmentsCommand),
+    /// The project's environments: their components, and whether each answers
+    #[command(subcommand)]
+    Env(EnvCommand),
     /// List dashboards, run their tiles, export them to PDF and Excel
     #[command(subcommand)]
     Dashboard(DashboardCommand),
@@ -168,6 +172,17 @@ pub enum SegmentsCommand {
     Overlap {
         #[arg(num_args = 2.., required = true)]
         names: Vec<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum EnvCommand {
+    /// Each environment's warehouse, state store, queue, assets and destinations, redacted
+    List,
+    /// Ask every component of an environment at once; exit 1 when one does not answer
+    Status {
+        /// The environment (default: the one in use)
+        name: Option<String>,
     },
 }
 
@@ -305,6 +320,8 @@ pub async fn run(cli: Cli, cancel: CancellationToken) -> Result<()> {
         Command::Segments(SegmentsCommand::Overlap { names }) => {
             segments::overlap(&r, &names).await
         }
+        Command::Env(EnvCommand::List) => env::list(&r),
+        Command::Env(EnvCommand::Status { name }) => env::status(&r, name.as_deref()).await,
         Command::Dashboard(DashboardCommand::List) => dashboard::list(&r),
         Command::Dashboard(DashboardCommand::Run { name, params }) => {
             dashboard::run(&r, &name, &params).await

@@ -1,7 +1,7 @@
 //! The query tag: the command and the segments it names, as the warehouse's query history shows
 //! them.
 
-use super::{Command, DashboardCommand, DemoCommand, SegmentsCommand, SyncCommand};
+use super::{Command, DashboardCommand, DemoCommand, EnvCommand, SegmentsCommand, SyncCommand};
 
 impl Command {
     /// `cdp`, the command and the segments it names (`cdp segments preview power_users`), for
@@ -54,6 +54,8 @@ impl Command {
                     }
                 }
             }
+            Command::Env(EnvCommand::List) => words.extend(["env", "list"]),
+            Command::Env(EnvCommand::Status { .. }) => words.extend(["env", "status"]),
             Command::Dashboard(c) => {
                 words.push("dashboard");
                 match c {

@@ -7,6 +7,7 @@ mod context;
 pub mod dashboard;
 pub mod dashboard_export;
 pub mod data;
+pub mod env;
 pub mod plan;
 pub mod refresh;
 pub mod segments;

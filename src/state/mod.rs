@@ -267,6 +267,9 @@ pub trait Store: sync::SyncState + Send + Sync {
 
     /// Applied migrations: (version, description).
     async fn migrations(&self) -> Result<Vec<(i64, String)>, StateError>;
+
+    /// The engine's version (`3.45.1`, `15.14 (Debian 15.14-0+deb12u1)`).
+    async fn server_version(&self) -> Result<String, StateError>;
 }
 
 impl StateError {

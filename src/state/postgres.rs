@@ -84,6 +84,10 @@ impl PostgresStore {
     }
 }
 
+impl PostgresStore {
+    const VERSION_SQL: &str = "show server_version";
+}
+
 impl_store!(PostgresStore);
 impl_sync_state!(PostgresStore);
 

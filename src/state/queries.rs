@@ -2,7 +2,7 @@
 //! the same row types, expanded once per pool type.
 
 /// `impl Store` for a backend struct with `pool` and `describe` fields; the backend provides an
-/// inherent `try_lock(key)`, the part that differs by engine.
+/// inherent `try_lock(key)` and `VERSION_SQL`, the parts that differ by engine.
 macro_rules! impl_store {
     ($ty:ty) => {
         #[async_trait::async_trait]
@@ -310,6 +310,12 @@ macro_rules! impl_store {
                 self.record_holder(lock.key(), &holder).await?;
                 *lock.holder_mut() = holder;
                 Ok(())
+            }
+
+            async fn server_version(&self) -> Result<String, $crate::state::StateError> {
+                Ok(sqlx::query_scalar::<_, String>(Self::VERSION_SQL)
+                    .fetch_one(&self.pool)
+                    .await?)
             }
 
             async fn migrations(&self) -> Result<Vec<(i64, String)>, $crate::state::StateError> {

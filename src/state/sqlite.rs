@@ -88,6 +88,10 @@ impl SqliteStore {
     }
 }
 
+impl SqliteStore {
+    const VERSION_SQL: &str = "select sqlite_version()";
+}
+
 impl_store!(SqliteStore);
 impl_sync_state!(SqliteStore);
 

@@ -12,6 +12,7 @@ mod demo;
 pub mod destination_doubles;
 mod differential;
 mod doubles;
+mod env;
 mod examples;
 mod fused;
 mod ops;

@@ -40,7 +40,24 @@ pub struct EnvSpec {
     pub warehouse: Option<WarehouseConfig>,
     /// The state store URL (`state: { url }`), resolved for the environment in use.
     pub state_url: Option<Secret>,
+    /// The Redis of the job queue (`queue: { redis_url }`), resolved for the environment in
+    /// use; `None` is the in-process queue.
+    pub queue_url: Option<Secret>,
+    /// Where assets are kept; `None` is the local folder `.cdp/assets`.
+    pub assets: Option<AssetsSpec>,
     pub destinations: BTreeMap<String, DestinationSpec>,
+}
+
+/// `assets:` of an environment.
+#[derive(Clone, Debug, PartialEq)]
+pub enum AssetsSpec {
+    /// A folder, relative to the project unless absolute.
+    Local { path: String },
+    S3 {
+        bucket: String,
+        prefix: Option<String>,
+        endpoint: Option<String>,
+    },
 }
 
 /// The warehouse of the selected environment, with secrets resolved.
@@ -224,7 +241,7 @@ fn parse_environments(d: &mut Decoder, node: &Node, selected: &str) -> Vec<(Stri
                     check_state_url(d, node, &sf.at("url"), url);
                 }
             }
-            check_optional_sections(d, &f);
+            check_optional_sections(d, &f, &mut spec, key.name == selected);
             if let Some(dests) = f.get("destinations") {
                 spec.destinations = destination::parse_destinations(
                     d,
@@ -249,22 +266,43 @@ fn check_state_url(d: &mut Decoder, node: &Node, path: &str, url: &Secret) {
     }
 }
 
-fn check_optional_sections(d: &mut Decoder, f: &Fields) {
+fn check_optional_sections(d: &mut Decoder, f: &Fields, spec: &mut EnvSpec, selected: bool) {
     if let Some(n) = f.get("queue")
         && let Some(qf) = d.fields(n, &f.at("queue"), "`queue`", &["redis_url"])
     {
         check_env_refs(d, &qf, "redis_url");
+        spec.queue_url = warehouse::env_value(d, &qf, "redis_url", selected);
+        if let (Some(url), Some(node), true) = (&spec.queue_url, qf.get("redis_url"), selected)
+            && !["redis://", "rediss://"]
+                .iter()
+                .any(|k| url.expose().starts_with(k))
+        {
+            d.report(node.pos, &qf.at("redis_url"), "the queue URL must start with `redis://` or `rediss://`")
+                .hint = Some("write `queue: { redis_url: \"${CDP_REDIS_URL}\" }`, or remove `queue:` for the in-process queue".into());
+        }
     }
     if let Some(n) = f.get("assets")
         && let Some(af) = d.fields(n, &f.at("assets"), "`assets`", &["path", "s3"])
-        && let Some(s3) = af.get("s3")
     {
-        d.fields(
-            s3,
-            &af.at("s3"),
-            "`s3`",
-            &["bucket", "region", "prefix", "endpoint"],
-        );
+        if let Some(path) = d.opt_string(&af, "path") {
+            spec.assets = Some(AssetsSpec::Local { path });
+        }
+        if let Some(s3) = af.get("s3")
+            && let Some(sf) = d.fields(
+                s3,
+                &af.at("s3"),
+                "`s3`",
+                &["bucket", "region", "prefix", "endpoint"],
+            )
+            && let Some(bucket) = d.req_string(&sf, "bucket", Some("e.g. `bucket: my-cdp-assets`"))
+        {
+            let _ = d.opt_string(&sf, "region");
+            spec.assets = Some(AssetsSpec::S3 {
+                bucket,
+                prefix: d.opt_string(&sf, "prefix"),
+                endpoint: d.opt_string(&sf, "endpoint"),
+            });
+        }
     }
 }
 

@@ -66,8 +66,8 @@ pub fn parse_warehouse(
                 );
                 return None;
             }
+            // Unresolved outside the environment in use: the URL as written, `${...}` and all.
             let url = env_value(d, &f, "url", resolve);
-            resolve.then_some(())?;
             Some(WarehouseConfig::Postgres {
                 url: url?,
                 cdp_schema,
