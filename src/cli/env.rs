@@ -50,11 +50,7 @@ pub async fn status(r: &Resolved, name: Option<&str>) -> Result<()> {
             .components
             .iter()
             .map(|c| {
-                let role = if c.component.name.is_empty() {
-                    c.component.role.to_string()
-                } else {
-                    format!("{} {}", c.component.role, c.component.name)
-                };
+                let role = c.component.label();
                 vec![
                     Cell::Text(role),
                     Cell::Text(c.component.kind.clone()),

@@ -18,6 +18,17 @@ pub struct Component {
     pub location: String,
 }
 
+impl Component {
+    /// `warehouse`, or `destination braze`.
+    pub fn label(&self) -> String {
+        if self.name.is_empty() {
+            self.role.to_string()
+        } else {
+            format!("{} {}", self.role, self.name)
+        }
+    }
+}
+
 /// A value as written or resolved, shown without secrets: a URL with its password and secret
 /// parameters masked, `${NAME}` references as written, anything else hidden whole.
 pub fn shown(value: &Secret) -> String {
