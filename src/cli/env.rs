@@ -20,11 +20,7 @@ pub fn list(r: &Resolved) -> Result<()> {
             env.name
         };
         for (i, c) in env.components.into_iter().enumerate() {
-            let role = if c.name.is_empty() {
-                c.role.to_string()
-            } else {
-                format!("{} {}", c.role, c.name)
-            };
+            let role = c.label();
             rows.push(vec![
                 Cell::Text(if i == 0 { name.clone() } else { String::new() }),
                 Cell::Text(role),
