@@ -1,8 +1,6 @@
 //! `dashboard list`, `run` and `export`: a dashboard's tiles run in the warehouse (several at a
 //! time where it allows), then drawn by the renderers.
 
-use std::sync::Arc;
-
 use futures::future::try_join_all;
 
 use crate::dashboard::DashboardError;
@@ -108,7 +106,6 @@ pub async fn run(ctx: &Context, name: &str, given: &[(String, String)]) -> Resul
     }
     let progress = ctx.reporter.progress();
     progress.start("tiles", dash.tiles.len() as u64);
-    let progress = Arc::clone(&progress);
     let work = warehouses.into_iter().enumerate().map(|(lane, mut wh)| {
         let (store, values, progress) = (store.clone(), &values, progress.clone());
         async move {
