@@ -30,6 +30,12 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    #[error("cannot read `{}`", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("cannot write the output")]
     Output(#[source] std::io::Error),
     #[error("`{0}` is not a valid instant")]

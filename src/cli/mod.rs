@@ -9,6 +9,7 @@ mod meta;
 mod plan_view;
 mod segments;
 mod state;
+mod state_dump;
 mod sync;
 
 mod resolved;
@@ -119,6 +120,9 @@ pub enum Command {
     /// List, preview and inspect segments and their membership history
     #[command(subcommand)]
     Segments(SegmentsCommand),
+    /// The state store as one JSON file: export it, import it into an empty store
+    #[command(subcommand)]
+    State(StateCommand),
     /// The project's environments: their components, and whether each answers
     #[command(subcommand)]
     Env(EnvCommand),
@@ -173,6 +177,18 @@ pub enum SegmentsCommand {
         #[arg(num_args = 2.., required = true)]
         names: Vec<String>,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum StateCommand {
+    /// Every table of the state store, with a checksum each, as one versioned JSON document
+    Export {
+        /// The file to write (default: stdout)
+        #[arg(long, short, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Load an export into this environment's state store, which must be empty
+    Import { file: PathBuf },
 }
 
 #[derive(Subcommand, Debug)]
@@ -320,6 +336,10 @@ pub async fn run(cli: Cli, cancel: CancellationToken) -> Result<()> {
         Command::Segments(SegmentsCommand::Overlap { names }) => {
             segments::overlap(&r, &names).await
         }
+        Command::State(StateCommand::Export { out }) => {
+            state_dump::export(&r, out.as_deref()).await
+        }
+        Command::State(StateCommand::Import { file }) => state_dump::import(&r, &file).await,
         Command::Env(EnvCommand::List) => env::list(&r),
         Command::Env(EnvCommand::Status { name }) => env::status(&r, name.as_deref()).await,
         Command::Dashboard(DashboardCommand::List) => dashboard::list(&r),

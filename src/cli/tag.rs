@@ -1,7 +1,9 @@
 //! The query tag: the command and the segments it names, as the warehouse's query history shows
 //! them.
 
-use super::{Command, DashboardCommand, DemoCommand, EnvCommand, SegmentsCommand, SyncCommand};
+use super::{
+    Command, DashboardCommand, DemoCommand, EnvCommand, SegmentsCommand, StateCommand, SyncCommand,
+};
 
 impl Command {
     /// `cdp`, the command and the segments it names (`cdp segments preview power_users`), for
@@ -54,6 +56,8 @@ impl Command {
                     }
                 }
             }
+            Command::State(StateCommand::Export { .. }) => words.extend(["state", "export"]),
+            Command::State(StateCommand::Import { .. }) => words.extend(["state", "import"]),
             Command::Env(EnvCommand::List) => words.extend(["env", "list"]),
             Command::Env(EnvCommand::Status { .. }) => words.extend(["env", "status"]),
             Command::Dashboard(c) => {

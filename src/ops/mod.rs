@@ -11,6 +11,7 @@ pub mod env;
 pub mod plan;
 pub mod refresh;
 pub mod segments;
+pub mod state_dump;
 pub mod sync;
 
 pub use context::{Actor, Context, Reporter, Silent};

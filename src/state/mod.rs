@@ -4,6 +4,8 @@
 //! One trait with a backend per engine: SQLite (a file, the default) and PostgreSQL (by URL). Both
 //! run the same SQL (see `queries.rs`); each has its own migrations under `migrations/`.
 
+pub mod dump;
+pub mod dump_queries;
 mod lock;
 mod postgres;
 mod queries;
@@ -64,6 +66,8 @@ pub enum StateError {
         #[source]
         source: std::io::Error,
     },
+    #[error(transparent)]
+    Dump(#[from] dump::DumpError),
     #[error("unsupported state store URL `{0}`")]
     Scheme(String),
 }
@@ -188,7 +192,7 @@ pub struct Snapshot {
 }
 
 #[async_trait]
-pub trait Store: sync::SyncState + Send + Sync {
+pub trait Store: sync::SyncState + dump_queries::Dump + Send + Sync {
     /// Which store this is, for messages (URLs redacted).
     fn describe(&self) -> &str;
 
@@ -279,6 +283,12 @@ impl StateError {
             StateError::Locked { .. } => Some("wait for it to finish, or pass `--wait 10m` to wait longer; a process that died releases the lock by itself".into()),
             StateError::Open { .. } => Some("check `state: { url }` in cdp.yaml, and that the server is running".into()),
             StateError::Migrate { .. } => Some("the state store was written by a newer cdp, or changed by hand; `cdp migrate` shows its migrations".into()),
+            StateError::Dump(e) => Some(match e {
+                dump::DumpError::NotEmpty { .. } => "import into an empty store: a new environment's `state: { url }`, or a new SQLite file".into(),
+                dump::DumpError::Migrations { .. } => "export and import with the same cdp version; `cdp migrate` shows a store's migrations".into(),
+                dump::DumpError::Format { .. } => "import with the cdp version that exported it".into(),
+                _ => "export the store again; nothing was imported".into(),
+            }),
             _ => None,
         }
     }

@@ -2,7 +2,7 @@
 //! the same row types, expanded once per pool type.
 
 /// `impl Store` for a backend struct with `pool` and `describe` fields; the backend provides an
-/// inherent `try_lock(key)` and `VERSION_SQL`, the parts that differ by engine.
+/// inherent `try_lock(key)`, `VERSION_SQL` and `AFTER_LOAD`, the parts that differ by engine.
 macro_rules! impl_store {
     ($ty:ty) => {
         #[async_trait::async_trait]

@@ -89,11 +89,15 @@ impl SqliteStore {
 }
 
 impl SqliteStore {
+    /// Statements run in the load's transaction after the rows: identity counters moved past
+    /// the ids loaded.
+    const AFTER_LOAD: &[&str] = &[];
     const VERSION_SQL: &str = "select sqlite_version()";
 }
 
 impl_store!(SqliteStore);
 impl_sync_state!(SqliteStore);
+crate::state::dump_queries::impl_dump!(SqliteStore);
 
 /// The lock file of `key` beside the SQLite file `db` (its path as given): `state.db.lock` for
 /// the project lock, as before keys existed; for other keys `state.db.<key>-<hash>.lock`, the

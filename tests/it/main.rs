@@ -20,6 +20,7 @@ mod ops;
 mod serve;
 mod snowflake;
 mod state;
+mod state_dump;
 mod sync;
 mod validate;
 mod warehouses;

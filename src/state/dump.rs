@@ -1,0 +1,284 @@
+//! The state store as one versioned JSON document: every table's rows in a canonical form (the
+//! same from SQLite and PostgreSQL) with a checksum each, for `state export` and `state import`.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+/// The document's format; `import` refuses others.
+pub const FORMAT: u32 = 1;
+
+/// What a column holds, read and written the same way on both engines.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Int,
+    Text,
+    Time,
+    Bool,
+}
+
+use Kind::{Bool, Int, Text, Time};
+
+/// A table's columns with their kinds, in order.
+pub type Columns = &'static [(&'static str, Kind)];
+
+/// Every table that holds state (not `locks`, which live processes hold), with its columns in
+/// order and the key its rows are ordered by.
+pub const TABLES: &[(&str, Columns, &str)] = &[
+    (
+        "definitions",
+        &[
+            ("kind", Text),
+            ("name", Text),
+            ("version", Int),
+            ("hash", Text),
+            ("content", Text),
+            ("applied_by", Text),
+            ("applied_at", Time),
+            ("removed_by", Text),
+            ("removed_at", Time),
+        ],
+        "kind, name, version",
+    ),
+    (
+        "runs",
+        &[
+            ("id", Int),
+            ("command", Text),
+            ("segment", Text),
+            ("started_at", Time),
+            ("ended_at", Time),
+            ("rows", Int),
+            ("status", Text),
+            ("error", Text),
+            ("pid", Int),
+            ("host", Text),
+        ],
+        "id",
+    ),
+    (
+        "snapshots",
+        &[
+            ("run_id", Int),
+            ("segment", Text),
+            ("version", Int),
+            ("at", Time),
+            ("size", Int),
+            ("entered", Int),
+            ("exited", Int),
+            ("duration_ms", Int),
+        ],
+        "run_id, segment",
+    ),
+    (
+        "audit",
+        &[
+            ("id", Int),
+            ("at", Time),
+            ("actor", Text),
+            ("action", Text),
+            ("subject", Text),
+            ("detail", Text),
+        ],
+        "id",
+    ),
+    (
+        "syncs",
+        &[
+            ("run_id", Int),
+            ("segment", Text),
+            ("destination", Text),
+            ("started_at", Time),
+            ("ended_at", Time),
+            ("status", Text),
+            ("pending", Int),
+            ("entered", Int),
+            ("exited", Int),
+            ("acked_seq", Int),
+            ("sent", Int),
+            ("rejected", Int),
+            ("retried", Int),
+            ("requests", Int),
+            ("duration_ms", Int),
+            ("folded", Bool),
+            ("error", Text),
+        ],
+        "run_id, segment, destination",
+    ),
+    (
+        "sync_rejections",
+        &[
+            ("run_id", Int),
+            ("segment", Text),
+            ("destination", Text),
+            ("user_id", Text),
+            ("is_member", Bool),
+            ("reason", Text),
+            ("permanent", Bool),
+            ("at", Time),
+        ],
+        "run_id, segment, destination, user_id",
+    ),
+    (
+        "destination_objects",
+        &[
+            ("segment", Text),
+            ("destination", Text),
+            ("kind", Text),
+            ("external_id", Text),
+            ("created_at", Time),
+        ],
+        "segment, destination, kind",
+    ),
+];
+
+/// An instant as the document writes it: RFC 3339, UTC, microseconds.
+pub fn time(t: DateTime<Utc>) -> Value {
+    Value::String(t.to_rfc3339_opts(SecondsFormat::Micros, true))
+}
+
+/// One table of the document.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TableDump {
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<Value>>,
+    /// SHA-256 of the rows' canonical JSON, hex.
+    pub checksum: String,
+}
+
+impl TableDump {
+    pub fn new(columns: &[(&str, Kind)], rows: Vec<Vec<Value>>) -> TableDump {
+        TableDump {
+            columns: columns.iter().map(|(c, _)| c.to_string()).collect(),
+            checksum: checksum(&rows),
+            rows,
+        }
+    }
+}
+
+pub fn checksum(rows: &[Vec<Value>]) -> String {
+    let text = serde_json::to_string(rows).unwrap_or_default();
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The whole state store.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Document {
+    pub format: u32,
+    pub cdp_version: String,
+    /// The migrations applied to the store it came from.
+    pub migrations: Vec<i64>,
+    /// Tables by name, in the order of `TABLES`.
+    pub tables: serde_json::Map<String, Value>,
+}
+
+/// Why a document cannot be imported.
+#[derive(Debug, thiserror::Error)]
+pub enum DumpError {
+    #[error("the file is not a cdp state export: {0}")]
+    NotAnExport(String),
+    #[error("the export's format is {found}; this cdp reads format {FORMAT}")]
+    Format { found: u32 },
+    #[error("the export was made at migration {found:?}; this store is at {here:?}")]
+    Migrations { found: Vec<i64>, here: Vec<i64> },
+    #[error("table `{table}` does not match its checksum: the file was changed or cut")]
+    Checksum { table: String },
+    #[error("table `{table}` is missing from the export")]
+    MissingTable { table: String },
+    #[error("table `{table}`: a row has {found} values for {expected} columns")]
+    RowWidth {
+        table: String,
+        found: usize,
+        expected: usize,
+    },
+    #[error("the target store is not empty: table `{table}` has rows")]
+    NotEmpty { table: String },
+    #[error("table `{table}`, column `{column}`: `{value}` is not {kind}")]
+    Value {
+        table: String,
+        column: String,
+        value: String,
+        kind: &'static str,
+    },
+}
+
+impl Document {
+    /// The tables after checking the format, the migrations and every checksum.
+    pub fn checked(&self, here: &[i64]) -> Result<Vec<(&'static str, TableDump)>, DumpError> {
+        if self.format != FORMAT {
+            return Err(DumpError::Format { found: self.format });
+        }
+        if self.migrations != here {
+            return Err(DumpError::Migrations {
+                found: self.migrations.clone(),
+                here: here.to_vec(),
+            });
+        }
+        let mut out = Vec::new();
+        for (name, columns, _) in TABLES {
+            let value = self
+                .tables
+                .get(*name)
+                .ok_or_else(|| DumpError::MissingTable {
+                    table: name.to_string(),
+                })?;
+            let dump: TableDump = serde_json::from_value(value.clone())
+                .map_err(|e| DumpError::NotAnExport(e.to_string()))?;
+            if checksum(&dump.rows) != dump.checksum {
+                return Err(DumpError::Checksum {
+                    table: name.to_string(),
+                });
+            }
+            if let Some(row) = dump.rows.iter().find(|r| r.len() != columns.len()) {
+                return Err(DumpError::RowWidth {
+                    table: name.to_string(),
+                    found: row.len(),
+                    expected: columns.len(),
+                });
+            }
+            out.push((*name, dump));
+        }
+        Ok(out)
+    }
+}
+
+/// Binds one value of the document to an insert, typed by its column's kind.
+pub fn bind<'q, DB: sqlx::Database>(
+    q: sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments>,
+    table: &str,
+    column: &str,
+    kind: Kind,
+    value: &Value,
+) -> Result<sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments>, DumpError>
+where
+    Option<i64>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<bool>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<String>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<DateTime<Utc>>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    let wrong = |kind: &'static str| DumpError::Value {
+        table: table.to_string(),
+        column: column.to_string(),
+        value: value.to_string(),
+        kind,
+    };
+    Ok(match (kind, value) {
+        (Kind::Int, Value::Null) => q.bind(None::<i64>),
+        (Kind::Int, v) => q.bind(Some(v.as_i64().ok_or_else(|| wrong("an integer"))?)),
+        (Kind::Bool, Value::Null) => q.bind(None::<bool>),
+        (Kind::Bool, v) => q.bind(Some(v.as_bool().ok_or_else(|| wrong("a boolean"))?)),
+        (Kind::Text, Value::Null) => q.bind(None::<String>),
+        (Kind::Text, v) => q.bind(Some(v.as_str().ok_or_else(|| wrong("text"))?.to_string())),
+        (Kind::Time, Value::Null) => q.bind(None::<DateTime<Utc>>),
+        (Kind::Time, v) => {
+            let t = v
+                .as_str()
+                .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+                .ok_or_else(|| wrong("an RFC 3339 instant"))?;
+            q.bind(Some(t.with_timezone(&Utc)))
+        }
+    })
+}
