@@ -109,11 +109,7 @@ fn median(mut v: Vec<f64>) -> f64 {
 }
 
 fn main() {
-    let bench = std::env::args().any(|a| a == "--bench");
-    let users: u64 = std::env::var("CDP_BENCH_USERS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(if bench { 1_000_000 } else { 3_000 });
+    let (bench, users) = support::size("CDP_BENCH_USERS", 1_000_000, 3_000);
     let scale = users as f64 / 1_000_000.0;
     let table_rows = ((50_000.0 * scale) as u64).max(100);
     let big_rows = ((2_000_000.0 * scale) as u64).max(1_000);

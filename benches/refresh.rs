@@ -28,11 +28,7 @@ const NOW: &str = "2026-06-15T00:00:00Z";
 const NEXT_DAY: &str = "2026-06-16T00:00:00Z";
 
 fn main() {
-    let bench = std::env::args().any(|a| a == "--bench");
-    let users: u64 = std::env::var("CDP_BENCH_USERS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(if bench { 1_000_000 } else { 3_000 });
+    let (_, users) = support::size("CDP_BENCH_USERS", 1_000_000, 3_000);
 
     // Peak memory at a tenth and at three times the audience: the buffer pool is capped by
     // `memory_limit`, so growth should stop once the audience fills it.

@@ -26,11 +26,7 @@ const FIVE: &str = "name: five_events\nrules:\n  all:\n    - { event: session_st
 const FIVE_HEAVY: &str = "name: five_heavy\nrules:\n  all:\n    - { event: session_start, within: 30d, count: { gte: 8 } }\n    - { event: page_view, within: 30d, count: { gte: 15 } }\n    - { event: page_view, within: 7d, where: [{ property: path, eq: /pricing }] }\n    - { event: session_start, within: 7d, count: { gte: 2 } }\n    - { event: feature_used, within: 30d }\n";
 
 fn main() {
-    let bench = std::env::args().any(|a| a == "--bench");
-    let users: u64 = std::env::var("CDP_BENCH_USERS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(if bench { 1_000_000 } else { 5_000 });
+    let (_, users) = support::size("CDP_BENCH_USERS", 1_000_000, 5_000);
     let dir = tempfile::tempdir().expect("temp dir");
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     std::fs::copy(root.join("cdp.yaml"), dir.path().join("cdp.yaml")).unwrap();

@@ -77,11 +77,7 @@ fn main() {
     if let Ok(rows) = std::env::var("CDP_BENCH_SERVE_DOUBLE") {
         return serve_double(rows.parse().unwrap());
     }
-    let bench = std::env::args().any(|a| a == "--bench");
-    let rows: u64 = std::env::var("CDP_BENCH_ROWS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(if bench { 2_000_000 } else { 20_000 });
+    let (_, rows) = support::size("CDP_BENCH_ROWS", 2_000_000, 20_000);
     let table = table(rows);
     let keys = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/snowflake");
     let (mut double, url) = Remote::start(rows);

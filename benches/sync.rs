@@ -97,11 +97,7 @@ fn main() {
     if std::env::var("CDP_BENCH_SERVE_DOUBLES").is_ok() {
         return serve_doubles();
     }
-    let bench = std::env::args().any(|a| a == "--bench");
-    let members: u64 = std::env::var("CDP_BENCH_MEMBERS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(if bench { 1_000_000 } else { 20_000 });
+    let (bench, members) = support::size("CDP_BENCH_MEMBERS", 1_000_000, 20_000);
     let changed = members / 100;
     let (mut doubles, urls) = Remote::start();
     // SAFETY: set before any thread of this process reads the environment; cdp inherits it.

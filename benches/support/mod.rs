@@ -4,6 +4,18 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+/// Whether this is a real benchmark run (`cargo bench`) and its size: the variable `var` when
+/// set, else `full` under `--bench` and `small` when `cargo test --all-targets` checks that the
+/// benchmark works.
+pub fn size(var: &str, full: u64, small: u64) -> (bool, u64) {
+    let bench = std::env::args().any(|a| a == "--bench");
+    let n = std::env::var(var)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(if bench { full } else { small });
+    (bench, n)
+}
+
 pub fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }

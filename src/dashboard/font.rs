@@ -33,6 +33,29 @@ pub fn width(text: &str, size: f32, bold: bool) -> f32 {
     units as f32 * size / f32::from(face.units_per_em())
 }
 
+/// `text` whole when it fits in `max` points, else as much of it as fits followed by an
+/// ellipsis (empty when not even that fits). Widths add up character by character (the font
+/// is set without kerning), so this is one pass.
+pub fn fit(text: &str, max: f32, size: f32, bold: bool) -> String {
+    if width(text, size, bold) <= max {
+        return text.to_string();
+    }
+    let room = max - width("…", size, bold);
+    let mut used = 0.0;
+    let mut end = 0;
+    for (i, c) in text.char_indices() {
+        used += width(c.encode_utf8(&mut [0; 4]), size, bold);
+        if used > room {
+            break;
+        }
+        end = i + c.len_utf8();
+    }
+    if room < 0.0 {
+        return String::new();
+    }
+    format!("{}…", text[..end].trim_end())
+}
+
 #[cfg(test)]
 mod tests {
     use super::width;

@@ -60,26 +60,38 @@ pub async fn tile(
             .iter()
             .map(|(_, c)| c.to_string())
             .collect();
-        let sink = &mut Renamed {
+        let mut sink = Renamed {
             inner: both,
             wanted,
+            missing: None,
         };
-        match &tile.source {
+        let ran = match &tile.source {
             Source::Metric(m) => {
                 let table = metric::table(m, store).await?;
-                replay(&table, sink).map_err(failed)?;
+                replay(&table, &mut sink)
             }
             Source::Sql { .. } => {
                 let sql = sql(tile, values, wh).ok_or_else(|| {
                     Error::Internal(format!("tile `{}` has an unbound param", tile.id))
                 })?;
-                wh.query(&sql, sink).await.map_err(failed)?;
+                wh.query(&sql, &mut sink).await
             }
+        };
+        // A column the tile names is missing: said before a row was streamed.
+        if let Some((missing, available)) = sink.missing {
+            return Err(DashboardError::MissingColumns {
+                tile: tile.id.clone(),
+                file: dash.file.clone(),
+                line: tile.pos.line,
+                missing,
+                available,
+            }
+            .into());
         }
+        ran.map_err(failed)?;
     }
     let (table, total_rows) = keep.finish();
     let mut meta = tile.meta();
-    check_columns(dash, tile, &table.names())?;
     if meta.chart.kind == ChartKind::Number && meta.chart.y.is_empty() {
         meta.chart.y = table.names().into_iter().take(1).collect();
     }
@@ -88,25 +100,4 @@ pub async fn tile(
         table,
         total_rows,
     })
-}
-
-/// Every column the tile names is in the result.
-pub fn check_columns(dash: &DashboardDef, tile: &TileDef, names: &[String]) -> Result<()> {
-    let missing: Vec<String> = tile
-        .named_columns()
-        .into_iter()
-        .filter(|(_, c)| !names.iter().any(|n| n == c))
-        .map(|(_, c)| c.to_string())
-        .collect();
-    if missing.is_empty() {
-        return Ok(());
-    }
-    Err(DashboardError::MissingColumns {
-        tile: tile.id.clone(),
-        file: dash.file.clone(),
-        line: tile.pos.line,
-        missing,
-        available: names.to_vec(),
-    }
-    .into())
 }

@@ -107,10 +107,13 @@ impl RowSink for Timed<'_> {
 }
 
 /// Passes rows on with the result's column names spelt as the tile names them, where they
-/// differ only in case: Snowflake answers `DAY` for `as day`.
+/// differ only in case (Snowflake answers `DAY` for `as day`), and stops before the first row
+/// when a column the tile names is not in the result.
 pub struct Renamed<'a> {
     pub inner: &'a mut dyn RowSink,
     pub wanted: Vec<String>,
+    /// Set when the result lacks columns the tile names: (those missing, the result's columns).
+    pub missing: Option<(Vec<String>, Vec<String>)>,
 }
 
 /// `name` as one of `wanted` spells it, when it matches one exactly or, failing that, one alone
@@ -132,6 +135,18 @@ impl RowSink for Renamed<'_> {
             .iter()
             .map(|n| spelt_as(n, &self.wanted).unwrap_or_else(|| n.clone()))
             .collect();
+        let missing: Vec<String> = self
+            .wanted
+            .iter()
+            .filter(|w| !names.contains(w))
+            .cloned()
+            .collect();
+        if !missing.is_empty() {
+            self.missing = Some((missing, names));
+            return Err(WarehouseError::Sink(
+                "the result lacks columns the tile names".into(),
+            ));
+        }
         self.inner.columns(&names)
     }
 

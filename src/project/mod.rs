@@ -122,48 +122,35 @@ pub fn load_with(
 
     let mut segments = Vec::new();
     let mut outlines = Vec::new();
-    for path in yaml_files(root, "segments")? {
-        let rel = relative(root, &path);
-        let text = std::fs::read_to_string(&path).map_err(|source| LoadError::Io {
-            path: path.clone(),
-            source,
-        })?;
-        let mut d = Decoder::new(&rel);
-        match yaml::parse(&text) {
-            Ok(node) if node.value == yaml::Value::Null => {
+    read_files(
+        root,
+        "segments",
+        &mut sources,
+        &mut diagnostics,
+        |d, node| {
+            if node.value == yaml::Value::Null {
                 d.report(node.pos, "", "the segment file is empty").hint =
                     Some("a segment needs at least `name:` and `rules:`".into());
+                return;
             }
-            Ok(node) => {
-                let (def, outline) = segment_file::parse_segment(&mut d, &node);
-                segments.extend(def);
-                outlines.extend(outline);
-            }
-            Err(e) => {
-                d.syntax(&e);
-            }
-        }
-        diagnostics.append(&mut d.diagnostics);
-        sources.insert(rel, text);
-    }
+            let (def, outline) = segment_file::parse_segment(d, node);
+            segments.extend(def);
+            outlines.extend(outline);
+        },
+    )?;
     segments.sort_by(|a, b| a.name.cmp(&b.name));
     checks::check_segments(&outlines, &config, &mut diagnostics);
 
     let mut dashboards = Vec::new();
-    for path in yaml_files(root, "dashboards")? {
-        let rel = relative(root, &path);
-        let text = std::fs::read_to_string(&path).map_err(|source| LoadError::Io {
-            path: path.clone(),
-            source,
-        })?;
-        let mut d = Decoder::new(&rel);
-        match yaml::parse(&text) {
-            Ok(node) => dashboards.extend(dashboard_spec::parse_dashboard(&mut d, &node)),
-            Err(e) => d.syntax(&e),
-        }
-        diagnostics.append(&mut d.diagnostics);
-        sources.insert(rel, text);
-    }
+    read_files(
+        root,
+        "dashboards",
+        &mut sources,
+        &mut diagnostics,
+        |d, node| {
+            dashboards.extend(dashboard_spec::parse_dashboard(d, node));
+        },
+    )?;
     let names: Vec<&str> = outlines.iter().map(|o| o.name.as_str()).collect();
     diagnostics.extend(dashboard_spec::check_dashboards(&dashboards, &names));
     dashboards.sort_by(|a, b| a.name.cmp(&b.name));
@@ -235,6 +222,32 @@ fn resolve_warehouse(
             None
         }
     }
+}
+
+/// Reads and parses every YAML file under `folder`, hands each one's root to `decode` with a
+/// decoder named for the file, and keeps the problems found and the text (for snippets).
+fn read_files(
+    root: &Path,
+    folder: &str,
+    sources: &mut BTreeMap<String, String>,
+    diagnostics: &mut Vec<crate::syntax::diagnostic::Diagnostic>,
+    mut decode: impl FnMut(&mut Decoder, &yaml::Node),
+) -> Result<(), LoadError> {
+    for path in yaml_files(root, folder)? {
+        let rel = relative(root, &path);
+        let text = std::fs::read_to_string(&path).map_err(|source| LoadError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        let mut d = Decoder::new(&rel);
+        match yaml::parse(&text) {
+            Ok(node) => decode(&mut d, &node),
+            Err(e) => d.syntax(&e),
+        }
+        diagnostics.append(&mut d.diagnostics);
+        sources.insert(rel, text);
+    }
+    Ok(())
 }
 
 /// Every `.yaml` / `.yml` file under `folder` (`segments/`, `dashboards/`), subfolders included

@@ -231,6 +231,8 @@ fn engine_message(e: &WarehouseError) -> String {
         .to_string()
 }
 
+/// The column names of a result (its rows are not read).
+#[derive(Default)]
 struct Names(Vec<String>);
 
 impl RowSink for Names {

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::Names;
 use super::engine_message;
 use crate::dashboard::params_given::{samples, with_built_ins};
 use crate::dashboard::run;
@@ -11,23 +12,7 @@ use crate::dashboard::spec::Source;
 use crate::project::Project;
 use crate::syntax::decode::index;
 use crate::syntax::diagnostic::{Diagnostic, did_you_mean};
-use crate::table::Cell;
-use crate::warehouse::{RowSink, Warehouse, WarehouseError};
-
-/// The column names of a result.
-#[derive(Default)]
-struct Names(Vec<String>);
-
-impl RowSink for Names {
-    fn columns(&mut self, names: &[String]) -> Result<(), WarehouseError> {
-        self.0 = names.to_vec();
-        Ok(())
-    }
-
-    fn row(&mut self, _: &[Cell]) -> Result<(), WarehouseError> {
-        Ok(())
-    }
-}
+use crate::warehouse::Warehouse;
 
 pub async fn check_tiles(
     project: &Project,

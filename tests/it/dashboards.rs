@@ -295,4 +295,20 @@ fn validate_connect_checks_the_columns_tiles_name() {
         "{}",
         out.stderr
     );
+    // At run time, the missing column is named before any row is streamed.
+    p.write("dashboards/cols.yaml", "name: cols\ntiles:\n  - { id: by_plan, chart: bar, sql: \"select plan, count(*) as users from users group by 1\", x: plan, y: user }\n");
+    let dir = p.path().join("out").to_string_lossy().into_owned();
+    let run = p.run(&["dashboard", "export", "cols", "-o", &dir]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr
+            .contains("tile `by_plan` (dashboards/cols.yaml:3) has no column `user` in its result"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("the result has: plan, users"),
+        "{}",
+        run.stderr
+    );
 }

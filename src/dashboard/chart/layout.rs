@@ -94,28 +94,7 @@ pub fn label(at: Point, text: &str, size: f32, color: Color, anchor: Anchor) -> 
     }
 }
 
-/// `text` whole when it fits in `max` points, else as much of it as fits followed by an
-/// ellipsis (empty when not even that fits). Widths add up character by character (the font
-/// is set without kerning), so this is one pass.
-pub fn fit(text: &str, max: f32, size: f32, bold: bool) -> String {
-    if font::width(text, size, bold) <= max {
-        return text.to_string();
-    }
-    let room = max - font::width("…", size, bold);
-    let mut used = 0.0;
-    let mut end = 0;
-    for (i, c) in text.char_indices() {
-        used += font::width(c.encode_utf8(&mut [0; 4]), size, bold);
-        if used > room {
-            break;
-        }
-        end = i + c.len_utf8();
-    }
-    if room < 0.0 {
-        return String::new();
-    }
-    format!("{}…", text[..end].trim_end())
-}
+pub use crate::dashboard::font::fit;
 
 /// A legend's entries (a dot and a name) in rows from `(x, y)` (the top of the first row),
 /// wrapping within `max` points, at most `rows` rows; entries past them are counted as

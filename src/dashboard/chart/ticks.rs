@@ -153,6 +153,15 @@ pub fn time(lo: i64, hi: i64, most: usize, days_only: bool) -> TimeTicks {
         let unit = Unit::Years(100);
         (unit, steps(unit, lo, hi, most + 1))
     });
+    if values.is_empty() {
+        // A span with no calendar boundary in it (one point, or a few hours off the hour):
+        // the first instant itself is the tick, so the axis still says when.
+        return TimeTicks {
+            unit,
+            labels: band_labels(&[lo]),
+            values: vec![lo],
+        };
+    }
     let labels = time_labels(unit, &values);
     TimeTicks {
         unit,

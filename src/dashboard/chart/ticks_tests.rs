@@ -216,3 +216,13 @@ fn band_labels_are_as_fine_as_the_values() {
         ["Jun 3 00:00", "Jun 3 12:05"]
     );
 }
+
+#[test]
+fn one_instant_off_any_boundary_is_its_own_tick() {
+    // 2026-11-30 15:25:28 UTC
+    let at = 1_796_052_328;
+    let t = time(at, at, 6, false);
+    assert_eq!(t.values, [at]);
+    assert_eq!(t.labels.len(), 1);
+    assert!(t.labels[0].starts_with("Nov 30"), "{:?}", t.labels);
+}

@@ -6,8 +6,6 @@ use printpdf::{FontId, ParsedFont};
 use super::PdfError;
 use crate::dashboard::font;
 
-/// What text ends with when it was cut to fit.
-pub const ELLIPSIS: char = '…';
 /// What stands for a character the face has no glyph for (a CJK character, an emoji).
 pub const REPLACEMENT: char = '\u{fffd}';
 
@@ -63,20 +61,6 @@ impl Face {
             None => REPLACEMENT,
         }
     }
-
-    /// The advance width of `text` at `size` points (as drawn: see `drawable`), without
-    /// kerning (the PDF shows text without kerning too).
-    pub fn width(&self, text: &str, size: f32) -> f32 {
-        let units_per_em = f32::from(self.parsed.units_per_em.max(1));
-        let units: u32 = text
-            .chars()
-            .map(|c| {
-                let gid = self.glyph(self.shown(c)).unwrap_or(0);
-                u32::from(self.parsed.get_glyph_width(gid).unwrap_or(0))
-            })
-            .sum();
-        units as f32 * size / units_per_em
-    }
 }
 
 /// The regular and the bold face of the document.
@@ -97,34 +81,16 @@ impl Fonts {
         if bold { &self.bold } else { &self.regular }
     }
 
+    /// The width of `text` as drawn (see `drawable`): measured by the one measure the charts
+    /// use, so a chart's labels and the page around them agree.
     pub fn width(&self, text: &str, size: f32, bold: bool) -> f32 {
-        self.face(bold).width(text, size)
+        font::width(&self.face(bold).drawable(text), size, bold)
     }
 
-    /// `text` as it fits in `max` points: whole when it fits, else cut with an ellipsis
-    /// (only the ellipsis when not even one character fits with it; empty when nothing fits).
+    /// `text` as drawn, whole when it fits in `max` points, else cut with an ellipsis (empty
+    /// when not even the ellipsis fits).
     pub fn fit(&self, text: &str, size: f32, bold: bool, max: f32) -> String {
-        if self.width(text, size, bold) <= max {
-            return text.to_string();
-        }
-        let face = self.face(bold);
-        let room = max - face.width(&ELLIPSIS.to_string(), size);
-        if room < 0.0 {
-            return String::new();
-        }
-        let mut kept = String::new();
-        let mut used = 0.0;
-        for c in text.chars() {
-            let w = face.width(c.encode_utf8(&mut [0; 4]), size);
-            if used + w > room {
-                break;
-            }
-            used += w;
-            kept.push(c);
-        }
-        let mut cut = kept.trim_end().to_string();
-        cut.push(ELLIPSIS);
-        cut
+        font::fit(&self.face(bold).drawable(text), max, size, bold)
     }
 
     /// `text` broken at spaces into lines no wider than `max`, at most `lines` of them; the
@@ -165,17 +131,9 @@ impl Fonts {
     }
 }
 
-/// `n` with its digits grouped by thousands: 12000 is `12,000`.
+/// `n` with its digits grouped by thousands, as tables write numbers: 12000 is `12,000`.
 pub fn grouped(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    crate::dashboard::chart::format::cell(&crate::table::Cell::Float(n as f64), None)
 }
 
 #[cfg(test)]
@@ -211,7 +169,7 @@ mod tests {
         let f = fonts();
         assert_eq!(f.fit("short", 8.0, false, 100.0), "short");
         let cut = f.fit("a rather long customer name indeed", 8.0, false, 60.0);
-        assert!(cut.ends_with(ELLIPSIS), "{cut}");
+        assert!(cut.ends_with('…'), "{cut}");
         assert!(f.width(&cut, 8.0, false) <= 60.0);
         assert_eq!(f.fit("anything", 8.0, false, 1.0), "");
     }
@@ -223,7 +181,7 @@ mod tests {
         let lines = f.wrap(text, 10.0, false, 80.0, 2);
         assert_eq!(lines.len(), 2);
         assert!(lines[0].starts_with("one two"));
-        assert!(lines[1].ends_with(ELLIPSIS), "{lines:?}");
+        assert!(lines[1].ends_with('…'), "{lines:?}");
         assert_eq!(f.wrap("fits", 10.0, false, 80.0, 2), vec!["fits"]);
         assert!(f.wrap("", 10.0, false, 80.0, 2).is_empty());
     }

@@ -296,8 +296,10 @@ impl ChartRows {
         };
         let mut width = cells::text_width(&meta.chart.title);
         if let (Some(value), Some(style)) = (value, styles.get(column)) {
+            // A whole number reads as a figure (10,000) unless the tile gave a format.
+            let grouped = CellFormat::new().set_num_format("#,##0");
             let card = ColumnStyle {
-                int: big(style.int.as_ref()),
+                int: big(style.int.as_ref().or(Some(&grouped))),
                 float: big(style.float.as_ref()),
                 ..style.clone()
             };
