@@ -38,6 +38,10 @@ pub enum Error {
     },
     #[error("cannot write the output")]
     Output(#[source] std::io::Error),
+    #[error("`{argument}` refers to `${{{name}}}`, which is not set")]
+    MissingEnvVar { argument: String, name: String },
+    #[error("`{argument}` has a malformed environment reference `{part}`")]
+    MalformedEnvRef { argument: String, part: String },
     #[error("`{0}` is not a valid instant")]
     BadNow(String),
     #[error("no schema for `{0}`")]
@@ -55,6 +59,10 @@ pub enum Error {
     },
     #[error("no segment is applied yet")]
     NothingApplied,
+    #[error("no segment is applied in environment `{env}`: nothing to promote")]
+    NothingToPromote { env: String },
+    #[error("`--from` and `--to` are both `{env}`")]
+    PromoteToItself { env: String },
     #[error("a project is already here: `{}`", path.display())]
     ProjectExists { path: PathBuf },
     #[error("{} not applied: {}", if names.len() == 1 { "this segment is" } else { "these segments are" }, names.join(", "))]
@@ -140,6 +148,8 @@ impl Error {
             Error::TestsFailed { .. } => Some("each failure above shows the rule that decided it and the values it saw".into()),
             Error::UnknownSchema(_) => Some("the kinds are `cdp`, `segment` and `dashboard`".into()),
             Error::AppliedInvalid { .. } => Some("apply the segment again from the project (`cdp apply`) to record a version this cdp reads".into()),
+            Error::NothingToPromote { env } => Some(format!("apply the project there first: `cdp apply --env {env}`")),
+            Error::PromoteToItself { .. } => Some("promote from one environment to another, e.g. `--from staging --to prod`; `cdp env list` shows them".into()),
             Error::NothingApplied => Some("run `cdp plan` to see what the project holds, then `cdp apply`".into()),
             Error::ProjectExists { .. } => Some("`cdp validate` checks it and `cdp quickstart` runs it; `cdp init` starts a project in an empty folder".into()),
             Error::NotApplied { .. } => Some("run `cdp apply` first: refresh and sync work on applied definitions only".into()),
@@ -153,6 +163,8 @@ impl Error {
             Error::SyncFailed { .. } => Some("the table above says why; what was acknowledged is kept, and the next `cdp sync` sends only what remains".into()),
             Error::NotSeeded { .. } => Some("run `cdp demo seed` first; `cdp demo advance` continues the data it generated".into()),
             Error::BadDemoSpec { .. } => Some("run `cdp demo seed` again to start the demo data over".into()),
+            Error::MissingEnvVar { name, .. } => Some(format!("export {name} first; a URL with a password is best passed as `${{NAME}}` so it stays out of shell history")),
+            Error::MalformedEnvRef { .. } => Some("write `${NAME}` with letters, digits and `_`".into()),
             Error::BadNow(_) => Some("give an RFC 3339 timestamp such as `2026-01-31T12:00:00Z`, or a date".into()),
             _ => None,
         }

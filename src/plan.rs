@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use crate::applied::{applied_segments, content_hash, project_texts};
 use crate::error::{Error, Result};
 use crate::project::Project;
+use crate::project::config::Tables;
 use crate::segment::file::SegmentDef;
 
 use crate::segment::compile::Compiler;
@@ -61,19 +62,48 @@ impl Plan {
     }
 }
 
+/// The segments a plan would make the applied ones: each with its YAML, and all of them (for
+/// compiling those that refer to others).
+pub struct Proposed<'a> {
+    pub texts: Vec<(&'a SegmentDef, String)>,
+    pub defs: &'a [SegmentDef],
+    pub tables: &'a Tables,
+}
+
+impl<'a> Proposed<'a> {
+    /// The project's segment files.
+    pub fn project(project: &'a Project) -> Result<Proposed<'a>> {
+        Ok(Proposed {
+            texts: project_texts(project)?,
+            defs: &project.segments,
+            tables: project.tables(),
+        })
+    }
+}
+
 /// What `apply` would do, without counting members.
 pub async fn diff(project: &Project, store: &dyn Store, now: DateTime<Utc>) -> Result<Plan> {
-    let applied = applied_segments(store).await?;
     let dialect = crate::warehouse::dialect_of(&project.warehouse).dialect();
+    diff_with(&Proposed::project(project)?, dialect, store, now).await
+}
+
+/// What applying `proposed` to `store` would do, without counting members.
+pub async fn diff_with(
+    proposed: &Proposed<'_>,
+    dialect: &dyn crate::sql::dialect::Dialect,
+    store: &dyn Store,
+    now: DateTime<Utc>,
+) -> Result<Plan> {
+    let applied = applied_segments(store).await?;
     let compiler = Compiler {
         dialect,
-        tables: project.tables(),
+        tables: proposed.tables,
         now,
     };
     let applied_defs: Vec<SegmentDef> = applied.iter().map(|a| a.0.clone()).collect();
     let mut items = Vec::new();
     let mut unchanged = Vec::new();
-    for (def, text) in project_texts(project)? {
+    for (def, text) in proposed.texts.iter().cloned() {
         let hash = content_hash(&text);
         match applied.iter().find(|a| a.0.name == def.name) {
             None => items.push(Item {
@@ -95,7 +125,7 @@ pub async fn diff(project: &Project, store: &dyn Store, now: DateTime<Utc>) -> R
                     .segment(&applied_defs, &def.name)
                     .map_err(|e| Error::Internal(e.to_string()))?;
                 let new = compiler
-                    .segment(&project.segments, &def.name)
+                    .segment(proposed.defs, &def.name)
                     .map_err(|e| Error::Internal(e.to_string()))?;
                 let (old, new) = (format!("{old}\n"), format!("{new}\n"));
                 let sql_diff = (old != new).then(|| {
@@ -119,7 +149,7 @@ pub async fn diff(project: &Project, store: &dyn Store, now: DateTime<Utc>) -> R
         }
     }
     for (def, version, _) in &applied {
-        if project.segment(&def.name).is_none() {
+        if !proposed.defs.iter().any(|d| d.name == def.name) {
             items.push(Item {
                 segment: def.name.clone(),
                 action: Action::Remove,
@@ -140,7 +170,7 @@ pub async fn diff(project: &Project, store: &dyn Store, now: DateTime<Utc>) -> R
 /// the last refresh.
 pub async fn count_members(
     plan: &mut Plan,
-    project: &Project,
+    proposed: &Proposed<'_>,
     store: &dyn Store,
     wh: &mut dyn Warehouse,
     now: DateTime<Utc>,
@@ -159,11 +189,11 @@ pub async fn count_members(
     }
     let compiler = Compiler {
         dialect: wh.dialect(),
-        tables: project.tables(),
+        tables: proposed.tables,
         now,
     };
     let (order, fused) = compiler
-        .fused(&project.segments, &names)
+        .fused(proposed.defs, &names)
         .map_err(|e| Error::Internal(e.to_string()))?;
     let sums: Vec<String> = (0..order.len())
         .map(|i| format!("sum(case when cdp_m{i} then 1 else 0 end)"))

@@ -7,9 +7,11 @@ mod env;
 mod formats;
 mod meta;
 mod plan_view;
+mod promote;
 mod segments;
 mod state;
 mod state_dump;
+mod state_migrate;
 mod sync;
 
 mod resolved;
@@ -120,7 +122,7 @@ pub enum Command {
     /// List, preview and inspect segments and their membership history
     #[command(subcommand)]
     Segments(SegmentsCommand),
-    /// The state store as one JSON file: export it, import it into an empty store
+    /// The state store: export it to one JSON file, import it, migrate it to another backend
     #[command(subcommand)]
     State(StateCommand),
     /// The project's environments: their components, and whether each answers
@@ -189,6 +191,25 @@ pub enum StateCommand {
     },
     /// Load an export into this environment's state store, which must be empty
     Import { file: PathBuf },
+    /// Copy the whole state store to another one (SQLite <-> PostgreSQL), then compare them
+    Migrate {
+        /// The target store: `postgres://...` or `sqlite://path`; `${NAME}` is read from the
+        /// environment
+        #[arg(long, value_name = "URL")]
+        to: String,
+        /// Replace what the target holds (a backup of it is written first)
+        #[arg(long)]
+        force: bool,
+        /// How long to wait for a refresh, sync or apply to finish (e.g. 30s, 10m)
+        #[arg(long, default_value = "5m", value_parser = parse_wait)]
+        wait: Duration,
+    },
+    /// The migrations this state store took part in, newest first
+    History {
+        /// How many to show
+        #[arg(long, default_value_t = 20)]
+        limit: i64,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -199,6 +220,27 @@ pub enum EnvCommand {
     Status {
         /// The environment (default: the one in use)
         name: Option<String>,
+    },
+    /// Apply the segments applied in one environment to another, after showing the plan
+    Promote {
+        /// The environment whose applied segments are promoted
+        #[arg(long, value_name = "ENV")]
+        from: String,
+        /// The environment they are applied to
+        #[arg(long, value_name = "ENV")]
+        to: String,
+        /// Skip the typed confirmation (for CI)
+        #[arg(long)]
+        auto_approve: bool,
+        /// How long to wait for a refresh, sync or apply in the target to finish (e.g. 30s, 10m)
+        #[arg(long, default_value = "5m", value_parser = parse_wait)]
+        wait: Duration,
+    },
+    /// Promotions into this environment (`--env`), newest first
+    History {
+        /// How many to show
+        #[arg(long, default_value_t = 20)]
+        limit: i64,
     },
 }
 
@@ -340,8 +382,19 @@ pub async fn run(cli: Cli, cancel: CancellationToken) -> Result<()> {
             state_dump::export(&r, out.as_deref()).await
         }
         Command::State(StateCommand::Import { file }) => state_dump::import(&r, &file).await,
+        Command::State(StateCommand::Migrate { to, force, wait }) => {
+            state_migrate::migrate(&r, &to, force, wait).await
+        }
+        Command::State(StateCommand::History { limit }) => state_migrate::history(&r, limit).await,
         Command::Env(EnvCommand::List) => env::list(&r),
         Command::Env(EnvCommand::Status { name }) => env::status(&r, name.as_deref()).await,
+        Command::Env(EnvCommand::Promote {
+            from,
+            to,
+            auto_approve,
+            wait,
+        }) => promote::promote(&r, &from, &to, auto_approve, wait).await,
+        Command::Env(EnvCommand::History { limit }) => promote::history(&r, limit).await,
         Command::Dashboard(DashboardCommand::List) => dashboard::list(&r),
         Command::Dashboard(DashboardCommand::Run { name, params }) => {
             dashboard::run(&r, &name, &params).await

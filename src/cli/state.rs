@@ -66,11 +66,16 @@ pub async fn apply(r: &Resolved, auto_approve: bool, wait: Duration) -> Result<(
 }
 
 fn confirm() -> Result<()> {
+    confirm_typed("Apply these changes? Only `yes` is accepted: ", "yes")
+}
+
+/// Asks on the terminal and goes on only when the answer is `expected`, typed out.
+pub(super) fn confirm_typed(question: &str, expected: &str) -> Result<()> {
     if !std::io::stdin().is_terminal() {
         return Err(Error::NeedsApproval);
     }
     let mut err = std::io::stderr().lock();
-    let _ = write!(err, "\nApply these changes? Only `yes` is accepted: ");
+    let _ = write!(err, "\n{question}");
     let _ = err.flush();
     drop(err);
     let mut answer = String::new();
@@ -78,7 +83,7 @@ fn confirm() -> Result<()> {
         .lock()
         .read_line(&mut answer)
         .map_err(Error::Output)?;
-    if answer.trim() == "yes" {
+    if answer.trim() == expected {
         Ok(())
     } else {
         Err(Error::Declined)

@@ -11,34 +11,41 @@ use crate::state::dump::{Document, DumpError};
 
 pub async fn export(r: &Resolved, out: Option<&Path>) -> Result<()> {
     let ctx = r.context()?;
-    let doc = ops::state_dump::export(&ctx).await?;
-    let text = serde_json::to_vec(&doc).map_err(|e| Error::Internal(e.to_string()))?;
-    let rows: usize = doc
-        .tables
-        .values()
-        .filter_map(|t| t["rows"].as_array().map(Vec::len))
-        .sum();
     match out {
         None => {
-            let mut stdout = std::io::stdout().lock();
-            stdout.write_all(&text).map_err(Error::Output)?;
-            writeln!(stdout).map_err(Error::Output)?;
+            let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+            ops::state_dump::export(&ctx, &mut stdout, &Error::Output).await?;
+            writeln!(stdout)
+                .and_then(|_| stdout.flush())
+                .map_err(Error::Output)?;
         }
         Some(path) => {
             // Written beside its name and moved there whole.
             let mut partial = path.as_os_str().to_os_string();
             partial.push(".partial");
-            let write = |p: &Path| std::fs::write(p, &text);
-            write(Path::new(&partial))
-                .and_then(|_| std::fs::rename(&partial, path))
-                .map_err(|source| Error::Write {
-                    path: path.to_path_buf(),
-                    source,
-                })?;
+            let partial = std::path::PathBuf::from(partial);
+            let failed = |source| Error::Write {
+                path: path.to_path_buf(),
+                source,
+            };
+            let file = std::fs::File::create(&partial).map_err(failed)?;
+            let mut file = std::io::BufWriter::new(file);
+            let written = ops::state_dump::export(&ctx, &mut file, &failed).await;
+            let done = written.and_then(|tables| {
+                file.into_inner()
+                    .map_err(|e| failed(e.into_error()))
+                    .and_then(|f| f.sync_all().map_err(failed))
+                    .and_then(|_| std::fs::rename(&partial, path).map_err(failed))
+                    .map(|_| tables)
+            });
+            let tables = done.inspect_err(|_| {
+                std::fs::remove_file(&partial).ok();
+            })?;
             r.printer.note(&format!(
-                "wrote {} ({} tables, {rows} rows)",
+                "wrote {} ({} tables, {} rows)",
                 path.display(),
-                doc.tables.len()
+                tables.tables.len(),
+                tables.rows()
             ));
         }
     }
@@ -54,10 +61,10 @@ pub async fn import(r: &Resolved, file: &Path) -> Result<()> {
         .map_err(|e| StateError::from(DumpError::NotAnExport(e.to_string())))?;
     let ctx = r.context()?;
     let imported = ops::state_dump::import(&ctx, &doc).await?;
-    let rows: usize = imported.tables.iter().map(|(_, n)| n).sum();
     r.printer.note(&format!(
-        "imported {} tables, {rows} rows, into {}",
+        "imported {} tables, {} rows, into {}",
         imported.tables.len(),
+        imported.rows(),
         ctx.store().await?.describe()
     ));
     Ok(())

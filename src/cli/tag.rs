@@ -58,8 +58,12 @@ impl Command {
             }
             Command::State(StateCommand::Export { .. }) => words.extend(["state", "export"]),
             Command::State(StateCommand::Import { .. }) => words.extend(["state", "import"]),
+            Command::State(StateCommand::Migrate { .. }) => words.extend(["state", "migrate"]),
+            Command::State(StateCommand::History { .. }) => words.extend(["state", "history"]),
             Command::Env(EnvCommand::List) => words.extend(["env", "list"]),
             Command::Env(EnvCommand::Status { .. }) => words.extend(["env", "status"]),
+            Command::Env(EnvCommand::Promote { .. }) => words.extend(["env", "promote"]),
+            Command::Env(EnvCommand::History { .. }) => words.extend(["env", "history"]),
             Command::Dashboard(c) => {
                 words.push("dashboard");
                 match c {

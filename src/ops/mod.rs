@@ -9,9 +9,11 @@ pub mod dashboard_export;
 pub mod data;
 pub mod env;
 pub mod plan;
+pub mod promote;
 pub mod refresh;
 pub mod segments;
 pub mod state_dump;
+pub mod state_migrate;
 pub mod sync;
 
 pub use context::{Actor, Context, Reporter, Silent};

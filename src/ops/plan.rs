@@ -57,7 +57,7 @@ pub struct PlanReport {
 }
 
 impl PlanReport {
-    fn new(plan: Plan, syncs: Vec<TargetStatus>) -> PlanReport {
+    pub(crate) fn new(plan: Plan, syncs: Vec<TargetStatus>) -> PlanReport {
         let n = |a: Action| plan.items.iter().filter(|i| i.action == a).count();
         PlanReport {
             changes: plan.has_changes(),
@@ -82,8 +82,14 @@ pub async fn plan(ctx: &Context) -> Result<PlanReport> {
     if plan.has_changes() || sends {
         let mut wh = ctx.warehouse().await?;
         if plan.has_changes()
-            && let Err(e) =
-                plan::count_members(&mut plan, project, store.as_ref(), wh.as_mut(), ctx.now).await
+            && let Err(e) = plan::count_members(
+                &mut plan,
+                &plan::Proposed::project(project)?,
+                store.as_ref(),
+                wh.as_mut(),
+                ctx.now,
+            )
+            .await
         {
             return Err(project_check::explain(project, wh.as_mut(), ctx.now, e).await);
         }
@@ -123,6 +129,7 @@ pub async fn apply(ctx: &Context, wait: Duration, approve: Approve<'_>) -> Resul
                 &changes(&report.plan),
                 &ctx.actor.name,
                 ctx.now,
+                None,
             )
             .await?;
     }
@@ -136,7 +143,7 @@ pub async fn apply(ctx: &Context, wait: Duration, approve: Approve<'_>) -> Resul
     })
 }
 
-fn changes(plan: &Plan) -> Vec<Apply> {
+pub(crate) fn changes(plan: &Plan) -> Vec<Apply> {
     plan.items
         .iter()
         .map(|i| match (&i.action, &i.content, &i.hash) {

@@ -1,55 +1,100 @@
 //! `state export` and `state import`: the whole state store as one versioned JSON document,
-//! and that document loaded into an empty store after its format, migrations and checksums are
-//! checked.
+//! streamed table by table, and that document loaded into an empty store after its format,
+//! migrations and checksums are checked.
 
-use crate::error::Result;
+use std::io::Write;
+
+use futures::StreamExt as _;
+
+use crate::error::{Error, Result};
 use crate::ops::Context;
-use crate::state::StateError;
-use crate::state::dump::{Document, DumpError, FORMAT, TABLES, TableDump};
+use crate::state::dump::{Checksum, Document, DumpError, FORMAT, TABLES};
+use crate::state::{StateError, Store};
 
-/// Every table of the context's state store.
-pub async fn export(ctx: &Context) -> Result<Document> {
-    let store = ctx.store().await?;
-    let migrations = store
+/// What an export wrote: each table with its rows.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Tables {
+    pub tables: Vec<(String, u64)>,
+}
+
+impl Tables {
+    pub fn rows(&self) -> u64 {
+        self.tables.iter().map(|(_, n)| n).sum()
+    }
+}
+
+/// The migrations applied to a store, by version.
+pub async fn migration_versions(store: &dyn Store) -> Result<Vec<i64>> {
+    Ok(store
         .migrations()
         .await?
         .into_iter()
         .map(|(v, _)| v)
-        .collect();
-    let mut tables = serde_json::Map::new();
-    for (name, columns, order) in TABLES {
-        let rows = store.dump_table(name, columns, order).await?;
-        let dump = TableDump::new(columns, rows);
-        tables.insert(
-            name.to_string(),
-            serde_json::to_value(dump).map_err(|e| crate::error::Error::Internal(e.to_string()))?,
-        );
-    }
-    Ok(Document {
-        format: FORMAT,
-        cdp_version: env!("CARGO_PKG_VERSION").to_string(),
-        migrations,
-        tables,
-    })
+        .collect())
 }
 
-/// What an import loaded.
-#[derive(Clone, Debug, serde::Serialize)]
-pub struct Imported {
-    /// Each table with its rows.
-    pub tables: Vec<(String, usize)>,
+/// Writes every table of the context's state store to `out` as one document, streaming rows
+/// as they are read; `io` names a failed write.
+pub async fn export(
+    ctx: &Context,
+    out: &mut dyn Write,
+    io: &dyn Fn(std::io::Error) -> Error,
+) -> Result<Tables> {
+    let store = ctx.store().await?;
+    write_document(store.as_ref(), out, io).await
+}
+
+/// One store as a document on `out` (the bytes `serde_json` writes for a [`Document`]).
+pub async fn write_document(
+    store: &dyn Store,
+    out: &mut dyn Write,
+    io: &dyn Fn(std::io::Error) -> Error,
+) -> Result<Tables> {
+    let migrations = migration_versions(store).await?;
+    let head = format!(
+        "{{\"format\":{FORMAT},\"cdp_version\":{},\"migrations\":{},\"tables\":{{",
+        json(&env!("CARGO_PKG_VERSION")),
+        json(&migrations),
+    );
+    out.write_all(head.as_bytes()).map_err(io)?;
+    let mut tables = Vec::new();
+    for (i, (name, columns, order)) in TABLES.iter().enumerate() {
+        let names: Vec<&str> = columns.iter().map(|(c, _)| *c).collect();
+        let open = format!(
+            "{}{}:{{\"columns\":{},\"rows\":[",
+            if i == 0 { "" } else { "," },
+            json(name),
+            json(&names)
+        );
+        out.write_all(open.as_bytes()).map_err(io)?;
+        let mut sum = Checksum::default();
+        let mut rows = store.stream_table(name, columns, order);
+        while let Some(row) = rows.next().await {
+            let text = json(&row?);
+            if sum.rows() > 0 {
+                out.write_all(b",").map_err(io)?;
+            }
+            out.write_all(text.as_bytes()).map_err(io)?;
+            sum.add_json(&text);
+        }
+        tables.push((name.to_string(), sum.rows()));
+        let close = format!("],\"checksum\":{}}}", json(&sum.finish()));
+        out.write_all(close.as_bytes()).map_err(io)?;
+    }
+    out.write_all(b"}}").map_err(io)?;
+    Ok(Tables { tables })
+}
+
+/// Compact JSON of a value.
+fn json<T: serde::Serialize + ?Sized>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_default()
 }
 
 /// Loads `doc` into the context's state store, which must be empty; nothing is written unless
 /// every check passes, and then everything is written in one transaction.
-pub async fn import(ctx: &Context, doc: &Document) -> Result<Imported> {
+pub async fn import(ctx: &Context, doc: &Document) -> Result<Tables> {
     let store = ctx.store().await?;
-    let here: Vec<i64> = store
-        .migrations()
-        .await?
-        .into_iter()
-        .map(|(v, _)| v)
-        .collect();
+    let here = migration_versions(store.as_ref()).await?;
     let tables = doc.checked(&here).map_err(StateError::from)?;
     for (name, _, _) in TABLES {
         if store.count_rows(name).await? > 0 {
@@ -59,11 +104,15 @@ pub async fn import(ctx: &Context, doc: &Document) -> Result<Imported> {
             .into());
         }
     }
-    store.load_tables(&tables).await?;
-    Ok(Imported {
+    let mut load = store.begin_load().await?;
+    for (name, dump) in &tables {
+        load.insert(name, &dump.rows).await?;
+    }
+    load.commit().await?;
+    Ok(Tables {
         tables: tables
             .iter()
-            .map(|(name, dump)| (name.to_string(), dump.rows.len()))
+            .map(|(name, dump)| (name.to_string(), dump.rows.len() as u64))
             .collect(),
     })
 }

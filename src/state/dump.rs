@@ -120,6 +120,18 @@ pub const TABLES: &[(&str, Columns, &str)] = &[
         "run_id, segment, destination, user_id",
     ),
     (
+        "promotions",
+        &[
+            ("id", Int),
+            ("at", Time),
+            ("actor", Text),
+            ("from_env", Text),
+            ("to_env", Text),
+            ("segments", Text),
+        ],
+        "id",
+    ),
+    (
         "destination_objects",
         &[
             ("segment", Text),
@@ -157,11 +169,47 @@ impl TableDump {
 }
 
 pub fn checksum(rows: &[Vec<Value>]) -> String {
-    let text = serde_json::to_string(rows).unwrap_or_default();
-    Sha256::digest(text.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    let mut sum = Checksum::default();
+    rows.iter().for_each(|r| sum.add(r));
+    sum.finish()
+}
+
+/// A table's checksum taken row by row as the rows stream past: the SHA-256 of the rows'
+/// compact JSON array, the same as [`checksum`] of all of them at once.
+#[derive(Clone, Default)]
+pub struct Checksum {
+    hasher: Sha256,
+    rows: u64,
+}
+
+impl Checksum {
+    pub fn add(&mut self, row: &[Value]) {
+        self.add_json(&serde_json::to_string(row).unwrap_or_default());
+    }
+
+    /// Adds a row already written as compact JSON.
+    pub fn add_json(&mut self, row: &str) {
+        self.hasher
+            .update(if self.rows == 0 { b"[" as &[u8] } else { b"," });
+        self.hasher.update(row.as_bytes());
+        self.rows += 1;
+    }
+
+    /// Rows added so far.
+    pub fn rows(&self) -> u64 {
+        self.rows
+    }
+
+    /// The hex digest.
+    pub fn finish(mut self) -> String {
+        self.hasher
+            .update(if self.rows == 0 { b"[]" as &[u8] } else { b"]" });
+        self.hasher
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
 }
 
 /// The whole state store.
@@ -196,6 +244,18 @@ pub enum DumpError {
     },
     #[error("the target store is not empty: table `{table}` has rows")]
     NotEmpty { table: String },
+    #[error("the target is the store being migrated")]
+    SameStore,
+    #[error(
+        "table `{table}` differs after the copy: {source_rows} rows ({source_sum}) in the source, {target_rows} ({target_sum}) in the target"
+    )]
+    Mismatch {
+        table: String,
+        source_rows: u64,
+        target_rows: u64,
+        source_sum: String,
+        target_sum: String,
+    },
     #[error("table `{table}`, column `{column}`: `{value}` is not {kind}")]
     Value {
         table: String,
@@ -281,4 +341,29 @@ where
             q.bind(Some(t.with_timezone(&Utc)))
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_checksum_taken_row_by_row_is_the_checksum_of_the_whole_array() {
+        let rows = vec![
+            vec![Value::from(1), Value::from("a,b"), Value::Null],
+            vec![Value::from(2), Value::from("[c]"), Value::from(true)],
+        ];
+        let whole = serde_json::to_string(&rows).unwrap();
+        let expected: String = Sha256::digest(whole.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(checksum(&rows), expected);
+        let empty: String = Sha256::digest(b"[]")
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(checksum(&[]), empty);
+        assert_ne!(checksum(&rows[..1]), checksum(&rows));
+    }
 }

@@ -7,7 +7,9 @@
 pub mod dump;
 pub mod dump_queries;
 mod lock;
+pub mod migration_log;
 mod postgres;
+pub mod promotion;
 mod queries;
 mod rows;
 mod sqlite;
@@ -206,14 +208,19 @@ pub trait Store: sync::SyncState + dump_queries::Dump + Send + Sync {
         name: &str,
     ) -> Result<(Vec<Definition>, Option<DateTime<Utc>>), StateError>;
 
-    /// Records new versions and removals in one transaction, with an audit entry each.
+    /// Records new versions and removals in one transaction, with an audit entry each, and
+    /// the promotion they come from, when they do.
     async fn apply(
         &self,
         kind: &str,
         changes: &[Apply],
         actor: &str,
         at: DateTime<Utc>,
+        promotion: Option<&promotion::Promotion>,
     ) -> Result<(), StateError>;
+
+    /// Promotions into this store, newest first.
+    async fn promotions(&self, limit: i64) -> Result<Vec<promotion::Promotion>, StateError>;
 
     /// Records a run as running, on `host` by this process.
     async fn start_run(
@@ -284,7 +291,9 @@ impl StateError {
             StateError::Open { .. } => Some("check `state: { url }` in cdp.yaml, and that the server is running".into()),
             StateError::Migrate { .. } => Some("the state store was written by a newer cdp, or changed by hand; `cdp migrate` shows its migrations".into()),
             StateError::Dump(e) => Some(match e {
-                dump::DumpError::NotEmpty { .. } => "import into an empty store: a new environment's `state: { url }`, or a new SQLite file".into(),
+                dump::DumpError::NotEmpty { .. } => "import or migrate into an empty store (a new database, or a new SQLite file); `state migrate --force` replaces what it holds, after writing a backup of it".into(),
+                dump::DumpError::SameStore => "name another store with `--to`: a PostgreSQL URL, or `sqlite://path/to/state.db`".into(),
+                dump::DumpError::Mismatch { .. } => "the target changed while it was copied, or lost rows; run `state migrate --force` again (the source is untouched)".into(),
                 dump::DumpError::Migrations { .. } => "export and import with the same cdp version; `cdp migrate` shows a store's migrations".into(),
                 dump::DumpError::Format { .. } => "import with the cdp version that exported it".into(),
                 _ => "export the store again; nothing was imported".into(),
@@ -294,8 +303,21 @@ impl StateError {
     }
 }
 
+/// How a store at `url` names itself in messages (as its `describe` will), before opening it.
+pub fn describe_url(url: &Secret) -> String {
+    let text = url.expose();
+    if text.starts_with("postgres://") || text.starts_with("postgresql://") {
+        format!("`{}` (PostgreSQL)", redact_url(text))
+    } else if let Some(path) = text.strip_prefix("sqlite://") {
+        format!("`{}` (SQLite)", path.split('?').next().unwrap_or(path))
+    } else {
+        format!("`{}`", redact_url(text))
+    }
+}
+
 /// Opens (creating and migrating as needed) the store: `url` when configured, else the SQLite
-/// file `.cdp/state.db` under `local_dir`.
+/// file `.cdp/state.db` under `local_dir` (the project's `.cdp`, whose parent a relative
+/// `sqlite://` path is read from).
 pub async fn open(url: Option<&Secret>, local_dir: &Path) -> Result<Box<dyn Store>, StateError> {
     match url {
         None => Ok(Box::new(
@@ -306,8 +328,10 @@ pub async fn open(url: Option<&Secret>, local_dir: &Path) -> Result<Box<dyn Stor
             if text.starts_with("postgres://") || text.starts_with("postgresql://") {
                 Ok(Box::new(postgres::PostgresStore::connect(text).await?))
             } else if let Some(path) = text.strip_prefix("sqlite://") {
+                // A relative path is the project's, as every other path of cdp.yaml is.
                 let path = Path::new(path.split('?').next().unwrap_or(path));
-                Ok(Box::new(sqlite::SqliteStore::open(path).await?))
+                let root = local_dir.parent().unwrap_or(local_dir);
+                Ok(Box::new(sqlite::SqliteStore::open(&root.join(path)).await?))
             } else {
                 Err(StateError::Scheme(redact_url(text)))
             }

@@ -90,13 +90,14 @@ impl PostgresStore {
     const AFTER_LOAD: &[&str] = &[
         "select setval(pg_get_serial_sequence('runs', 'id'), coalesce(max(id), 1), max(id) is not null) from runs",
         "select setval(pg_get_serial_sequence('audit', 'id'), coalesce(max(id), 1), max(id) is not null) from audit",
+        "select setval(pg_get_serial_sequence('promotions', 'id'), coalesce(max(id), 1), max(id) is not null) from promotions",
     ];
     const VERSION_SQL: &str = "show server_version";
 }
 
 impl_store!(PostgresStore);
 impl_sync_state!(PostgresStore);
-crate::state::dump_queries::impl_dump!(PostgresStore);
+crate::state::dump_queries::impl_dump!(PostgresStore, PostgresLoader, sqlx::Postgres);
 
 /// The advisory lock number of `key`: the project lock keeps the constant it had before keys
 /// existed; other keys take the first 8 bytes of their SHA-256.

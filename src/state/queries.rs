@@ -64,9 +64,23 @@ macro_rules! impl_store {
                 changes: &[$crate::state::Apply],
                 actor: &str,
                 at: chrono::DateTime<chrono::Utc>,
+                promotion: Option<&$crate::state::promotion::Promotion>,
             ) -> Result<(), $crate::state::StateError> {
                 use sqlx::Row as _;
                 let mut tx = self.pool.begin().await?;
+                if let Some(p) = promotion {
+                    sqlx::query(
+                        "insert into promotions (at, actor, from_env, to_env, segments) \
+                         values ($1, $2, $3, $4, $5)",
+                    )
+                    .bind(p.at)
+                    .bind(&p.actor)
+                    .bind(&p.from_env)
+                    .bind(&p.to_env)
+                    .bind(serde_json::to_string(&p.segments).unwrap_or_default())
+                    .execute(&mut *tx)
+                    .await?;
+                }
                 for change in changes {
                     match change {
                         $crate::state::Apply::Put { name, hash, content } => {
@@ -129,6 +143,32 @@ macro_rules! impl_store {
                 }
                 tx.commit().await?;
                 Ok(())
+            }
+
+            async fn promotions(
+                &self,
+                limit: i64,
+            ) -> Result<Vec<$crate::state::promotion::Promotion>, $crate::state::StateError> {
+                use sqlx::Row as _;
+                let rows = sqlx::query(
+                    "select at, actor, from_env, to_env, segments from promotions \
+                     order by id desc limit $1",
+                )
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                let mut out = Vec::with_capacity(rows.len());
+                for row in &rows {
+                    let segments: String = row.try_get("segments")?;
+                    out.push($crate::state::promotion::Promotion {
+                        at: row.try_get("at")?,
+                        actor: row.try_get("actor")?,
+                        from_env: row.try_get("from_env")?,
+                        to_env: row.try_get("to_env")?,
+                        segments: serde_json::from_str(&segments).unwrap_or_default(),
+                    });
+                }
+                Ok(out)
             }
 
             async fn start_run(

@@ -16,11 +16,14 @@ mod env;
 mod examples;
 mod fused;
 mod ops;
+mod promote;
 #[path = "../support/serve.rs"]
 mod serve;
 mod snowflake;
 mod state;
 mod state_dump;
+mod state_fixture;
+mod state_migrate;
 mod sync;
 mod validate;
 mod warehouses;

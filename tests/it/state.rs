@@ -37,6 +37,7 @@ async fn contract(store: &dyn Store) {
             &[put("a", "h1"), put("b", "h1")],
             "ana",
             t(1),
+            None,
         )
         .await
         .unwrap();
@@ -46,6 +47,7 @@ async fn contract(store: &dyn Store) {
             &[put("a", "h2"), Apply::Remove { name: "b".into() }],
             "bo",
             t(2),
+            None,
         )
         .await
         .unwrap();
@@ -70,7 +72,7 @@ async fn contract(store: &dyn Store) {
     );
     // Re-adding a removed definition continues its versions.
     store
-        .apply(state::SEGMENT, &[put("b", "h3")], "ana", t(3))
+        .apply(state::SEGMENT, &[put("b", "h3")], "ana", t(3), None)
         .await
         .unwrap();
     let (versions, removed) = store.versions(state::SEGMENT, "b").await.unwrap();
