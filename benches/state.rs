@@ -61,9 +61,7 @@ fn main() {
     std::fs::create_dir_all(&project).unwrap();
     std::fs::write(project.join("cdp.yaml"), "").unwrap();
     let fixture = dir.path().join("fixture.json");
-    let doc = state_fixture::document(rows as usize, state_fixture::migrations());
-    std::fs::write(&fixture, serde_json::to_vec(&doc).unwrap()).unwrap();
-    drop(doc);
+    state_fixture::write(&fixture, rows as usize, &state_fixture::migrations());
     run(
         &project,
         NOW,

@@ -106,7 +106,8 @@ pub async fn import(ctx: &Context, doc: &Document) -> Result<Tables> {
     }
     let mut load = store.begin_load().await?;
     for (name, dump) in &tables {
-        load.insert(name, &dump.rows).await?;
+        let batches = futures::stream::iter(dump.rows.chunks(1_000).map(<[_]>::to_vec));
+        load.load(name, batches.boxed()).await?;
     }
     load.commit().await?;
     Ok(Tables {

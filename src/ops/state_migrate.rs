@@ -268,16 +268,14 @@ async fn copy_table(
         }
         Ok::<_, Error>((sum.rows(), sum.finish()))
     };
-    let write = async {
-        while let Some(batch) = rx.recv().await {
-            load.insert(table, &batch).await?;
-            progress.advance(batch.len() as u64);
-        }
-        Ok::<_, Error>(())
-    };
-    let (read, write) = futures::join!(read, write);
-    write?;
-    read
+    let batches = futures::stream::poll_fn(move |cx| rx.poll_recv(cx))
+        .inspect(|batch| progress.advance(batch.len() as u64))
+        .boxed();
+    let write = load.load(table, batches);
+    let (read, written) = futures::join!(read, write);
+    let read = read?;
+    written?;
+    Ok(read)
 }
 
 /// The migrations the context's store took part in, newest first.

@@ -305,43 +305,7 @@ impl Document {
     }
 }
 
-/// Binds one value of the document to an insert, typed by its column's kind.
-pub fn bind<'q, DB: sqlx::Database>(
-    q: sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments>,
-    table: &str,
-    column: &str,
-    kind: Kind,
-    value: &Value,
-) -> Result<sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments>, DumpError>
-where
-    Option<i64>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    Option<bool>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    Option<String>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    Option<DateTime<Utc>>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-{
-    let wrong = |kind: &'static str| DumpError::Value {
-        table: table.to_string(),
-        column: column.to_string(),
-        value: value.to_string(),
-        kind,
-    };
-    Ok(match (kind, value) {
-        (Kind::Int, Value::Null) => q.bind(None::<i64>),
-        (Kind::Int, v) => q.bind(Some(v.as_i64().ok_or_else(|| wrong("an integer"))?)),
-        (Kind::Bool, Value::Null) => q.bind(None::<bool>),
-        (Kind::Bool, v) => q.bind(Some(v.as_bool().ok_or_else(|| wrong("a boolean"))?)),
-        (Kind::Text, Value::Null) => q.bind(None::<String>),
-        (Kind::Text, v) => q.bind(Some(v.as_str().ok_or_else(|| wrong("text"))?.to_string())),
-        (Kind::Time, Value::Null) => q.bind(None::<DateTime<Utc>>),
-        (Kind::Time, v) => {
-            let t = v
-                .as_str()
-                .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
-                .ok_or_else(|| wrong("an RFC 3339 instant"))?;
-            q.bind(Some(t.with_timezone(&Utc)))
-        }
-    })
-}
+pub use super::dump_values::{bind, csv_line};
 
 #[cfg(test)]
 mod tests {

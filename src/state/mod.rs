@@ -6,6 +6,7 @@
 
 pub mod dump;
 pub mod dump_queries;
+mod dump_values;
 mod lock;
 pub mod migration_log;
 mod postgres;

@@ -97,7 +97,7 @@ impl SqliteStore {
 
 impl_store!(SqliteStore);
 impl_sync_state!(SqliteStore);
-crate::state::dump_queries::impl_dump!(SqliteStore, SqliteLoader, sqlx::Sqlite);
+crate::state::dump_queries::impl_dump!(SqliteStore, SqliteLoader, sqlx::Sqlite, values);
 
 /// The lock file of `key` beside the SQLite file `db` (its path as given): `state.db.lock` for
 /// the project lock, as before keys existed; for other keys `state.db.<key>-<hash>.lock`, the

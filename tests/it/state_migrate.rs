@@ -109,8 +109,7 @@ fn a_target_with_other_rows_is_refused_unless_forced_after_a_backup() {
     let dir = tempfile::tempdir().unwrap();
     let source = TempProject::with("", &[]);
     let fixture = dir.path().join("fixture.json");
-    let doc = state_fixture::document(200, state_fixture::migrations());
-    std::fs::write(&fixture, serde_json::to_string(&doc).unwrap()).unwrap();
+    state_fixture::write(&fixture, 200, &state_fixture::migrations());
     source
         .run(&["state", "import", &fixture.to_string_lossy()])
         .ok();
@@ -176,8 +175,7 @@ fn a_migration_killed_at_any_moment_leaves_the_source_whole_and_finishes_on_reru
     let dir = tempfile::tempdir().unwrap();
     let source = TempProject::with("", &[]);
     let fixture = dir.path().join("fixture.json");
-    let doc = state_fixture::document(60_000, state_fixture::migrations());
-    std::fs::write(&fixture, serde_json::to_string(&doc).unwrap()).unwrap();
+    state_fixture::write(&fixture, 30_000, &state_fixture::migrations());
     source
         .run(&["state", "import", &fixture.to_string_lossy()])
         .ok();
