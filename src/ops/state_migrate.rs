@@ -68,6 +68,24 @@ pub async fn migrate(ctx: &Context, opts: &MigrateOptions) -> Result<Migrated> {
             let opened: Arc<dyn Store> =
                 Arc::from(state::open(Some(&opts.to), &ctx.project.local_dir()).await?);
             target = Some(opened.clone());
+            if source.describe() == opened.describe() {
+                return Err(StateError::from(DumpError::SameStore).into());
+            }
+            // The target's own lock too: no cdp working on it while it is replaced.
+            let owner = state::LockOwner {
+                holder: "cdp state migrate".into(),
+                actor: ctx.actor.name.clone(),
+                host: ctx.actor.host.clone(),
+            };
+            let waiting = |h: &state::LockHolder| {
+                ctx.note(&format!(
+                    "waiting up to {}s for the target's project lock, held by {h}",
+                    opts.wait.as_secs()
+                ))
+            };
+            let _target_lock = opened
+                .lock(state::PROJECT_LOCK, &owner, opts.wait, &waiting)
+                .await?;
             copy(ctx, source.as_ref(), opened.as_ref(), opts).await
         })
         .await;
@@ -110,9 +128,6 @@ async fn copy(
     opts: &MigrateOptions,
 ) -> Result<Migrated> {
     let clock = Instant::now();
-    if source.describe() == target.describe() {
-        return Err(StateError::from(DumpError::SameStore).into());
-    }
     let here = migration_versions(source).await?;
     let there = migration_versions(target).await?;
     if here != there {

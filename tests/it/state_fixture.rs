@@ -16,7 +16,13 @@ fn at(i: usize) -> Value {
 
 /// The rows of `table` for `runs` runs.
 fn rows(table: &str, runs: usize) -> Box<dyn Iterator<Item = Vec<Value>>> {
-    let kind = |r: usize| if r.is_multiple_of(2) { "sync" } else { "refresh" };
+    let kind = |r: usize| {
+        if r.is_multiple_of(2) {
+            "sync"
+        } else {
+            "refresh"
+        }
+    };
     match table {
         "definitions" => Box::new(std::iter::once(vec![
             json!("segment"),
