@@ -153,9 +153,10 @@ async fn copy(
         // A run that committed but stopped before its check finds its own copy: it checks it.
         let mut same = Vec::new();
         for (name, columns, order) in TABLES {
+            let quiet = crate::progress::NoProgress;
             let (a, b) = futures::join!(
-                sum_table(source, name, columns, order),
-                sum_table(target, name, columns, order)
+                sum_table(source, name, columns, order, &quiet),
+                sum_table(target, name, columns, order, &quiet)
             );
             let (a, b) = (a?, b?);
             if a != b {
@@ -189,7 +190,11 @@ async fn copy(
     load.commit().await?;
     let mut tables = Vec::new();
     for ((name, columns, order), (_, want)) in TABLES.iter().zip(sums) {
-        let got = sum_table(target, name, columns, order).await?;
+        let progress = ctx.reporter.progress();
+        progress.start(&format!("{name}: compare"), want.0);
+        let got = sum_table(target, name, columns, order, &*progress).await;
+        progress.finish();
+        let got = got?;
         if got != want {
             return Err(StateError::from(DumpError::Mismatch {
                 table: name.to_string(),
@@ -242,11 +247,15 @@ async fn sum_table(
     table: &str,
     columns: crate::state::dump::Columns,
     order: &str,
+    progress: &dyn crate::progress::Progress,
 ) -> Result<(u64, String)> {
     let mut sum = Checksum::default();
     let mut rows = store.stream_table(table, columns, order);
     while let Some(row) = rows.next().await {
         sum.add(&row?);
+        if sum.rows().is_multiple_of(1_000) {
+            progress.advance(1_000);
+        }
     }
     Ok((sum.rows(), sum.finish()))
 }
