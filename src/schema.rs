@@ -60,7 +60,11 @@ fn config_schema() -> Value {
             "warehouse": warehouse,
             "state": strict(json!({ "url": text }), &[]),
             "queue": strict(json!({ "redis_url": text }), &[]),
-            "assets": strict(json!({ "path": text, "s3": strict(json!({ "bucket": text, "region": text, "prefix": text, "endpoint": text }), &["bucket"]) }), &[]),
+            "assets": strict(json!({
+                "local": { "anyOf": [strict(json!({ "path": text, "public_base_url": text }), &[]), { "type": "null" }] },
+                "s3": strict(json!({ "bucket": text, "region": text, "prefix": text, "endpoint": text }), &["bucket"]),
+                "max_bytes": { "type": ["integer", "string"] }
+            }), &[]),
             "destinations": { "type": "object", "additionalProperties": destination }
         }),
         &[],
