@@ -32,7 +32,7 @@ pub enum AssetsError {
     TooBig { path: PathBuf, size: u64, max: u64 },
     #[error("`{0}` is not an asset key")]
     BadKey(String),
-    #[error("no asset `{key}` in {location}")]
+    #[error("no asset `{key}` in `{location}`")]
     NotFound { key: String, location: String },
     #[error("cannot {action} on S3 (bucket `{bucket}`)")]
     S3 {
@@ -50,13 +50,13 @@ pub enum AssetsError {
         #[source]
         source: Detail,
     },
-    #[error("the copy of `{key}` in {location} does not match its source: {problem}")]
+    #[error("the copy of `{key}` in `{location}` does not match its source: {problem}")]
     Verify {
         key: String,
         location: String,
         problem: String,
     },
-    #[error("`{key}` in {location} does not hold what its name says (its SHA-256 is {found})")]
+    #[error("`{key}` in `{location}` does not hold what its name says (its SHA-256 is {found})")]
     Corrupt {
         key: String,
         location: String,
@@ -64,8 +64,6 @@ pub enum AssetsError {
     },
     #[error("cannot migrate assets from environment `{0}` to itself")]
     SameEnvironment(String),
-    #[error("stopped by Ctrl-C")]
-    Interrupted,
 }
 
 /// A cause given as text (an SDK's error, with its own causes joined).
@@ -94,10 +92,6 @@ impl AssetsError {
             }
             AssetsError::SameEnvironment(_) => {
                 "name another environment with `--to`; `--env` picks the one to copy from".into()
-            }
-            AssetsError::Interrupted => {
-                "every object copied is whole and kept; run the migration again to copy the rest"
-                    .into()
             }
             AssetsError::Read { .. }
             | AssetsError::Write { .. }

@@ -35,7 +35,7 @@ impl LocalStore {
 }
 
 /// Runs file work off the async threads.
-async fn blocking<T: Send + 'static>(
+pub(super) async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T> + Send + 'static,
 ) -> Result<T> {
     tokio::task::spawn_blocking(work)
@@ -60,7 +60,7 @@ fn write_error(path: &Path) -> impl FnOnce(std::io::Error) -> AssetsError + '_ {
 #[async_trait::async_trait]
 impl AssetStore for LocalStore {
     fn location(&self) -> String {
-        format!("`{}`", self.root.display())
+        self.root.display().to_string()
     }
 
     async fn head(&self, key: &str) -> Result<Option<ObjectInfo>> {

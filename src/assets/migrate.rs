@@ -101,15 +101,10 @@ async fn one(
             None => source.head(key).await?.and_then(|o| o.sha256),
         };
         let there = target.head(key).await?;
-        if let (Some(sha), Some(there)) = (expected, there) {
-            let meta = Meta {
-                sha256: sha,
-                size: object.size,
-                content_type: "",
-            };
-            if meta.matches(&there) {
-                return Ok(Outcome::Skipped);
-            }
+        if let (Some(sha), Some(there)) = (expected, there)
+            && there.holds(object.size, &sha)
+        {
+            return Ok(Outcome::Skipped);
         }
     }
     if dry_run {

@@ -56,9 +56,16 @@ impl Meta {
         }
     }
 
-    /// Whether a stored object holds these bytes: the same size and the same SHA-256.
+    /// Whether a stored object holds these bytes.
     pub fn matches(&self, info: &ObjectInfo) -> bool {
-        info.size == self.size && info.sha256.as_deref() == Some(self.sha256.as_str())
+        info.holds(self.size, &self.sha256)
+    }
+}
+
+impl ObjectInfo {
+    /// Whether the object holds bytes of this size and SHA-256, as far as the store says.
+    pub fn holds(&self, size: u64, sha256: &str) -> bool {
+        self.size == size && self.sha256.as_deref() == Some(sha256)
     }
 }
 

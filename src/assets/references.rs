@@ -36,7 +36,7 @@ pub async fn check_references(
             match store.head(&r.value).await {
                 Ok(Some(_)) => {}
                 Ok(None) => out.push(
-                    at(format!("asset `{}` is not in {}", r.value, store.location())).hint(
+                    at(format!("asset `{}` is not in `{}`", r.value, store.location())).hint(
                         "upload the image with `cdp assets upload <file>`, or `cdp assets migrate` it from another environment",
                     ),
                 ),

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use futures::{StreamExt, TryStreamExt, stream};
 
+use super::local::blocking;
 use super::{AssetStore, AssetsError, ImageType, Meta, Result, key_for, sniff::sniff};
 use crate::progress::Progress;
 
@@ -41,7 +42,8 @@ pub async fn upload(
         .map(|(file, kind)| {
             let progress = progress.clone();
             async move {
-                let bytes = read(file, max_bytes)?;
+                let path = file.clone();
+                let bytes = blocking(move || read(&path, max_bytes)).await?;
                 // The file may have changed since it was checked.
                 check_bytes(file, &bytes, kind, max_bytes)?;
                 let meta = Meta::of(&bytes, kind.mime());
