@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
 use aws_sdk_s3::Client;
 use aws_sdk_s3::config::http::HttpResponse;
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
@@ -14,11 +16,16 @@ use chrono::{DateTime, Utc};
 use super::error::Detail;
 use super::{AssetStore, AssetsError, Meta, ObjectInfo, Result, check_key, type_of_key};
 use crate::project::config::S3Spec;
+use crate::retry::Backoff;
 
 /// The user metadata holding an object's SHA-256 (`x-amz-meta-sha256`).
 const SHA_METADATA: &str = "sha256";
 /// The region signed for when an endpoint is given without one (S3-compatible servers).
 const ENDPOINT_REGION: &str = "us-east-1";
+/// How long to wait for a connection, and for one attempt of a request (an upload of the
+/// largest asset over a slow link included).
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(120);
 
 pub struct S3Store {
     client: Client,
@@ -33,8 +40,21 @@ impl S3Store {
         let http = aws_smithy_http_client::Builder::new()
             .tls_provider(Provider::Rustls(CryptoMode::Ring))
             .build_https();
-        let mut loader =
-            aws_config::defaults(aws_config::BehaviorVersion::latest()).http_client(http);
+        // The SDK retries throttling, 5xx answers and dropped connections itself, with the
+        // attempts and backoff every other client of cdp uses.
+        let backoff = Backoff::default();
+        let retry = RetryConfig::standard()
+            .with_max_attempts(backoff.attempts)
+            .with_initial_backoff(backoff.base)
+            .with_max_backoff(backoff.cap);
+        let timeouts = TimeoutConfig::builder()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+            .build();
+        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .http_client(http)
+            .retry_config(retry)
+            .timeout_config(timeouts);
         let region = spec
             .region
             .clone()
