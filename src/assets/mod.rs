@@ -112,12 +112,12 @@ pub async fn open(spec: &AssetsSpec, root: &Path) -> Result<Box<dyn AssetStore>>
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    let mut hex = String::with_capacity(64);
-    for b in digest.iter() {
-        hex.push_str(&format!("{b:02x}"));
-    }
-    hex
+    hex(&Sha256::digest(bytes))
+}
+
+/// Bytes as lowercase hex.
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The content-addressed key of bytes of type `kind`: `<sha256>.<ext>`.

@@ -10,6 +10,7 @@ use aws_sdk_s3::config::http::HttpResponse;
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::ChecksumMode;
 use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
 use chrono::{DateTime, Utc};
 
@@ -107,6 +108,24 @@ impl S3Store {
     }
 }
 
+/// A hex digest as S3's checksum headers write it: base64 of its bytes.
+fn base64_of_hex(hex: &str) -> String {
+    use base64::Engine as _;
+    let bytes: Vec<u8> = (0..hex.len() / 2)
+        .filter_map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).ok())
+        .collect();
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// A base64 SHA-256 checksum (S3's form) as hex; `None` when it is not one.
+fn hex_of_base64(text: &str) -> Option<String> {
+    use base64::Engine as _;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .ok()?;
+    (bytes.len() == 32).then(|| super::hex(&bytes))
+}
+
 fn instant(t: Option<&aws_sdk_s3::primitives::DateTime>) -> Option<DateTime<Utc>> {
     t.and_then(|t| DateTime::from_timestamp(t.secs(), t.subsec_nanos()))
 }
@@ -124,6 +143,7 @@ impl AssetStore for S3Store {
             .head_object()
             .bucket(&self.bucket)
             .key(&full)
+            .checksum_mode(ChecksumMode::Enabled)
             .send()
             .await;
         let out = match answer {
@@ -136,10 +156,13 @@ impl AssetStore for S3Store {
             size: out.content_length().unwrap_or(0).max(0) as u64,
             content_type: type_of_key(key),
             uploaded_at: instant(out.last_modified()),
-            sha256: out
-                .metadata()
-                .and_then(|m| m.get(SHA_METADATA))
-                .map(|s| s.to_ascii_lowercase()),
+            // The checksum the server computed of the bytes it holds, where it keeps one; else
+            // the one cdp wrote beside them.
+            sha256: out.checksum_sha256().and_then(hex_of_base64).or_else(|| {
+                out.metadata()
+                    .and_then(|m| m.get(SHA_METADATA))
+                    .map(|s| s.to_ascii_lowercase())
+            }),
         }))
     }
 
@@ -152,6 +175,8 @@ impl AssetStore for S3Store {
             .content_type(meta.content_type)
             .content_length(meta.size as i64)
             .metadata(SHA_METADATA, &meta.sha256)
+            // S3 checks the bytes it receives against this, and refuses the PUT if they differ.
+            .checksum_sha256(base64_of_hex(&meta.sha256))
             .body(ByteStream::from(bytes))
             .send()
             .await
@@ -236,5 +261,27 @@ impl AssetStore for S3Store {
             .await
             .map_err(|e| presign(&e))?;
         Ok(request.uri().to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn checksums_are_written_as_s3_reads_them() {
+        // SHA-256 of "abc", as `x-amz-checksum-sha256` carries it.
+        let hex = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+        assert_eq!(
+            super::base64_of_hex(hex),
+            "ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0="
+        );
+        assert_eq!(
+            super::hex_of_base64(&super::base64_of_hex(hex)).as_deref(),
+            Some(hex)
+        );
+        // A composite checksum of a multipart upload is not the object's SHA-256.
+        assert_eq!(
+            super::hex_of_base64("ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=-3"),
+            None
+        );
     }
 }
