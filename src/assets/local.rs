@@ -124,8 +124,9 @@ impl AssetStore for LocalStore {
                 let entry = entry.map_err(read_error(&root))?;
                 let key = entry.file_name().to_string_lossy().into_owned();
                 let meta = entry.metadata().map_err(read_error(&entry.path()))?;
-                // Temporary files of a write in progress (or killed) are hidden.
-                if key.starts_with('.') || !meta.is_file() {
+                // Temporary files of a write in progress (or killed) are hidden, and a name no
+                // key could have was not put there by cdp.
+                if check_key(&key).is_err() || !meta.is_file() {
                     continue;
                 }
                 out.push(ObjectInfo {
@@ -219,6 +220,8 @@ mod tests {
         );
         // A temporary file left by a killed write is not an asset.
         std::fs::write(dir.path().join("assets/.tmp-1-0-x.gif"), b"GIF").unwrap();
+        // Nor is a file no key could name.
+        std::fs::write(dir.path().join("assets/my logo.gif"), b"GIF").unwrap();
         let listed = store.list().await.unwrap();
         assert_eq!(listed.len(), 1);
         assert_eq!(listed[0].key, key);
