@@ -144,6 +144,29 @@ fn local_uploads_are_checked_listed_and_addressed() {
     let escape = p.run(&["assets", "url", "../cdp.yaml"]);
     assert!(escape.stderr.contains("`../cdp.yaml` is not an asset key"));
 
+    // A migration names an environment of cdp.yaml, other than the one in use.
+    let unknown = p.run(&["assets", "migrate", "--to", "cdnn"]);
+    assert_eq!(unknown.code, 1, "{}", unknown.snapshot());
+    assert!(
+        unknown
+            .stderr
+            .contains("environment `cdnn` is not declared"),
+        "{}",
+        unknown.stderr
+    );
+    assert!(
+        unknown.stderr.contains("hint: did you mean `cdn`?"),
+        "{}",
+        unknown.stderr
+    );
+    let itself = p.run(&["assets", "migrate", "--to", "dev"]);
+    assert_eq!(itself.code, 1);
+    assert!(
+        itself
+            .stderr
+            .contains("cannot migrate assets from environment `dev` to itself")
+    );
+
     // Published by a CDN: its address.
     let cdn = p.run(&["--env", "cdn", "assets", "upload", &file("logo.png")]);
     cdn.ok();
