@@ -121,6 +121,9 @@ fn s3_hint(code: Option<&str>, status: Option<u16>) -> Option<String> {
         (Some("credentials"), _) => {
             "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE, or run where an instance role gives credentials"
         }
+        (Some("region"), _) => {
+            "set the bucket's region: `region:` under `assets: { s3: ... }` in cdp.yaml, or AWS_REGION"
+        }
         (Some("PermanentRedirect" | "AuthorizationHeaderMalformed"), _) | (_, Some(301)) => {
             "the bucket is in another region: set `assets.s3.region` in cdp.yaml"
         }

@@ -95,6 +95,7 @@ impl S3Store {
         };
         let code = match &err {
             _ if detail.contains("credential") => Some("credentials".into()),
+            _ if detail.contains("region must be set") => Some("region".into()),
             SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => Some("dispatch".into()),
             _ => err.code().map(str::to_string),
         };
