@@ -92,6 +92,8 @@ pub enum Error {
     #[error(transparent)]
     Destination(#[from] crate::destinations::DestinationError),
     #[error(transparent)]
+    Assets(#[from] crate::assets::AssetsError),
+    #[error(transparent)]
     Dashboard(Box<crate::dashboard::DashboardError>),
     #[error("{}", match to { Some(d) => format!("no applied segment is sent to `{d}`"), None => "no applied segment has `destinations:`".into() })]
     NoDestinations { to: Option<String> },
@@ -141,6 +143,7 @@ impl Error {
             Error::Warehouse(e) => e.hint(),
             Error::State(e) => e.hint(),
             Error::Destination(e) => e.hint(),
+            Error::Assets(e) => e.hint(),
             Error::Dashboard(e) => e.hint(),
             Error::EnvDown { .. } => Some("the table above says which and why".into()),
             Error::Query { source, .. } if source.hint().is_some() => source.hint(),

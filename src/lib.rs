@@ -2,6 +2,7 @@
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod applied;
+pub mod assets;
 pub mod cli;
 pub mod dashboard;
 pub mod demo;

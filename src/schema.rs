@@ -24,6 +24,12 @@ pub(crate) fn strict(properties: Value, required: &[&str]) -> Value {
     json!({ "type": "object", "additionalProperties": false, "properties": properties, "required": required })
 }
 
+/// `assets:` holds `local` or `s3`, not both.
+fn one_store(mut assets: Value) -> Value {
+    assets["not"] = json!({ "required": ["local", "s3"] });
+    assets
+}
+
 pub(crate) fn duration() -> Value {
     json!({ "type": "string", "pattern": "^[1-9][0-9]*[smhdw]$", "description": "a whole number and a unit: s m h d w, e.g. `30d`" })
 }
@@ -60,7 +66,11 @@ fn config_schema() -> Value {
             "warehouse": warehouse,
             "state": strict(json!({ "url": text }), &[]),
             "queue": strict(json!({ "redis_url": text }), &[]),
-            "assets": strict(json!({ "path": text, "s3": strict(json!({ "bucket": text, "region": text, "prefix": text, "endpoint": text }), &["bucket"]) }), &[]),
+            "assets": one_store(strict(json!({
+                "local": { "anyOf": [strict(json!({ "path": text, "public_base_url": text }), &[]), { "type": "null" }] },
+                "s3": strict(json!({ "bucket": text, "region": text, "prefix": text, "endpoint": text }), &["bucket"]),
+                "max_bytes": { "type": ["integer", "string"] }
+            }), &[])),
             "destinations": { "type": "object", "additionalProperties": destination }
         }),
         &[],

@@ -1,5 +1,6 @@
 //! Command-line definitions (clap) and dispatch; each command's work lives in the library.
 
+mod assets;
 mod check;
 mod dashboard;
 mod data;
@@ -131,6 +132,9 @@ pub enum Command {
     /// List dashboards, run their tiles, export them to PDF and Excel
     #[command(subcommand)]
     Dashboard(DashboardCommand),
+    /// Offer images: upload them, list them, give their URLs, copy them to another environment
+    #[command(subcommand)]
+    Assets(AssetsCommand),
     /// Run SQL in the warehouse and print the result
     Query { sql: String },
     /// Demo data
@@ -270,6 +274,39 @@ pub enum DashboardCommand {
     },
 }
 
+#[derive(Subcommand, Debug)]
+pub enum AssetsCommand {
+    /// Upload images (PNG, JPEG, GIF, WebP, SVG) under content-addressed keys; prints each key
+    Upload {
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// Uploads in flight at once
+        #[arg(long, default_value_t = crate::assets::IN_FLIGHT as u64, value_parser = clap::value_parser!(u64).range(1..=256))]
+        jobs: u64,
+    },
+    /// Every asset: key, size, type, when it was uploaded
+    List,
+    /// An address to fetch an asset at: presigned on S3, the public (or file) URL of a folder
+    Url {
+        key: String,
+        /// How long a presigned URL works (e.g. 30m, 1h, 7d)
+        #[arg(long, default_value = "1h", value_parser = parse_wait)]
+        expires: Duration,
+    },
+    /// Copy every asset the environment `--to` lacks, checking each copy; run again to resume
+    Migrate {
+        /// The environment to copy to (from the one in use)
+        #[arg(long, value_name = "ENV")]
+        to: String,
+        /// List what would be copied; copy nothing
+        #[arg(long)]
+        dry_run: bool,
+        /// Copies in flight at once
+        #[arg(long, default_value_t = crate::assets::IN_FLIGHT as u64, value_parser = clap::value_parser!(u64).range(1..=256))]
+        jobs: u64,
+    },
+}
+
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
 pub enum PageSizeArg {
     A4,
@@ -405,6 +442,7 @@ pub async fn run(cli: Cli, cancel: CancellationToken) -> Result<()> {
             out,
             page_size,
         }) => dashboard::export(&r, &name, &params, &cli.format, &out, page_size).await,
+        Command::Assets(c) => assets::run(&r, c).await,
         Command::Query { sql } => data::query(&r, &sql).await,
         Command::Demo(DemoCommand::Seed { users, days, seed }) => {
             data::seed(&r, users, days, seed).await

@@ -2,7 +2,8 @@
 //! them.
 
 use super::{
-    Command, DashboardCommand, DemoCommand, EnvCommand, SegmentsCommand, StateCommand, SyncCommand,
+    AssetsCommand, Command, DashboardCommand, DemoCommand, EnvCommand, SegmentsCommand,
+    StateCommand, SyncCommand,
 };
 
 impl Command {
@@ -74,6 +75,15 @@ impl Command {
                     }
                 }
             }
+            Command::Assets(c) => words.extend([
+                "assets",
+                match c {
+                    AssetsCommand::Upload { .. } => "upload",
+                    AssetsCommand::List => "list",
+                    AssetsCommand::Url { .. } => "url",
+                    AssetsCommand::Migrate { .. } => "migrate",
+                },
+            ]),
             Command::Query { .. } => words.push("query"),
             Command::Demo(DemoCommand::Seed { .. }) => words.extend(["demo", "seed"]),
             Command::Demo(DemoCommand::Advance { .. }) => words.extend(["demo", "advance"]),

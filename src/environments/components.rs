@@ -1,7 +1,9 @@
 //! An environment's components (warehouse, state store, queue, assets, destinations), each with
 //! its kind and a location that shows no password, key or token.
 
-use crate::project::config::{AssetsSpec, DestinationConfig, EnvSpec, WarehouseConfig};
+use crate::project::config::{
+    AssetsBackend, DEFAULT_LOCAL_PATH, DestinationConfig, EnvSpec, S3Spec, WarehouseConfig,
+};
 use crate::secret::{Secret, redact_url};
 
 /// One component of an environment.
@@ -97,14 +99,24 @@ pub fn components(spec: &EnvSpec) -> Vec<Component> {
         None => one("queue", "in-process", "this process".into()),
         Some(url) => one("queue", "redis", shown(url)),
     });
-    out.push(match &spec.assets {
-        None => one("assets", "local", ".cdp/assets".into()),
-        Some(AssetsSpec::Local { path }) => one("assets", "local", path.clone()),
-        Some(AssetsSpec::S3 {
+    out.push(match spec.assets.as_ref().map(|a| &a.backend) {
+        None => one("assets", "local", DEFAULT_LOCAL_PATH.into()),
+        Some(AssetsBackend::Local {
+            path,
+            public_base_url,
+        }) => {
+            let mut at = path.clone().unwrap_or_else(|| DEFAULT_LOCAL_PATH.into());
+            if let Some(url) = public_base_url {
+                at.push_str(&format!(" published at {}", redact_url(url)));
+            }
+            one("assets", "local", at)
+        }
+        Some(AssetsBackend::S3(S3Spec {
             bucket,
             prefix,
             endpoint,
-        }) => {
+            ..
+        })) => {
             let mut at = format!("s3://{bucket}/{}", prefix.as_deref().unwrap_or(""));
             if let Some(e) = endpoint {
                 at.push_str(&format!(" at {}", redact_url(e)));

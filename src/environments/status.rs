@@ -8,7 +8,7 @@ use futures::future::join_all;
 use super::components::{Component, components};
 use crate::error::chain;
 use crate::project::Project;
-use crate::project::config::{AssetsSpec, DestinationConfig};
+use crate::project::config::{AssetsBackend, DEFAULT_LOCAL_PATH, DestinationConfig, S3Spec};
 use crate::secret::mask_passwords;
 use crate::warehouse::{self, Session};
 
@@ -98,17 +98,23 @@ async fn ask(
             Some(url) => redis_version(url.expose()).await,
             None => Ok(None),
         },
-        "assets" => match &spec.assets {
-            Some(AssetsSpec::S3 {
-                bucket, endpoint, ..
-            }) => {
-                let base = endpoint
-                    .clone()
-                    .unwrap_or_else(|| format!("https://{bucket}.s3.amazonaws.com"));
+        "assets" => match spec.assets.as_ref().map(|a| &a.backend) {
+            Some(AssetsBackend::S3(S3Spec {
+                bucket,
+                endpoint,
+                region,
+                ..
+            })) => {
+                let base = endpoint.clone().unwrap_or_else(|| match region {
+                    Some(r) => format!("https://{bucket}.s3.{r}.amazonaws.com"),
+                    None => format!("https://{bucket}.s3.amazonaws.com"),
+                });
                 http_answers(&base).await
             }
-            Some(AssetsSpec::Local { path }) => local_folder(&project.root.join(path)),
-            None => local_folder(&project.local_dir().join("assets")),
+            Some(AssetsBackend::Local {
+                path: Some(path), ..
+            }) => local_folder(&project.root.join(path)),
+            _ => local_folder(&project.root.join(DEFAULT_LOCAL_PATH)),
         },
         _ => {
             let endpoint = match spec
@@ -184,7 +190,7 @@ fn local_folder(path: &std::path::Path) -> Answer {
         if at.exists() && !at.is_dir() {
             return Err((
                 format!("`{}` is not a folder", at.display()),
-                Some("point `assets.path` at a folder".into()),
+                Some("point `assets.local.path` at a folder".into()),
             ));
         }
     }

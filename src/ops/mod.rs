@@ -2,6 +2,7 @@
 //! [`Context`] and returns a typed, serialisable report. Nothing here parses arguments, prints,
 //! asks a person, reads the process's environment or exits the process.
 
+pub mod assets;
 pub mod check;
 mod context;
 pub mod dashboard;

@@ -125,6 +125,21 @@ pub fn postgres_url(test: &str) -> Option<String> {
     Some(url)
 }
 
+/// The S3-compatible server for tests (`s3s-fs`), started with `buckets`, when it is installed;
+/// records that an S3 test ran.
+pub fn s3_server(test: &str, buckets: &[&str]) -> Option<crate::s3server::S3Server> {
+    let Some(server) = crate::s3server::S3Server::start(buckets) else {
+        eprintln!(
+            "skipped {test}: s3s-fs is not installed (`cargo install s3s-fs@0.14.1 --features binary --locked`, or set CDP_TEST_S3FS)"
+        );
+        return None;
+    };
+    if let Ok(dir) = std::env::var("CDP_TEST_MARKERS") {
+        let _ = std::fs::write(Path::new(&dir).join(format!("s3-{test}")), "ran");
+    }
+    Some(server)
+}
+
 /// A fresh database on the test server, dropped when the guard goes.
 pub struct PgDatabase {
     pub url: String,

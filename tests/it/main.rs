@@ -1,5 +1,6 @@
 //! The integration suite: one binary (each links DuckDB), a module per area.
 
+mod assets;
 mod cli;
 mod common;
 mod compile;
@@ -17,6 +18,8 @@ mod examples;
 mod fused;
 mod ops;
 mod promote;
+#[path = "../support/s3.rs"]
+pub mod s3server;
 #[path = "../support/serve.rs"]
 mod serve;
 mod snowflake;

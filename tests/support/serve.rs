@@ -6,6 +6,16 @@ use axum::Router;
 
 /// Serves `app` and returns its base URL.
 pub fn serve(app: Router) -> String {
+    listen(move |listener| async move { axum::serve(listener, app).await.unwrap() })
+}
+
+/// Runs `accept` on a listener of a free loopback port, in a thread of its own; returns the
+/// port's `http://` address.
+pub fn listen<F, Fut>(accept: F) -> String
+where
+    F: FnOnce(tokio::net::TcpListener) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()>,
+{
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.set_nonblocking(true).unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
@@ -15,8 +25,7 @@ pub fn serve(app: Router) -> String {
             .build()
             .unwrap();
         rt.block_on(async move {
-            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-            axum::serve(listener, app).await.unwrap();
+            accept(tokio::net::TcpListener::from_std(listener).unwrap()).await;
         });
     });
     url

@@ -2,8 +2,13 @@
 
 use std::collections::BTreeMap;
 
+mod assets;
 mod destination;
 mod warehouse;
+
+pub use assets::{
+    AssetsBackend, AssetsSpec, DEFAULT_LOCAL_PATH, DEFAULT_MAX_BYTES, S3Spec, parse_assets,
+};
 
 pub use destination::{
     AmplitudeConfig, BrazeConfig, DestinationConfig, DestinationSpec, RateLimit,
@@ -46,18 +51,6 @@ pub struct EnvSpec {
     /// Where assets are kept; `None` is the local folder `.cdp/assets`.
     pub assets: Option<AssetsSpec>,
     pub destinations: BTreeMap<String, DestinationSpec>,
-}
-
-/// `assets:` of an environment.
-#[derive(Clone, Debug, PartialEq)]
-pub enum AssetsSpec {
-    /// A folder, relative to the project unless absolute.
-    Local { path: String },
-    S3 {
-        bucket: String,
-        prefix: Option<String>,
-        endpoint: Option<String>,
-    },
 }
 
 /// The warehouse of the selected environment, with secrets resolved.
@@ -281,28 +274,8 @@ fn check_optional_sections(d: &mut Decoder, f: &Fields, spec: &mut EnvSpec, sele
                 .hint = Some("write `queue: { redis_url: \"${CDP_REDIS_URL}\" }`, or remove `queue:` for the in-process queue".into());
         }
     }
-    if let Some(n) = f.get("assets")
-        && let Some(af) = d.fields(n, &f.at("assets"), "`assets`", &["path", "s3"])
-    {
-        if let Some(path) = d.opt_string(&af, "path") {
-            spec.assets = Some(AssetsSpec::Local { path });
-        }
-        if let Some(s3) = af.get("s3")
-            && let Some(sf) = d.fields(
-                s3,
-                &af.at("s3"),
-                "`s3`",
-                &["bucket", "region", "prefix", "endpoint"],
-            )
-            && let Some(bucket) = d.req_string(&sf, "bucket", Some("e.g. `bucket: my-cdp-assets`"))
-        {
-            let _ = d.opt_string(&sf, "region");
-            spec.assets = Some(AssetsSpec::S3 {
-                bucket,
-                prefix: d.opt_string(&sf, "prefix"),
-                endpoint: d.opt_string(&sf, "endpoint"),
-            });
-        }
+    if let Some(n) = f.get("assets") {
+        spec.assets = parse_assets(d, n, &f.at("assets"), selected);
     }
 }
 
