@@ -111,6 +111,11 @@ pub trait Dialect: Sync {
     /// A JSON property of `column` as a number (NULL when absent or not a JSON number).
     fn json_number(&self, column: &str, key: &str) -> String;
 
+    /// Text of 8 hexadecimal digits as an integer.
+    fn hex_to_bigint(&self, hex: &str) -> String {
+        format!("cast('0x' || {hex} as bigint)")
+    }
+
     fn regex_match(&self, value: &str, pattern: &str) -> String {
         format!("regexp_like({value}, {})", self.string(pattern))
     }

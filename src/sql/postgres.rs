@@ -5,6 +5,12 @@ use super::dialect::Dialect;
 pub struct Postgres;
 
 impl Dialect for Postgres {
+    // A bit string from hex digits, read as an integer:
+    // https://www.postgresql.org/docs/current/functions-bitstring.html
+    fn hex_to_bigint(&self, hex: &str) -> String {
+        format!("cast(cast('x' || {hex} as bit(32)) as bigint)")
+    }
+
     fn name(&self) -> &'static str {
         "postgres"
     }

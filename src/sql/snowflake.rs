@@ -5,6 +5,12 @@ use super::dialect::Dialect;
 pub struct Snowflake;
 
 impl Dialect for Snowflake {
+    // `X` is a hexadecimal digit of a numeric format:
+    // https://docs.snowflake.com/en/sql-reference/sql-format-models#numeric-format-models
+    fn hex_to_bigint(&self, hex: &str) -> String {
+        format!("to_number({hex}, 'XXXXXXXX')")
+    }
+
     fn name(&self) -> &'static str {
         "snowflake"
     }

@@ -1,6 +1,7 @@
 //! The integration suite: one binary (each links DuckDB), a module per area.
 
 mod assets;
+mod assignment;
 mod cli;
 mod common;
 mod compile;

@@ -1,6 +1,6 @@
 //! The few Snowflake-only constructs cdp emits, rewritten for DuckDB, so the double (and the
 //! differential test) can run Snowflake SQL: VARIANT paths, `typeof`, `timestamp_ntz`,
-//! `regexp_instr` and backslash escapes in string literals.
+//! `regexp_instr`, `to_number` of hexadecimal digits, and backslash escapes in string literals.
 
 use std::sync::LazyLock;
 
@@ -11,7 +11,8 @@ pub const SETUP: &str = "
     create or replace macro cdp_regexp_instr(s, p) as case when regexp_matches(s, p) then 1 else 0 end;
     create or replace macro cdp_snowflake_type(j, p) as case json_type(j, p)
         when 'BIGINT' then 'INTEGER' when 'UBIGINT' then 'INTEGER' when 'DOUBLE' then 'DOUBLE'
-        when 'NULL' then 'NULL_VALUE' else json_type(j, p) end;";
+        when 'NULL' then 'NULL_VALUE' else json_type(j, p) end;
+    create or replace macro to_number(x, f) as case when f = 'XXXXXXXX' then cast('0x' || x as bigint) end;";
 
 pub fn to_duckdb(sql: &str) -> String {
     let mut out = String::with_capacity(sql.len());
