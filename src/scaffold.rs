@@ -51,6 +51,14 @@ pub const FILES: &[(&str, &str)] = &[
         "dashboards/growth.yaml",
         include_str!("../dashboards/growth.yaml"),
     ),
+    (
+        "campaigns/pro_annual_upsell.yaml",
+        include_str!("../campaigns/pro_annual_upsell.yaml"),
+    ),
+    (
+        "assets/offers/pro_annual.svg",
+        include_str!("../assets/offers/pro_annual.svg"),
+    ),
 ];
 
 /// Keeps cdp's local files (the embedded warehouse, the state store, assets) out of git.

@@ -9,6 +9,7 @@ pub const KINDS: &[(&str, &str)] = &[
     ("cdp", "cdp.schema.json"),
     ("segment", "segment.schema.json"),
     ("dashboard", "dashboard.schema.json"),
+    ("campaign", "campaign.schema.json"),
 ];
 
 pub fn schema(kind: &str) -> Option<Value> {
@@ -16,6 +17,7 @@ pub fn schema(kind: &str) -> Option<Value> {
         "cdp" => Some(config_schema()),
         "segment" => Some(segment_schema()),
         "dashboard" => Some(crate::dashboard::spec::schema::schema()),
+        "campaign" => Some(crate::campaign::spec::schema()),
         _ => None,
     }
 }
@@ -92,7 +94,8 @@ fn config_schema() -> Value {
     })
 }
 
-fn segment_schema() -> Value {
+/// Each comparison operator of a condition with the value it takes.
+fn operator_schemas() -> serde_json::Map<String, Value> {
     let scalar = json!({ "type": ["string", "number", "boolean"] });
     let mut ops = serde_json::Map::new();
     for op in OPERATORS {
@@ -107,6 +110,20 @@ fn segment_schema() -> Value {
         };
         ops.insert(op.to_string(), v);
     }
+    ops
+}
+
+/// `where:` of an event condition: one property filter or a list of them.
+pub(crate) fn property_filters() -> Value {
+    let mut props = operator_schemas();
+    props.insert("property".into(), json!({ "type": "string" }));
+    let filter = strict(Value::Object(props), &["property"]);
+    json!({ "anyOf": [{ "type": "array", "items": filter }, filter] })
+}
+
+fn segment_schema() -> Value {
+    let scalar = json!({ "type": ["string", "number", "boolean"] });
+    let ops = operator_schemas();
     let with_ops = |extra: Value, required: &[&str]| {
         let mut props = ops.clone();
         if let Value::Object(m) = extra {
@@ -114,8 +131,7 @@ fn segment_schema() -> Value {
         }
         strict(Value::Object(props), required)
     };
-    let filter = with_ops(json!({ "property": { "type": "string" } }), &["property"]);
-    let filters = json!({ "anyOf": [{ "type": "array", "items": filter }, filter] });
+    let filters = property_filters();
     let during =
         json!({ "type": "array", "items": { "type": "string" }, "minItems": 2, "maxItems": 2 });
     let numeric: serde_json::Map<String, Value> = ["eq", "ne", "gt", "gte", "lt", "lte", "between"]

@@ -29,13 +29,18 @@ pub async fn validate(r: &Resolved, connect: bool) -> Result<()> {
                 let mut out = std::io::stdout().lock();
                 writeln!(
                     out,
-                    "ok: {} segment{}{} valid (environment `{}`, {} warehouse)",
+                    "ok: {} segment{}{}{} valid (environment `{}`, {} warehouse)",
                     report.segments,
                     if report.segments == 1 { "" } else { "s" },
                     match report.dashboards {
                         0 => String::new(),
-                        1 => " and 1 dashboard".to_string(),
-                        n => format!(" and {n} dashboards"),
+                        1 => ", 1 dashboard".to_string(),
+                        n => format!(", {n} dashboards"),
+                    },
+                    match report.campaigns {
+                        0 => String::new(),
+                        1 => ", 1 campaign".to_string(),
+                        n => format!(", {n} campaigns"),
                     },
                     report.environment,
                     report.warehouse

@@ -17,6 +17,7 @@ pub struct Validated {
     pub warehouse: String,
     pub segments: usize,
     pub dashboards: usize,
+    pub campaigns: usize,
     /// What `--connect` signed in to.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub connected: Option<String>,
@@ -28,6 +29,22 @@ pub struct Validated {
 /// warehouse: every problem found there, placed in the files, is the error.
 pub async fn validate(ctx: &Context, connect: bool) -> Result<Validated> {
     let project = &ctx.project;
+    // Offer images that are asset keys are looked up in the store (files were checked on load).
+    if connect && !project.campaigns.is_empty() {
+        let spec = project.assets_of(&project.env)?;
+        let store = crate::assets::open(&spec, &project.root).await?;
+        let problems =
+            crate::campaign::assets::check_keys(&project.root, &project.campaigns, store.as_ref())
+                .await;
+        if !problems.is_empty() {
+            return Err(Error::Load(crate::project::LoadError::Invalid {
+                invalid: crate::syntax::Invalid {
+                    diagnostics: problems,
+                    sources: project.sources.clone(),
+                },
+            }));
+        }
+    }
     let mut connected = None;
     if connect {
         let what = warehouse::check_connection(project, &ctx.session()).await?;
@@ -50,6 +67,7 @@ pub async fn validate(ctx: &Context, connect: bool) -> Result<Validated> {
         warehouse: project.warehouse.kind().to_string(),
         segments: project.segments.len(),
         dashboards: project.dashboards.len(),
+        campaigns: project.campaigns.len(),
         connected,
         problems: Vec::new(),
     })

@@ -1,5 +1,5 @@
-//! Loading a project folder: `cdp.yaml`, `segments/*.yaml` and `dashboards/*.yaml`, checked as a
-//! whole.
+//! Loading a project folder: `cdp.yaml`, `segments/*.yaml`, `dashboards/*.yaml` and
+//! `campaigns/*.yaml`, checked as a whole.
 
 mod checks;
 pub mod config;
@@ -8,6 +8,7 @@ pub mod interpolate;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use crate::campaign::spec::{self as campaign_spec, CampaignDef};
 use crate::dashboard::spec::{self as dashboard_spec, DashboardDef};
 use crate::secret;
 use crate::segment::file::{self as segment_file, SegmentDef};
@@ -29,6 +30,8 @@ pub struct Project {
     pub segments: Vec<SegmentDef>,
     /// Dashboards sorted by name.
     pub dashboards: Vec<DashboardDef>,
+    /// Campaigns sorted by name.
+    pub campaigns: Vec<CampaignDef>,
     /// The text of each file read, by path relative to the project, for finding and showing
     /// the place of a problem found later (against the warehouse).
     pub sources: BTreeMap<String, String>,
@@ -216,6 +219,30 @@ pub fn load_with(
     diagnostics.extend(dashboard_spec::check_dashboards(&dashboards, &names));
     dashboards.sort_by(|a, b| a.name.cmp(&b.name));
 
+    let mut campaigns = Vec::new();
+    let mut images = Vec::new();
+    read_files(
+        root,
+        "campaigns",
+        &mut sources,
+        &mut diagnostics,
+        |d, node| {
+            campaigns.extend(campaign_spec::parse_campaign(d, node, &names, &mut images));
+        },
+    )?;
+    diagnostics.extend(campaign_spec::check_campaigns(&campaigns));
+    let max_bytes = config
+        .environments
+        .iter()
+        .find(|(n, _)| *n == env_name)
+        .and_then(|(_, spec)| spec.assets.clone())
+        .unwrap_or_default()
+        .max_bytes;
+    diagnostics.extend(crate::campaign::assets::check_files(
+        root, &images, max_bytes,
+    ));
+    campaigns.sort_by(|a, b| a.name.cmp(&b.name));
+
     if !diagnostics.is_empty() {
         return Err(LoadError::Invalid {
             invalid: Invalid {
@@ -237,6 +264,7 @@ pub fn load_with(
         warehouse: warehouse.expect("no diagnostics means the warehouse resolved"),
         segments,
         dashboards,
+        campaigns,
         sources,
     })
 }

@@ -163,7 +163,7 @@ pub fn valid_name(name: &str) -> bool {
         && name.len() <= 63
 }
 
-fn parse_schedule(d: &mut Decoder, node: &Node) -> Option<Schedule> {
+pub(crate) fn parse_schedule(d: &mut Decoder, node: &Node) -> Option<Schedule> {
     let text = d.string(node, "schedule")?;
     match text.parse::<Schedule>() {
         Ok(schedule) => Some(schedule),

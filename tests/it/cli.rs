@@ -81,7 +81,12 @@ fn committed_schemas_match_the_binary() {
     let p = TempProject::empty();
     let out = p.path().join("out");
     p.run(&["schema", "--out", out.to_str().unwrap()]).ok();
-    for file in ["cdp.schema.json", "segment.schema.json"] {
+    for file in [
+        "cdp.schema.json",
+        "segment.schema.json",
+        "dashboard.schema.json",
+        "campaign.schema.json",
+    ] {
         let fresh = std::fs::read_to_string(out.join(file)).unwrap();
         let committed = std::fs::read_to_string(repo().join("schemas").join(file)).unwrap();
         assert_eq!(
@@ -188,11 +193,13 @@ fn quickstart_carries_every_demo_file() {
         .map(|e| format!("segments/{}", e.unwrap().file_name().to_string_lossy()))
         .collect();
     in_repo.push("cdp.yaml".into());
-    in_repo.extend(
-        std::fs::read_dir(repo().join("dashboards"))
-            .unwrap()
-            .map(|e| format!("dashboards/{}", e.unwrap().file_name().to_string_lossy())),
-    );
+    for folder in ["dashboards", "campaigns", "assets/offers"] {
+        in_repo.extend(
+            std::fs::read_dir(repo().join(folder))
+                .unwrap()
+                .map(|e| format!("{folder}/{}", e.unwrap().file_name().to_string_lossy())),
+        );
+    }
     in_repo.sort();
     let mut embedded: Vec<String> = cdp::scaffold::FILES
         .iter()

@@ -36,7 +36,7 @@ impl TempProject {
             "cdp.yaml",
             &std::fs::read_to_string(repo().join("cdp.yaml")).unwrap(),
         );
-        for folder in ["segments", "dashboards"] {
+        for folder in ["segments", "dashboards", "campaigns", "assets/offers"] {
             for entry in std::fs::read_dir(repo().join(folder)).unwrap() {
                 let path = entry.unwrap().path();
                 let name = path.file_name().unwrap().to_string_lossy().to_string();

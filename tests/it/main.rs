@@ -2,6 +2,7 @@
 
 mod assets;
 mod assignment;
+mod campaigns;
 mod cli;
 mod common;
 mod compile;

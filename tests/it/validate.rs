@@ -532,7 +532,7 @@ fn the_demo_project_is_valid() {
     out.ok();
     assert!(
         out.stdout
-            .starts_with("ok: 10 segments and 1 dashboard valid"),
+            .starts_with("ok: 10 segments, 1 dashboard, 1 campaign valid"),
         "{}",
         out.stdout
     );

@@ -1,6 +1,6 @@
 //! Reading `rules:` from located YAML into the checked rule tree, reporting every mistake.
 
-mod cond;
+pub(crate) mod cond;
 mod sequence;
 mod time;
 
