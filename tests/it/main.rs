@@ -2,6 +2,7 @@
 
 mod assets;
 mod assignment;
+mod braze_messaging;
 mod campaigns;
 mod cli;
 mod common;

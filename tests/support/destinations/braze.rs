@@ -1,7 +1,8 @@
-//! A local double of Braze's REST API (`/users/track`, `/v2/subscription/status/set`) on loopback:
-//! it keeps users' custom attributes and subscription states, enforces the documented limits
-//! (75 objects, 50 ids, 4 MB, per-group rate limits with their headers), reports minor errors per
-//! object, and injects faults.
+//! A local double of Braze's REST API (`/users/track`, `/v2/subscription/status/set`, and the
+//! messaging endpoints in `braze/messaging.rs`) on loopback: it keeps users' custom attributes,
+//! subscription states and the messages it delivered, enforces the documented limits (75 objects,
+//! 50 ids, 50 recipients, 4 MB, per-group rate limits with their headers), reports minor errors
+//! per object, and injects faults.
 //!
 //! Users are keyed by external id; others by `alias:<label>:<name>`, `braze:<id>`, `email:<address>`
 //! or `phone:<number>`.
@@ -22,6 +23,9 @@ use serde_json::{Map, Value, json};
 
 use super::faults::{self, Allowance, Counter, Faulty, Handle, Picker, Window};
 
+mod messaging;
+pub use messaging::{CAMPAIGN_SEND, CANVAS_SEND, Delivered};
+
 const TRACK: &str = "/users/track";
 const SUBSCRIPTION: &str = "/v2/subscription/status/set";
 const MAX_OBJECTS: usize = 75;
@@ -37,6 +41,11 @@ pub struct BrazeConfig {
     pub subscription_limit: (u32, Duration),
     /// Monthly-active-user plans word their 429 differently (see the reference).
     pub mau_plan: bool,
+    /// API-triggered campaigns and canvases that exist.
+    pub campaigns: Vec<String>,
+    pub canvases: Vec<String>,
+    /// The messaging endpoints' shared pool.
+    pub messaging_limit: (u32, Duration),
 }
 
 impl Default for BrazeConfig {
@@ -46,6 +55,9 @@ impl Default for BrazeConfig {
             track_limit: (3000, Duration::from_secs(3)),
             subscription_limit: (5000, Duration::from_secs(60)),
             mau_plan: false,
+            campaigns: vec!["campaign-test".to_string()],
+            canvases: vec!["canvas-test".to_string()],
+            messaging_limit: (250_000, Duration::from_secs(3600)),
         }
     }
 }
@@ -76,6 +88,12 @@ pub struct Inner {
     users: BTreeMap<String, BTreeMap<String, Attribute>>,
     /// State by subscription group, then user: true when subscribed.
     subscriptions: BTreeMap<String, BTreeMap<String, bool>>,
+    campaigns: Vec<String>,
+    canvases: Vec<String>,
+    messaging: Window,
+    /// Every message delivered, in order.
+    delivered: Vec<Delivered>,
+    dispatches: u64,
     received: u64,
     picker: Picker,
     counter: Counter,
@@ -93,6 +111,11 @@ impl Handle<Inner> {
             subscription: Window::new(config.subscription_limit),
             users: BTreeMap::new(),
             subscriptions: BTreeMap::new(),
+            campaigns: config.campaigns,
+            canvases: config.canvases,
+            messaging: Window::new(config.messaging_limit),
+            delivered: Vec::new(),
+            dispatches: 0,
             received: 0,
             picker: Picker::default(),
             counter: Counter::default(),
@@ -100,6 +123,8 @@ impl Handle<Inner> {
         let app = Router::new()
             .route(TRACK, post(track))
             .route(SUBSCRIPTION, post(subscription))
+            .route(CAMPAIGN_SEND, post(campaign_send))
+            .route(CANVAS_SEND, post(canvas_send))
             // The 4 MB limit is Braze's, answered in its words.
             .layer(DefaultBodyLimit::disable())
             .with_state(inner.clone());
@@ -149,6 +174,20 @@ impl Handle<Inner> {
             .unwrap_or_default()
     }
 
+    /// Every message delivered, in order.
+    pub fn delivered(&self) -> Vec<Delivered> {
+        self.lock().delivered.clone()
+    }
+
+    /// How many messages each user received.
+    pub fn messages_per_user(&self) -> BTreeMap<String, u32> {
+        let mut out = BTreeMap::new();
+        for d in &self.lock().delivered {
+            *out.entry(d.external_user_id.clone()).or_insert(0) += 1;
+        }
+        out
+    }
+
     /// Attribute objects processed in total: more than the users synced means resends.
     pub fn users_received(&self) -> u64 {
         self.lock().received
@@ -167,6 +206,20 @@ async fn track(State(inner): Shared, headers: HeaderMap, body: Bytes) -> Respons
 async fn subscription(State(inner): Shared, headers: HeaderMap, body: Bytes) -> Response {
     let reply = faults::answer(&mut *inner.lock().unwrap(), SUBSCRIPTION, |s| {
         s.guarded(SUBSCRIPTION, &headers, &body, Inner::subscription_status)
+    });
+    faults::deliver(reply).await
+}
+
+async fn campaign_send(State(inner): Shared, headers: HeaderMap, body: Bytes) -> Response {
+    let reply = faults::answer(&mut *inner.lock().unwrap(), CAMPAIGN_SEND, |s| {
+        s.guarded(CAMPAIGN_SEND, &headers, &body, Inner::campaign_send)
+    });
+    faults::deliver(reply).await
+}
+
+async fn canvas_send(State(inner): Shared, headers: HeaderMap, body: Bytes) -> Response {
+    let reply = faults::answer(&mut *inner.lock().unwrap(), CANVAS_SEND, |s| {
+        s.guarded(CANVAS_SEND, &headers, &body, Inner::canvas_send)
     });
     faults::deliver(reply).await
 }
@@ -207,10 +260,10 @@ impl Faulty for Inner {
 
 impl Inner {
     fn window(&mut self, path: &str) -> &mut Window {
-        if path == SUBSCRIPTION {
-            &mut self.subscription
-        } else {
-            &mut self.track
+        match path {
+            SUBSCRIPTION => &mut self.subscription,
+            CAMPAIGN_SEND | CANVAS_SEND => &mut self.messaging,
+            _ => &mut self.track,
         }
     }
 
