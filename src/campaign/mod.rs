@@ -3,4 +3,5 @@
 
 pub mod assets;
 pub mod assignment;
+pub mod freeze;
 pub mod spec;

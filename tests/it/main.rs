@@ -18,6 +18,7 @@ mod differential;
 mod doubles;
 mod env;
 mod examples;
+mod freeze;
 mod fused;
 mod ops;
 mod promote;

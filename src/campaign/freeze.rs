@@ -1,0 +1,61 @@
+//! Assignments frozen in the warehouse, in `<cdp_schema>.campaign_assignments`: each member of
+//! the audience is assigned once, by the first launch that finds them, and never again; a later
+//! run of a recurring campaign adds only users who became members since.
+
+use chrono::{DateTime, Utc};
+
+use super::assignment::{arm_sql, bucket_sql};
+use super::spec::CampaignDef;
+use crate::membership::sql::Tables;
+use crate::warehouse::{ColType, type_name};
+
+pub fn assignments(t: &Tables) -> String {
+    t.name("campaign_assignments")
+}
+
+/// Creates the table (and on PostgreSQL its index) when missing.
+pub fn ensure_sql(t: &Tables) -> Vec<String> {
+    let text = type_name(t.kind, ColType::Text);
+    let ts = type_name(t.kind, ColType::Timestamp);
+    let mut out = vec![format!(
+        "create table if not exists {} (campaign {text} not null, user_id {text} not null, \
+         arm {text} not null, bucket bigint not null, assigned_at {ts} not null)",
+        assignments(t)
+    )];
+    if t.dialect().indexes_pay() {
+        out.push(format!(
+            "create unique index if not exists cdp_campaign_assignments_user on {} (campaign, user_id)",
+            assignments(t)
+        ));
+    }
+    out
+}
+
+/// Assigns the audience's current members who have no assignment in this campaign yet, as of
+/// `at`.
+pub fn freeze_sql(t: &Tables, c: &CampaignDef, at: DateTime<Utc>) -> String {
+    let d = t.dialect();
+    let campaign = d.string(&c.name);
+    let bucket = bucket_sql(d, &c.salt, "m.user_id");
+    format!(
+        "insert into {a} (campaign, user_id, arm, bucket, assigned_at)\n\
+         select {campaign}, q.user_id, {arm}, q.bucket, {at}\n\
+         from (select m.user_id, {bucket} as bucket from {m} m\n\
+               where m.segment = {audience} and m.exited_at is null) q\n\
+         where not exists (select 1 from {a} x where x.campaign = {campaign} and x.user_id = q.user_id)",
+        a = assignments(t),
+        m = t.membership(),
+        arm = arm_sql(d, "q.bucket", c.holdout_bp),
+        at = d.timestamp(at),
+        audience = d.string(&c.audience),
+    )
+}
+
+/// `(arm, users)` of a campaign's assignments.
+pub fn counts_sql(t: &Tables, campaign: &str) -> String {
+    format!(
+        "select arm, count(*) as users from {} where campaign = {} group by arm order by arm",
+        assignments(t),
+        t.dialect().string(campaign)
+    )
+}
