@@ -3,6 +3,7 @@
 
 pub mod applied;
 pub mod assets;
+pub mod campaign;
 pub mod cli;
 pub mod dashboard;
 pub mod demo;
