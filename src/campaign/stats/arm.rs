@@ -92,6 +92,17 @@ impl ArmTotals {
     }
 }
 
+/// Totals of users and conversions without revenue, for tests.
+#[cfg(test)]
+pub(super) fn counts(users: u64, conversions: u64) -> ArmTotals {
+    ArmTotals {
+        users,
+        conversions,
+        revenue: 0.0,
+        revenue_sq: 0.0,
+    }
+}
+
 /// An arm as the report shows it.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct ArmSummary {

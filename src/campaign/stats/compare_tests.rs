@@ -77,12 +77,7 @@ fn tiny_and_extreme_arms_give_no_nan_and_never_a_win_on_an_interval_crossing_zer
 
 #[test]
 fn the_json_has_the_report_keys_and_names_the_arms() {
-    let arm = |users, conversions| ArmTotals {
-        users,
-        conversions,
-        revenue: 0.0,
-        revenue_sq: 0.0,
-    };
+    let arm = super::arm::counts;
     let c = compare(&arm(900, 40), &arm(0, 0), 0.1).unwrap();
     let json = serde_json::to_value(&c).unwrap();
     let keys = |v: &serde_json::Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();

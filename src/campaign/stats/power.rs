@@ -10,6 +10,10 @@ pub const POWER: f64 = 0.8;
 
 /// `(z₀.₉₇₅ + z₀.₈₀)·sqrt(p(1 − p)(1/n_t + 1/n_h))`, in rate units (0.01 is one percentage
 /// point); `None` when an arm is empty or `p` is 0 or 1 (no variance to size an effect against).
+///
+/// The textbook formula, which takes one variance for both arms. The pooled z-test's actual power
+/// at that effect is a little lower: about 77 % at an even split and 75 % with 10 % held out at a
+/// 5 % base rate (the simulation tests work both out and simulate the second).
 pub fn mde(treated: u64, held_out: u64, rate: f64) -> Option<f64> {
     sized(treated as f64, held_out as f64, rate)
 }

@@ -53,15 +53,7 @@ pub fn p_value(treatment: &ArmTotals, holdout: &ArmTotals) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn arm(users: u64, conversions: u64) -> ArmTotals {
-        ArmTotals {
-            users,
-            conversions,
-            revenue: 0.0,
-            revenue_sq: 0.0,
-        }
-    }
+    use crate::campaign::stats::arm::counts as arm;
 
     #[test]
     fn equal_rates_give_no_uplift_and_a_p_value_of_one() {
