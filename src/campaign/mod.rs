@@ -1,7 +1,9 @@
 //! Campaigns: an offer to a segment sent through a destination with a deterministic holdout,
-//! and the measurement of what it changed: the spec and the holdout assignment so far.
+//! and the measurement of what it changed. So far: the spec, the assignment (computed and
+//! frozen), the offer images' checks, and the statistics of the report.
 
 pub mod assets;
 pub mod assignment;
 pub mod freeze;
 pub mod spec;
+pub mod stats;
