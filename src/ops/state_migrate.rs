@@ -89,6 +89,7 @@ pub async fn migrate(ctx: &Context, opts: &MigrateOptions) -> Result<Migrated> {
             copy(ctx, source.as_ref(), opened.as_ref(), opts).await
         })
         .await;
+    let took = clock.elapsed();
     let (tables, rows) = match &result {
         Ok(m) => (m.tables.len() as i64, m.rows as i64),
         Err(_) => (0, 0),
@@ -102,10 +103,10 @@ pub async fn migrate(ctx: &Context, opts: &MigrateOptions) -> Result<Migrated> {
             .unwrap_or_else(|| target_name.clone()),
         actor: ctx.actor.name.clone(),
         started_at,
-        ended_at: started_at + clock.elapsed(),
+        ended_at: started_at + took,
         tables,
         rows,
-        duration_ms: clock.elapsed().as_millis() as i64,
+        duration_ms: took.as_millis() as i64,
         result: match &result {
             Ok(m) if m.already_done => "verified".into(),
             Ok(_) => "succeeded".into(),

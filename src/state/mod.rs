@@ -195,7 +195,9 @@ pub struct Snapshot {
 }
 
 #[async_trait]
-pub trait Store: sync::SyncState + dump_queries::Dump + Send + Sync {
+pub trait Store:
+    sync::SyncState + dump_queries::Dump + promotion::Promotions + Send + Sync
+{
     /// Which store this is, for messages (URLs redacted).
     fn describe(&self) -> &str;
 
@@ -219,9 +221,6 @@ pub trait Store: sync::SyncState + dump_queries::Dump + Send + Sync {
         at: DateTime<Utc>,
         promotion: Option<&promotion::Promotion>,
     ) -> Result<(), StateError>;
-
-    /// Promotions into this store, newest first.
-    async fn promotions(&self, limit: i64) -> Result<Vec<promotion::Promotion>, StateError>;
 
     /// Records a run as running, on `host` by this process.
     async fn start_run(

@@ -97,6 +97,7 @@ impl PostgresStore {
 
 impl_store!(PostgresStore);
 impl_sync_state!(PostgresStore);
+crate::state::promotion::impl_promotions!(PostgresStore);
 crate::state::dump_queries::impl_dump!(PostgresStore, PostgresLoader, sqlx::Postgres, copy);
 
 /// The advisory lock number of `key`: the project lock keeps the constant it had before keys

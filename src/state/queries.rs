@@ -145,32 +145,6 @@ macro_rules! impl_store {
                 Ok(())
             }
 
-            async fn promotions(
-                &self,
-                limit: i64,
-            ) -> Result<Vec<$crate::state::promotion::Promotion>, $crate::state::StateError> {
-                use sqlx::Row as _;
-                let rows = sqlx::query(
-                    "select at, actor, from_env, to_env, segments from promotions \
-                     order by id desc limit $1",
-                )
-                .bind(limit)
-                .fetch_all(&self.pool)
-                .await?;
-                let mut out = Vec::with_capacity(rows.len());
-                for row in &rows {
-                    let segments: String = row.try_get("segments")?;
-                    out.push($crate::state::promotion::Promotion {
-                        at: row.try_get("at")?,
-                        actor: row.try_get("actor")?,
-                        from_env: row.try_get("from_env")?,
-                        to_env: row.try_get("to_env")?,
-                        segments: serde_json::from_str(&segments).unwrap_or_default(),
-                    });
-                }
-                Ok(out)
-            }
-
             async fn start_run(
                 &self,
                 kind: $crate::state::RunKind,

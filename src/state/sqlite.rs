@@ -97,6 +97,7 @@ impl SqliteStore {
 
 impl_store!(SqliteStore);
 impl_sync_state!(SqliteStore);
+crate::state::promotion::impl_promotions!(SqliteStore);
 crate::state::dump_queries::impl_dump!(SqliteStore, SqliteLoader, sqlx::Sqlite, values);
 
 /// The lock file of `key` beside the SQLite file `db` (its path as given): `state.db.lock` for

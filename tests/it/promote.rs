@@ -2,7 +2,7 @@
 //! stores), shown first as `plan` shows it, recorded in prod's store; then `plan` in prod
 //! against the same YAML shows no changes.
 
-use crate::common::TempProject;
+use crate::common::{Output, TempProject};
 
 const CONFIG: &str = "environments:
   staging:
@@ -15,6 +15,15 @@ tables:
   users: { table: users, id: user_id }
   events: { table: events, user_id: user_id, name: event, timestamp: ts, properties: properties }
 ";
+
+/// `env promote` from staging to `to`.
+fn promote(p: &TempProject, to: &str, auto_approve: bool) -> Output {
+    let mut args = vec!["env", "promote", "--from", "staging", "--to", to];
+    if auto_approve {
+        args.push("--auto-approve");
+    }
+    p.run(&args)
+}
 
 fn project() -> TempProject {
     let p = TempProject::demo();
@@ -48,7 +57,7 @@ fn staging_is_promoted_to_prod_and_prod_then_plans_no_changes() {
     p.run(&["apply", "--auto-approve", "--env", "staging"]).ok();
 
     // Without a terminal and without --auto-approve: the plan, and nothing applied.
-    let asked = p.run(&["env", "promote", "--from", "staging", "--to", "prod"]);
+    let asked = promote(&p, "prod", false);
     assert_eq!(asked.code, 1, "{}", asked.snapshot());
     assert!(asked.stderr.contains("power_users"), "{}", asked.stderr);
     assert!(
@@ -61,15 +70,7 @@ fn staging_is_promoted_to_prod_and_prod_then_plans_no_changes() {
     let history = p.run(&["env", "history", "--env", "prod", "--format", "json"]);
     assert_eq!(history.ok().stdout.trim(), "[]");
 
-    let done = p.run(&[
-        "env",
-        "promote",
-        "--from",
-        "staging",
-        "--to",
-        "prod",
-        "--auto-approve",
-    ]);
+    let done = promote(&p, "prod", true);
     done.ok();
     assert!(
         done.stderr.contains("Promoted 2 segments"),
@@ -81,15 +82,7 @@ fn staging_is_promoted_to_prod_and_prod_then_plans_no_changes() {
     let plan = p.run(&["plan", "--env", "prod", "--detailed-exitcode"]);
     assert_eq!(plan.code, 0, "{}", plan.snapshot());
     assert!(plan.stdout.contains("No changes"), "{}", plan.stdout);
-    let again = p.run(&[
-        "env",
-        "promote",
-        "--from",
-        "staging",
-        "--to",
-        "prod",
-        "--auto-approve",
-    ]);
+    let again = promote(&p, "prod", true);
     again.ok();
     assert!(again.stdout.contains("No changes"), "{}", again.stdout);
 
@@ -129,15 +122,7 @@ fn promotion_needs_two_environments_and_something_applied() {
     let same = p.run(&["env", "promote", "--from", "prod", "--to", "prod"]);
     assert_eq!(same.code, 1);
     assert!(same.stderr.contains("both `prod`"), "{}", same.stderr);
-    let empty = p.run(&[
-        "env",
-        "promote",
-        "--from",
-        "staging",
-        "--to",
-        "prod",
-        "--auto-approve",
-    ]);
+    let empty = promote(&p, "prod", true);
     assert_eq!(empty.code, 1);
     assert!(
         empty.stderr.contains("nothing to promote")
@@ -145,7 +130,7 @@ fn promotion_needs_two_environments_and_something_applied() {
         "{}",
         empty.stderr
     );
-    let unknown = p.run(&["env", "promote", "--from", "staging", "--to", "prdo"]);
+    let unknown = promote(&p, "prdo", false);
     assert_eq!(unknown.code, 1);
     assert!(unknown.stderr.contains("prod"), "{}", unknown.stderr);
 }

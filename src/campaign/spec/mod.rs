@@ -2,6 +2,7 @@
 //! schedule and the goal it is measured by.
 
 mod checks;
+mod offer;
 mod parse;
 mod schema;
 mod template;

@@ -3,22 +3,7 @@
 
 use super::{StatsError, z_975};
 
-/// Which side of the comparison an arm is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Arm {
-    Treatment,
-    Holdout,
-}
-
-impl Arm {
-    pub fn name(self) -> &'static str {
-        match self {
-            Arm::Treatment => "treatment",
-            Arm::Holdout => "holdout",
-        }
-    }
-}
+pub use crate::campaign::assignment::Arm;
 
 /// An arm's totals in one pass over its users: how many, how many converted, the sum of their
 /// revenue and the sum of the squares of each user's revenue (a user without revenue counts 0).
@@ -35,7 +20,7 @@ impl ArmTotals {
     /// sums, a sum of squares no smaller than the square of the sum allows (with rounding room).
     pub fn checked(self, arm: Arm) -> Result<ArmTotals, StatsError> {
         let bad = |reason: String| StatsError::Totals {
-            arm: arm.name(),
+            arm: arm.as_str(),
             reason,
         };
         if self.conversions > self.users {
