@@ -94,6 +94,8 @@ pub enum Error {
     #[error(transparent)]
     Assets(#[from] crate::assets::AssetsError),
     #[error(transparent)]
+    Campaign(#[from] crate::campaign::CampaignError),
+    #[error(transparent)]
     Dashboard(Box<crate::dashboard::DashboardError>),
     #[error("{}", match to { Some(d) => format!("no applied segment is sent to `{d}`"), None => "no applied segment has `destinations:`".into() })]
     NoDestinations { to: Option<String> },
@@ -144,6 +146,7 @@ impl Error {
             Error::State(e) => e.hint(),
             Error::Destination(e) => e.hint(),
             Error::Assets(e) => e.hint(),
+            Error::Campaign(e) => e.hint(),
             Error::Dashboard(e) => e.hint(),
             Error::EnvDown { .. } => Some("the table above says which and why".into()),
             Error::Query { source, .. } if source.hint().is_some() => source.hint(),

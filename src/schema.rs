@@ -50,6 +50,10 @@ fn config_schema() -> Value {
         },
         "additionalProperties": false
     });
+    let rate_limit = strict(
+        json!({ "requests": { "type": "integer", "minimum": 1 }, "per": text }),
+        &["requests", "per"],
+    );
     let destination = json!({
         "type": "object",
         "required": ["type"],
@@ -58,7 +62,8 @@ fn config_schema() -> Value {
             "endpoint": text, "ingest_endpoint": text, "api_key": text, "secret_key": text,
             "app_id": { "type": ["integer", "string"] }, "owner": text, "region": { "enum": ["us", "eu"] }, "attribute": text,
             "attribute_cap": { "type": "integer", "minimum": 1 },
-            "rate_limit": strict(json!({ "requests": { "type": "integer", "minimum": 1 }, "per": text }), &["requests", "per"]),
+            "rate_limit": rate_limit.clone(),
+            "message_rate_limit": rate_limit,
             "concurrency": { "type": "integer", "minimum": 1 }
         },
         "additionalProperties": false

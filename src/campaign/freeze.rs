@@ -34,20 +34,71 @@ pub fn ensure_sql(t: &Tables) -> Vec<String> {
 /// Assigns the audience's current members who have no assignment in this campaign yet, as of
 /// `at`.
 pub fn freeze_sql(t: &Tables, c: &CampaignDef, at: DateTime<Utc>) -> String {
+    freeze_excluding_sql(t, c, at, &[])
+}
+
+/// As `freeze_sql`, leaving out (of both arms, so the comparison stays fair) members in the
+/// treatment of one of the campaigns `running` (`exclude_running: true`).
+pub fn freeze_excluding_sql(
+    t: &Tables,
+    c: &CampaignDef,
+    at: DateTime<Utc>,
+    running: &[String],
+) -> String {
+    format!(
+        "insert into {} (campaign, user_id, arm, bucket, assigned_at)\n{}",
+        assignments(t),
+        candidates_sql(t, c, at, running)
+    )
+}
+
+/// The assignments a launch at `at` would add: `(campaign, user_id, arm, bucket, assigned_at)`
+/// of each current member of the audience not assigned yet (nor busy in a `running` campaign's
+/// treatment).
+pub fn candidates_sql(
+    t: &Tables,
+    c: &CampaignDef,
+    at: DateTime<Utc>,
+    running: &[String],
+) -> String {
     let d = t.dialect();
     let campaign = d.string(&c.name);
     let bucket = bucket_sql(d, &c.salt, "m.user_id");
+    let busy = if running.is_empty() {
+        String::new()
+    } else {
+        let names: Vec<String> = running.iter().map(|n| d.string(n)).collect();
+        format!(
+            "\n  and not exists (select 1 from {a} r where r.user_id = q.user_id \
+             and r.arm = 'treatment' and r.campaign in ({}))",
+            names.join(", "),
+            a = assignments(t),
+        )
+    };
     format!(
-        "insert into {a} (campaign, user_id, arm, bucket, assigned_at)\n\
-         select {campaign}, q.user_id, {arm}, q.bucket, {at}\n\
+        "select {campaign} as campaign, q.user_id, {arm} as arm, q.bucket, {at} as assigned_at\n\
          from (select m.user_id, {bucket} as bucket from {m} m\n\
                where m.segment = {audience} and m.exited_at is null) q\n\
-         where not exists (select 1 from {a} x where x.campaign = {campaign} and x.user_id = q.user_id)",
+         where not exists (select 1 from {a} x where x.campaign = {campaign} and x.user_id = q.user_id){busy}",
         a = assignments(t),
         m = t.membership(),
         arm = arm_sql(d, "q.bucket", c.holdout_bp),
         at = d.timestamp(at),
         audience = d.string(&c.audience),
+    )
+}
+
+/// A page of the campaign's treatment users, in id order after `after`.
+pub fn treatment_page_sql(t: &Tables, campaign: &str, after: Option<&str>, limit: u64) -> String {
+    let d = t.dialect();
+    let after = after
+        .map(|a| format!(" and user_id > {}", d.string(a)))
+        .unwrap_or_default();
+    format!(
+        "select user_id from {} where campaign = {} and arm = 'treatment'{after} order by user_id {}",
+        assignments(t),
+        d.string(campaign),
+        d.limit(limit),
     )
 }
 

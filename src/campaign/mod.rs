@@ -1,9 +1,15 @@
-//! Campaigns: an offer to a segment sent through a destination with a deterministic holdout,
-//! and the measurement of what it changed. So far: the spec, the assignment (computed and
-//! frozen), the offer images' checks, and the statistics of the report.
+//! Campaigns: an offer to a segment sent through Braze with a deterministic holdout, and the
+//! measurement of what it changed: the spec, the assignment (computed and frozen), the launch
+//! and its journaled sends, the offer images, and the statistics of the report.
 
 pub mod assets;
 pub mod assignment;
+mod error;
 pub mod freeze;
+pub mod goal;
+pub mod launch;
+pub mod send;
 pub mod spec;
 pub mod stats;
+
+pub use error::CampaignError;

@@ -1,6 +1,7 @@
 //! Command-line definitions (clap) and dispatch; each command's work lives in the library.
 
 mod assets;
+mod campaign;
 mod check;
 mod dashboard;
 mod data;
@@ -134,6 +135,9 @@ pub enum Command {
     /// List dashboards, run their tiles, export them to PDF and Excel
     #[command(subcommand)]
     Dashboard(DashboardCommand),
+    /// Upsell campaigns with a holdout: plan, launch, status
+    #[command(subcommand)]
+    Campaign(CampaignCommand),
     /// Offer images: upload them, list them, give their URLs, copy them to another environment
     #[command(subcommand)]
     Assets(AssetsCommand),
@@ -189,6 +193,15 @@ pub async fn run(cli: Cli, cancel: CancellationToken) -> Result<()> {
                 sync::sync(&r, &options, args.wait).await
             }
         },
+        Command::Campaign(CampaignCommand::Plan { name }) => campaign::plan(&r, &name).await,
+        Command::Campaign(CampaignCommand::Launch {
+            name,
+            resend_unknown,
+            wait,
+        }) => campaign::launch(&r, &name, resend_unknown, wait).await,
+        Command::Campaign(CampaignCommand::Status { name }) => {
+            campaign::status(&r, name.as_deref()).await
+        }
         Command::Segments(SegmentsCommand::List) => segments::list(&r),
         Command::Segments(SegmentsCommand::Preview { name, limit, count }) => {
             segments::preview(&r, &name, limit, count).await

@@ -205,6 +205,24 @@ pub enum SyncCommand {
 }
 
 #[derive(Subcommand, Debug)]
+pub enum CampaignCommand {
+    /// What a launch would do: audience, arms, the goal's base rate, the detectable effect, the first requests
+    Plan { name: String },
+    /// Assign the audience's new members and message the treatment users not messaged yet
+    Launch {
+        name: String,
+        /// Message again the users a lost answer left `unknown` (they may receive it twice)
+        #[arg(long)]
+        resend_unknown: bool,
+        /// How long to wait for another launch, refresh or sync to finish (e.g. 30s, 10m)
+        #[arg(long, default_value = "5m", value_parser = parse_wait)]
+        wait: Duration,
+    },
+    /// Per campaign: audience, treatment, holdout, sent, unknown, failed, last run
+    Status { name: Option<String> },
+}
+
+#[derive(Subcommand, Debug)]
 pub enum DemoCommand {
     /// Replace the users and events tables with generated demo data
     Seed {

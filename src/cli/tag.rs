@@ -2,8 +2,8 @@
 //! them.
 
 use super::{
-    AssetsCommand, Command, DashboardCommand, DemoCommand, EnvCommand, SegmentsCommand,
-    StateCommand, SyncCommand,
+    AssetsCommand, CampaignCommand, Command, DashboardCommand, DemoCommand, EnvCommand,
+    SegmentsCommand, StateCommand, SyncCommand,
 };
 
 impl Command {
@@ -72,6 +72,17 @@ impl Command {
                     DashboardCommand::Run { name, .. } => words.extend(["run", name.as_str()]),
                     DashboardCommand::Export { name, .. } => {
                         words.extend(["export", name.as_str()])
+                    }
+                }
+            }
+            Command::Campaign(c) => {
+                words.push("campaign");
+                match c {
+                    CampaignCommand::Plan { name } => words.extend(["plan", name.as_str()]),
+                    CampaignCommand::Launch { name, .. } => words.extend(["launch", name.as_str()]),
+                    CampaignCommand::Status { name } => {
+                        words.push("status");
+                        words.extend(name.as_deref());
                     }
                 }
             }

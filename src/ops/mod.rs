@@ -3,6 +3,8 @@
 //! asks a person, reads the process's environment or exits the process.
 
 pub mod assets;
+pub mod campaign;
+pub mod campaign_launch;
 pub mod check;
 mod context;
 pub mod dashboard;

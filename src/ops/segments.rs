@@ -184,7 +184,7 @@ fn keep<T>(items: &[T], skip: Option<usize>) -> impl Iterator<Item = &T> {
 }
 
 /// The membership tables of the project's warehouse.
-fn membership_tables(project: &Project) -> crate::membership::sql::Tables {
+pub(crate) fn membership_tables(project: &Project) -> crate::membership::sql::Tables {
     crate::membership::sql::Tables::new(
         warehouse::dialect_of(&project.warehouse),
         project.warehouse.cdp_schema(),

@@ -142,6 +142,43 @@ pub const TABLES: &[(&str, Columns, &str)] = &[
         ],
         "segment, destination, kind",
     ),
+    (
+        "campaign_launches",
+        &[
+            ("id", Int),
+            ("campaign", Text),
+            ("send_id", Text),
+            ("started_at", Time),
+            ("ended_at", Time),
+            ("status", Text),
+            ("assigned", Int),
+            ("to_send", Int),
+            ("sent", Int),
+            ("unknown", Int),
+            ("failed", Int),
+            ("capped", Int),
+            ("requests", Int),
+            ("retried", Int),
+            ("actor", Text),
+            ("host", Text),
+            ("error", Text),
+        ],
+        "id",
+    ),
+    (
+        "campaign_sends",
+        &[
+            ("campaign", Text),
+            ("user_id", Text),
+            ("launch_id", Int),
+            ("batch", Int),
+            ("status", Text),
+            ("prior", Text),
+            ("reason", Text),
+            ("at", Time),
+        ],
+        "campaign, user_id",
+    ),
 ];
 
 /// An instant as the document writes it: RFC 3339, UTC, microseconds.

@@ -91,12 +91,14 @@ impl PostgresStore {
         "select setval(pg_get_serial_sequence('runs', 'id'), coalesce(max(id), 1), max(id) is not null) from runs",
         "select setval(pg_get_serial_sequence('audit', 'id'), coalesce(max(id), 1), max(id) is not null) from audit",
         "select setval(pg_get_serial_sequence('promotions', 'id'), coalesce(max(id), 1), max(id) is not null) from promotions",
+        "select setval(pg_get_serial_sequence('campaign_launches', 'id'), coalesce(max(id), 1), max(id) is not null) from campaign_launches",
     ];
     const VERSION_SQL: &str = "show server_version";
 }
 
 impl_store!(PostgresStore);
 impl_sync_state!(PostgresStore);
+crate::state::campaign_queries::impl_campaign_state!(PostgresStore);
 crate::state::promotion::impl_promotions!(PostgresStore);
 crate::state::dump_queries::impl_dump!(PostgresStore, PostgresLoader, sqlx::Postgres, copy);
 

@@ -2,6 +2,7 @@
 //! subscription group's state (`/v2/subscription/status/set`).
 
 pub mod api;
+pub mod messaging;
 
 use std::time::Duration;
 

@@ -89,6 +89,15 @@ impl Writer {
         Writer { tx: Some(tx), task }
     }
 
+    /// A writer that keeps nothing: for senders that record each answer themselves (a
+    /// campaign's messages).
+    pub fn discard() -> Self {
+        Writer {
+            tx: None,
+            task: tokio::spawn(async { Ok(()) }),
+        }
+    }
+
     pub fn send(&self, acked_seq: i64, stats: SyncStats, rejections: Vec<Rejection>) {
         if let Some(tx) = &self.tx {
             // The task ends only on a store error, which `finish` reports.

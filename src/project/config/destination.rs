@@ -20,6 +20,7 @@ const BRAZE_KEYS: &[&str] = &[
     "attribute",
     "attribute_cap",
     "rate_limit",
+    "message_rate_limit",
     "concurrency",
 ];
 const AMPLITUDE_KEYS: &[&str] = &[
@@ -61,6 +62,10 @@ pub struct BrazeConfig {
     pub attribute_cap: u32,
     /// `/users/track` requests allowed per period (Braze's default: 3,000 per 3 s).
     pub rate_limit: Option<RateLimit>,
+    /// `/campaigns/trigger/send` and `/canvas/trigger/send` requests allowed per period
+    /// (Braze's default: 250,000 per hour, shared with other endpoints without a limit of
+    /// their own).
+    pub message_rate_limit: Option<RateLimit>,
     pub concurrency: Option<usize>,
 }
 
@@ -193,6 +198,9 @@ fn parse_braze(
         .get("attribute_cap")
         .and_then(|n| positive(d, n, &f.at("attribute_cap"), "attribute_cap"))
         .unwrap_or(DEFAULT_ATTRIBUTE_CAP as u64) as u32;
+    let message_rate_limit = f
+        .get("message_rate_limit")
+        .and_then(|n| parse_rate_limit(d, n, &f.at("message_rate_limit")));
     let endpoint = check_url(d, f, "endpoint", endpoint?)?;
     Some(BrazeConfig {
         endpoint,
@@ -200,6 +208,7 @@ fn parse_braze(
         attribute,
         attribute_cap,
         rate_limit,
+        message_rate_limit,
         concurrency,
     })
 }

@@ -57,6 +57,17 @@ impl Setup {
         postgres: Option<String>,
     ) -> Setup {
         let p = TempProject::with(&config(braze_extra, postgres.is_some()), segments);
+        Setup::around(p, users, braze, postgres)
+    }
+
+    /// The doubles and `users` users (every third gold) around a project already written, then
+    /// applied and refreshed.
+    pub fn around(
+        p: TempProject,
+        users: usize,
+        braze: BrazeConfig,
+        postgres: Option<String>,
+    ) -> Setup {
         let s = Setup {
             p,
             braze: BrazeDouble::start(braze),

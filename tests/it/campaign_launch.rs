@@ -1,0 +1,311 @@
+//! `cdp campaign plan|launch|status` against the Braze double: every treatment user messaged
+//! exactly once and no holdout user ever, a second launch sending nothing, lost answers listed
+//! `unknown` and resent only when asked, and launches killed with SIGKILL at several moments
+//! finishing on the next run without messaging anyone twice.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value;
+
+use crate::common::TempProject;
+use crate::destination_doubles::braze::BrazeConfig;
+use crate::destination_doubles::faults::Fault;
+use crate::sync::{Setup, wait_until};
+
+const PUBLIC: &str = "https://cdn.acme.test/offers";
+
+const AUDIENCE: &str = "name: vip\nrules:\n  all:\n    - { trait: tier, eq: gold }\n";
+
+const CAMPAIGN: &str = r#"name: vip_upsell
+audience: vip
+holdout: 10%
+offer:
+  items:
+    - { sku: pro_annual, title: "Pro annual", price: 79.99, currency: USD, image: assets/pro.svg }
+message:
+  via: braze
+  campaign_id: "${BRAZE_CAMPAIGN_ID}"
+  trigger_properties:
+    offer_sku: "{{ offer.sku }}"
+    offer_price: "{{ offer.price }} {{ offer.currency }}"
+    image_url: "{{ offer.image_url }}"
+schedule: once
+goal: { event: purchase, where: [{ property: sku, eq: pro_annual }], within: 14d, revenue: amount }
+"#;
+
+const SVG: &str = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"60\" height=\"30\"><rect width=\"60\" height=\"30\" fill=\"#0f3d5e\"/></svg>\n";
+
+fn config(assets: &str, message_limit: &str) -> String {
+    format!(
+        "name: launchtest\n\
+         environments:\n  dev:\n    assets: {assets}\n    destinations:\n      \
+         braze: {{ type: braze, endpoint: \"${{BRAZE_URL}}\", api_key: \"${{BRAZE_API_KEY}}\"{message_limit} }}\n"
+    )
+}
+
+/// `users` users (every third gold: the audience), the campaign, its image, and the Braze double.
+fn setup(users: usize, assets: &str, message_limit: &str, braze: BrazeConfig) -> Setup {
+    let p = TempProject::with(&config(assets, message_limit), &[("vip.yaml", AUDIENCE)]);
+    p.write("campaigns/vip_upsell.yaml", CAMPAIGN);
+    p.write("assets/pro.svg", SVG);
+    Setup::around(p, users, braze, None)
+}
+
+fn public() -> String {
+    format!("{{ local: {{ public_base_url: \"{PUBLIC}\" }} }}")
+}
+
+fn launch_env(s: &Setup) -> Vec<(&'static str, String)> {
+    let mut env = s.env();
+    env.push(("BRAZE_CAMPAIGN_ID", "campaign-test".into()));
+    env
+}
+
+fn cdp(s: &Setup, args: &[&str]) -> crate::common::Output {
+    let env = launch_env(s);
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    s.p.run_env(args, &env)
+}
+
+/// The campaign's frozen arms, from the warehouse.
+fn arms(s: &Setup) -> (BTreeSet<String>, BTreeSet<String>) {
+    let csv = s.query(
+        "select user_id, arm from cdp.campaign_assignments where campaign = 'vip_upsell' order by user_id",
+    );
+    let mut treatment = BTreeSet::new();
+    let mut holdout = BTreeSet::new();
+    for line in csv.lines().skip(1) {
+        let (user, arm) = line.split_once(',').unwrap();
+        match arm {
+            "treatment" => treatment.insert(user.to_string()),
+            "holdout" => holdout.insert(user.to_string()),
+            other => panic!("arm {other}"),
+        };
+    }
+    (treatment, holdout)
+}
+
+fn status(s: &Setup) -> Value {
+    let out = cdp(s, &["campaign", "status", "vip_upsell", "--format", "json"]);
+    let v: Value = serde_json::from_str(&out.ok().stdout).unwrap();
+    v["campaigns"][0].clone()
+}
+
+/// Nobody messaged twice, no holdout user messaged; returns who was messaged.
+fn messaged_once(s: &Setup, holdout: &BTreeSet<String>) -> BTreeSet<String> {
+    let per_user: BTreeMap<String, u32> = s.braze.messages_per_user();
+    let twice: Vec<_> = per_user.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(twice.is_empty(), "messaged more than once: {twice:?}");
+    let held: Vec<_> = per_user.keys().filter(|u| holdout.contains(*u)).collect();
+    assert!(held.is_empty(), "holdout users messaged: {held:?}");
+    per_user.into_keys().collect()
+}
+
+#[test]
+fn a_launch_messages_each_treatment_user_once_and_no_holdout_user() {
+    let s = setup(3_000, &public(), "", BrazeConfig::default());
+    let plan = cdp(&s, &["campaign", "plan", "vip_upsell", "--format", "json"]);
+    let plan: Value = serde_json::from_str(&plan.ok().stdout).unwrap();
+    assert_eq!(plan["members"], 1000);
+    let new_t = plan["new"]["treatment"].as_i64().unwrap();
+    let new_h = plan["new"]["holdout"].as_i64().unwrap();
+    assert_eq!(new_t + new_h, 1000);
+    assert!(
+        (60..=140).contains(&new_h),
+        "holdout {new_h} of 1000 at 10 %"
+    );
+    let first = &plan["payloads"][0]["body"];
+    assert_eq!(first["campaign_id"], "campaign-test");
+    assert_eq!(first["recipients"].as_array().unwrap().len(), 50);
+    let url = first["recipients"][0]["trigger_properties"]["image_url"]
+        .as_str()
+        .unwrap();
+    assert_eq!(url, "(uploaded at launch: assets/pro.svg)");
+    assert!(
+        !plan.to_string().contains("braze-test-key"),
+        "the API key leaked into the plan"
+    );
+    assert!(s.braze.delivered().is_empty(), "a plan sends nothing");
+
+    let out = cdp(
+        &s,
+        &["campaign", "launch", "vip_upsell", "--format", "json"],
+    );
+    let report: Value = serde_json::from_str(&out.ok().stdout).unwrap();
+    let (treatment, holdout) = arms(&s);
+    assert_eq!(treatment.len() as i64, new_t);
+    assert_eq!(holdout.len() as i64, new_h);
+    assert_eq!(report["sent"], new_t);
+    assert_eq!(
+        report["requests"].as_i64().unwrap(),
+        (new_t as u64).div_ceil(50) as i64
+    );
+    let messaged = messaged_once(&s, &holdout);
+    assert_eq!(messaged, treatment);
+    let delivered = s.braze.delivered();
+    let send_ids: BTreeSet<_> = delivered.iter().map(|d| d.send_id.clone()).collect();
+    assert_eq!(send_ids.len(), 1, "one send id per launch: {send_ids:?}");
+    assert_eq!(delivered[0].properties["offer_price"], "79.99 USD");
+    let url = delivered[0].properties["image_url"].as_str().unwrap();
+    assert!(url.starts_with(PUBLIC) && url.ends_with(".svg"), "{url}");
+
+    // Again: everyone is recorded, nobody is messaged.
+    let again = cdp(
+        &s,
+        &["campaign", "launch", "vip_upsell", "--format", "json"],
+    );
+    let again: Value = serde_json::from_str(&again.ok().stdout).unwrap();
+    assert_eq!(again["sent"], 0);
+    assert_eq!(again["already"], new_t);
+    assert_eq!(s.braze.delivered().len() as i64, new_t);
+    let st = status(&s);
+    assert_eq!(st["sent"], new_t);
+    assert_eq!(st["treatment"], new_t);
+    assert_eq!(st["holdout"], new_h);
+    assert_eq!(st["unknown"], 0);
+    assert_eq!(st["last_run"]["status"], "succeeded");
+    let table = cdp(&s, &["campaign", "status"]);
+    assert!(table.ok().stdout.contains("vip_upsell"), "{}", table.stdout);
+}
+
+#[test]
+fn new_members_are_assigned_and_messaged_by_the_next_launch_and_the_frozen_arms_never_change() {
+    let s = setup(3_000, &public(), "", BrazeConfig::default());
+    cdp(&s, &["campaign", "launch", "vip_upsell"]).ok();
+    let (t1, h1) = arms(&s);
+    s.churn(150, 0);
+    cdp(&s, &["campaign", "launch", "vip_upsell"]).ok();
+    let (t2, h2) = arms(&s);
+    assert!(
+        t1.is_subset(&t2) && h1.is_subset(&h2),
+        "earlier assignments kept"
+    );
+    assert_eq!((t2.len() + h2.len()) - (t1.len() + h1.len()), 150);
+    assert_eq!(messaged_once(&s, &h2), t2);
+}
+
+#[test]
+fn a_lost_answer_leaves_its_users_unknown_until_resent_on_purpose() {
+    let s = setup(3_000, &public(), "", BrazeConfig::default());
+    // The third request is processed, and its answer lost.
+    s.braze
+        .inject(&[Fault::Delay(0), Fault::Delay(0), Fault::After(500)]);
+    let out = cdp(
+        &s,
+        &["campaign", "launch", "vip_upsell", "--format", "json"],
+    );
+    let report: Value = serde_json::from_str(&out.ok().stdout).unwrap();
+    assert_eq!(report["unknown"], 50);
+    let (treatment, holdout) = arms(&s);
+    assert_eq!(
+        messaged_once(&s, &holdout),
+        treatment,
+        "the lost batch was delivered once"
+    );
+    let st = status(&s);
+    assert_eq!(st["unknown"], 50);
+    assert_eq!(st["sent"].as_u64().unwrap() as usize, treatment.len() - 50);
+    // An ordinary launch leaves them alone; --resend-unknown messages them (a second time).
+    cdp(&s, &["campaign", "launch", "vip_upsell"]).ok();
+    assert_eq!(s.braze.delivered().len(), treatment.len());
+    let out = cdp(
+        &s,
+        &[
+            "campaign",
+            "launch",
+            "vip_upsell",
+            "--resend-unknown",
+            "--format",
+            "json",
+        ],
+    );
+    let report: Value = serde_json::from_str(&out.ok().stdout).unwrap();
+    assert_eq!(report["sent"], 50);
+    assert_eq!(s.braze.delivered().len(), treatment.len() + 50);
+    assert_eq!(status(&s)["unknown"], 0);
+}
+
+#[test]
+fn a_launch_that_could_only_send_a_file_url_refuses_before_sending() {
+    let s = setup(300, "{ local: {} }", "", BrazeConfig::default());
+    let out = cdp(&s, &["campaign", "launch", "vip_upsell"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("a phone cannot open"), "{}", out.stderr);
+    assert!(out.stderr.contains("public_base_url"), "{}", out.stderr);
+    assert!(s.braze.delivered().is_empty());
+    let missing = {
+        let mut env = s.env();
+        env.push(("BRAZE_CAMPAIGN_ID", String::new()));
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        s.p.run_env(&["campaign", "launch", "vip_upsell"], &env)
+    };
+    assert_eq!(missing.code, 1);
+    assert!(
+        missing.stderr.contains("BRAZE_CAMPAIGN_ID"),
+        "{}",
+        missing.stderr
+    );
+    let unknown = cdp(&s, &["campaign", "launch", "vip_upsel"]);
+    assert!(
+        unknown.stderr.contains("vip_upsell"),
+        "did you mean: {}",
+        unknown.stderr
+    );
+}
+
+#[test]
+fn launches_killed_at_several_moments_never_message_anyone_twice() {
+    // 9,000 treatment users at about 40 requests a second: long enough to be killed midway.
+    let s = setup(
+        30_000,
+        &public(),
+        ", message_rate_limit: { requests: 40, per: 1s }",
+        BrazeConfig::default(),
+    );
+    let env = launch_env(&s);
+    for at in [500usize, 2_500, 5_000] {
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("cdp"));
+        cmd.arg("--project-dir")
+            .arg(s.p.path())
+            .args(["campaign", "launch", "vip_upsell"])
+            .env("CDP_NOW", crate::common::NOW)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        for (k, v) in &env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().unwrap();
+        wait_until("deliveries", || s.braze.delivered().len() >= at);
+        child.kill().unwrap();
+        child.wait().unwrap();
+    }
+    let out = cdp(
+        &s,
+        &["campaign", "launch", "vip_upsell", "--format", "json"],
+    );
+    let report: Value = serde_json::from_str(&out.ok().stdout).unwrap();
+    assert_eq!(
+        report["resumed"], true,
+        "carried on the killed launch's send id"
+    );
+    let (treatment, holdout) = arms(&s);
+    let messaged = messaged_once(&s, &holdout);
+    let st = status(&s);
+    let unknown = st["unknown"].as_u64().unwrap() as usize;
+    assert_eq!(
+        st["sent"].as_u64().unwrap() as usize + unknown,
+        treatment.len()
+    );
+    assert!(messaged.is_subset(&treatment));
+    assert!(
+        treatment.len() - messaged.len() <= unknown,
+        "every treatment user not messaged is listed unknown"
+    );
+    let send_ids: BTreeSet<_> = s
+        .braze
+        .delivered()
+        .iter()
+        .map(|d| d.send_id.clone())
+        .collect();
+    assert_eq!(send_ids.len(), 1, "{send_ids:?}");
+}
