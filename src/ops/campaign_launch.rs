@@ -58,7 +58,10 @@ pub struct LaunchReport {
     /// `succeeded`, `failed` or `interrupted`.
     pub status: String,
     pub error: Option<String>,
+    /// The whole launch.
     pub duration_ms: u64,
+    /// From the first request to the last answer.
+    pub sending_ms: i64,
 }
 
 impl LaunchReport {
@@ -140,6 +143,7 @@ pub async fn launch(ctx: &Context, name: &str, options: &LaunchOptions) -> Resul
         status: "failed".into(),
         error: None,
         duration_ms: 0,
+        sending_ms: 0,
     };
     let done = run(ctx, &c, braze_name, messenger, options, &mut report).await;
     report.status = match &done {
@@ -254,6 +258,7 @@ async fn run(
     report.totals.unknown = sent.unknown.len() as i64;
     report.totals.requests = sent.stats.requests;
     report.totals.retried = sent.stats.retried;
+    report.sending_ms = sent.stats.duration_ms;
     if let Some(failure) = &sent.failure {
         report.error = Some(crate::error::chain(failure));
     }

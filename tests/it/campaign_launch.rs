@@ -35,20 +35,39 @@ goal: { event: purchase, where: [{ property: sku, eq: pro_annual }], within: 14d
 
 const SVG: &str = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"60\" height=\"30\"><rect width=\"60\" height=\"30\" fill=\"#0f3d5e\"/></svg>\n";
 
-fn config(assets: &str, message_limit: &str) -> String {
+fn config(assets: &str, message_limit: &str, postgres: bool) -> String {
+    let stores = if postgres {
+        "    warehouse: { type: postgres, url: \"${CDP_PG}\" }\n    state: { url: \"${CDP_PG}\" }\n"
+    } else {
+        ""
+    };
     format!(
         "name: launchtest\n\
-         environments:\n  dev:\n    assets: {assets}\n    destinations:\n      \
+         environments:\n  dev:\n{stores}    assets: {assets}\n    destinations:\n      \
          braze: {{ type: braze, endpoint: \"${{BRAZE_URL}}\", api_key: \"${{BRAZE_API_KEY}}\"{message_limit} }}\n"
     )
 }
 
 /// `users` users (every third gold: the audience), the campaign, its image, and the Braze double.
 fn setup(users: usize, assets: &str, message_limit: &str, braze: BrazeConfig) -> Setup {
-    let p = TempProject::with(&config(assets, message_limit), &[("vip.yaml", AUDIENCE)]);
+    setup_on(users, assets, message_limit, braze, None)
+}
+
+/// As `setup`, with the warehouse and the state store on PostgreSQL when `postgres` is given.
+fn setup_on(
+    users: usize,
+    assets: &str,
+    message_limit: &str,
+    braze: BrazeConfig,
+    postgres: Option<String>,
+) -> Setup {
+    let p = TempProject::with(
+        &config(assets, message_limit, postgres.is_some()),
+        &[("vip.yaml", AUDIENCE)],
+    );
     p.write("campaigns/vip_upsell.yaml", CAMPAIGN);
     p.write("assets/pro.svg", SVG);
-    Setup::around(p, users, braze, None)
+    Setup::around(p, users, braze, postgres)
 }
 
 fn public() -> String {
@@ -255,12 +274,26 @@ fn a_launch_that_could_only_send_a_file_url_refuses_before_sending() {
 
 #[test]
 fn launches_killed_at_several_moments_never_message_anyone_twice() {
+    killed_and_resumed(None);
+}
+
+#[test]
+fn the_same_with_the_state_store_and_the_warehouse_on_postgres() {
+    let Some(admin) = crate::common::postgres_url("campaign_launch") else {
+        return;
+    };
+    let db = crate::common::PgDatabase::create(&admin, "campaign_launch");
+    killed_and_resumed(Some(db.url.clone()));
+}
+
+fn killed_and_resumed(postgres: Option<String>) {
     // 9,000 treatment users at about 40 requests a second: long enough to be killed midway.
-    let s = setup(
+    let s = setup_on(
         30_000,
         &public(),
         ", message_rate_limit: { requests: 40, per: 1s }",
         BrazeConfig::default(),
+        postgres,
     );
     let env = launch_env(&s);
     for at in [500usize, 2_500, 5_000] {
@@ -308,4 +341,70 @@ fn launches_killed_at_several_moments_never_message_anyone_twice() {
         .map(|d| d.send_id.clone())
         .collect();
     assert_eq!(send_ids.len(), 1, "{send_ids:?}");
+}
+
+/// The campaign under another name and salt, with more lines (`frequency_cap`, ...).
+fn another(name: &str, extra: &str) -> String {
+    format!(
+        "{}{extra}",
+        CAMPAIGN.replacen("name: vip_upsell", &format!("name: {name}"), 1)
+    )
+}
+
+#[test]
+fn the_frequency_cap_counts_every_campaign_and_exclude_running_keeps_busy_users_out_of_both_arms() {
+    let s = setup(3_000, &public(), "", BrazeConfig::default());
+    s.p.write(
+        "campaigns/capped.yaml",
+        &another("capped", "frequency_cap: { max: 1, per: 7d }\n"),
+    );
+    s.p.write(
+        "campaigns/polite.yaml",
+        &another("polite", "exclude_running: true\n"),
+    );
+    cdp(&s, &["campaign", "launch", "vip_upsell"]).ok();
+    let (first, _) = arms(&s);
+
+    let out = cdp(&s, &["campaign", "launch", "capped", "--format", "json"]);
+    let capped: Value = serde_json::from_str(&out.ok().stdout).unwrap();
+    let csv = s.query(
+        "select user_id from cdp.campaign_assignments where campaign = 'capped' and arm = 'treatment'",
+    );
+    let treated: BTreeSet<String> = csv.lines().skip(1).map(str::to_string).collect();
+    let at_cap = treated.intersection(&first).count() as i64;
+    assert!(
+        at_cap > 500,
+        "most of the audience was messaged by the first campaign"
+    );
+    assert_eq!(capped["capped"], at_cap);
+    assert_eq!(capped["sent"], treated.len() as i64 - at_cap);
+    let per_user = s.braze.messages_per_user();
+    assert!(
+        per_user.values().all(|n| *n <= 1),
+        "nobody got two messages within 7 days"
+    );
+    let st = {
+        let out = cdp(&s, &["campaign", "status", "capped", "--format", "json"]);
+        serde_json::from_str::<Value>(&out.ok().stdout).unwrap()["campaigns"][0].clone()
+    };
+    assert_eq!(st["capped"], at_cap);
+
+    let out = cdp(&s, &["campaign", "plan", "polite", "--format", "json"]);
+    let plan: Value = serde_json::from_str(&out.ok().stdout).unwrap();
+    assert_eq!(
+        plan["excluded_running"],
+        serde_json::json!(["capped", "vip_upsell"])
+    );
+    cdp(&s, &["campaign", "launch", "polite"]).ok();
+    let csv = s.query("select user_id from cdp.campaign_assignments where campaign = 'polite'");
+    let polite: BTreeSet<String> = csv.lines().skip(1).map(str::to_string).collect();
+    assert!(
+        polite.is_disjoint(&first),
+        "no treatment user of a running campaign assigned"
+    );
+    assert!(polite.is_disjoint(&treated));
+    assert!(
+        !polite.is_empty(),
+        "users held out of the others are assigned"
+    );
 }

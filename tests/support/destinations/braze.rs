@@ -188,6 +188,11 @@ impl Handle<Inner> {
         out
     }
 
+    /// Messages delivered by trigger sends, counted without copying them.
+    pub fn delivered_count(&self) -> u64 {
+        self.lock().delivered.len() as u64
+    }
+
     /// Attribute objects processed in total: more than the users synced means resends.
     pub fn users_received(&self) -> u64 {
         self.lock().received
