@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 #[path = "../tests/support/serve.rs"]
 mod serve;
 mod support;
-use support::run;
+use support::{ms, run};
 
 #[path = "../tests/support/destinations/mod.rs"]
 mod destinations;
@@ -188,5 +188,10 @@ fn main() {
         per_s(&base),
         base_wall.as_secs_f64(),
         wall.as_secs_f64() / base_wall.as_secs_f64()
+    );
+    println!(
+        "whole commands: limited {:.0} ms, unlimited {:.0} ms",
+        ms(wall),
+        ms(base_wall)
     );
 }
