@@ -34,6 +34,7 @@ create table campaign_sends (
     prior     text,
     reason    text,
     at        timestamptz not null,
+    exposed_at timestamptz,
     primary key (campaign, user_id)
 );
 

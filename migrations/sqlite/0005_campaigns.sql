@@ -34,6 +34,7 @@ create table campaign_sends (
     prior     text,
     reason    text,
     at        text    not null,
+    exposed_at text,
     primary key (campaign, user_id)
 );
 

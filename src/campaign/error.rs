@@ -25,6 +25,14 @@ pub enum CampaignError {
         problem: String,
     },
     #[error(
+        "campaign `{campaign}` records exposures to `{to}`, which is not an Amplitude destination of environment `{env}`"
+    )]
+    NoAmplitude {
+        campaign: String,
+        to: String,
+        env: String,
+    },
+    #[error(
         "offer image `{image}` of campaign `{campaign}` would be sent as `{url}`, which a phone cannot open"
     )]
     FileUrl {
@@ -46,6 +54,9 @@ impl CampaignError {
             ),
             CampaignError::ManyBraze { .. } => Some(
                 "keep one Braze destination in the environment that launches campaigns".into(),
+            ),
+            CampaignError::NoAmplitude { .. } => Some(
+                "declare it under the environment's `destinations:` (`type: amplitude`), or remove `exposures:`".into(),
             ),
             CampaignError::MissingId { name, .. } => Some(format!(
                 "export {name} with the id of an API-triggered campaign or canvas (Braze: the campaign's API trigger settings)"

@@ -5,6 +5,7 @@
 pub mod assets;
 pub mod assignment;
 mod error;
+pub mod exposures;
 pub mod freeze;
 pub mod goal;
 pub mod launch;

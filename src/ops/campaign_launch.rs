@@ -58,6 +58,9 @@ pub struct LaunchReport {
     /// `succeeded`, `failed` or `interrupted`.
     pub status: String,
     pub error: Option<String>,
+    /// Exposure events sent to Amplitude, when the campaign records them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exposures: Option<super::campaign_exposures::Sent>,
     /// The whole launch.
     pub duration_ms: u64,
     /// From the first request to the last answer.
@@ -92,6 +95,7 @@ pub async fn launch(ctx: &Context, name: &str, options: &LaunchOptions) -> Resul
     let c = find(&ctx.project, name)?.clone();
     let (braze_name, braze) = setup::braze(&ctx.project, &c)?;
     let trigger = setup::trigger(&c)?;
+    let amplitude = super::campaign_exposures::destination(ctx, &c)?;
     let store = ctx.store().await?;
     let _lock = ctx.lock("campaign launch", options.wait).await?;
     if store.snapshots(&c.audience).await?.is_empty() {
@@ -142,10 +146,25 @@ pub async fn launch(ctx: &Context, name: &str, options: &LaunchOptions) -> Resul
         totals: LaunchTotals::default(),
         status: "failed".into(),
         error: None,
+        exposures: None,
         duration_ms: 0,
         sending_ms: 0,
     };
-    let done = run(ctx, &c, braze_name, messenger, options, &mut report).await;
+    let mut done = run(ctx, &c, braze_name, messenger, options, &mut report).await;
+    // Exposures of everyone messaged (by this launch or an earlier one), unless it was stopped.
+    if let (Some(amplitude), Ok(false)) = (amplitude, &done) {
+        match super::campaign_exposures::send(ctx, &c, amplitude, store.clone(), &report.send_id)
+            .await
+        {
+            Ok(x) => {
+                if report.error.is_none() {
+                    report.error = x.error.as_ref().map(|e| format!("exposures: {e}"));
+                }
+                report.exposures = Some(x);
+            }
+            Err(e) => done = Err(e),
+        }
+    }
     report.status = match &done {
         Ok(true) => "interrupted",
         Ok(false) if report.error.is_none() => "succeeded",

@@ -4,6 +4,7 @@
 
 pub mod assets;
 pub mod campaign;
+pub mod campaign_exposures;
 pub mod campaign_launch;
 pub mod check;
 mod context;

@@ -172,6 +172,23 @@ pub trait CampaignState {
     /// Users per send status of a campaign.
     async fn send_counts(&self, campaign: &str) -> Result<Vec<(SendStatus, i64)>, StateError>;
 
+    /// A page of the users sent a message of the campaign whose exposure event is not recorded
+    /// yet, in id order after `after`.
+    async fn unexposed(
+        &self,
+        campaign: &str,
+        after: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<String>, StateError>;
+
+    /// Records that the users' exposure events were accepted.
+    async fn mark_exposed(
+        &self,
+        campaign: &str,
+        users: &[&str],
+        at: DateTime<Utc>,
+    ) -> Result<(), StateError>;
+
     /// Users messaged (or perhaps messaged) by at least `min` campaigns since `since`.
     async fn messaged_since(
         &self,

@@ -285,6 +285,52 @@ macro_rules! impl_campaign_state {
                 Ok(out)
             }
 
+            async fn unexposed(
+                &self,
+                campaign: &str,
+                after: Option<&str>,
+                limit: i64,
+            ) -> Result<Vec<String>, $crate::state::StateError> {
+                use sqlx::Row as _;
+                let rows = sqlx::query(
+                    "select user_id from campaign_sends where campaign = $1 and status = 'sent' \
+                     and exposed_at is null and ($2 is null or user_id > $2) \
+                     order by user_id limit $3",
+                )
+                .bind(campaign)
+                .bind(after)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|r| r.try_get::<String, _>(0).map_err(Into::into))
+                    .collect()
+            }
+
+            async fn mark_exposed(
+                &self,
+                campaign: &str,
+                users: &[&str],
+                at: chrono::DateTime<chrono::Utc>,
+            ) -> Result<(), $crate::state::StateError> {
+                let mut tx = self.pool.begin().await?;
+                for chunk in users.chunks($crate::state::campaign_queries::PER_STATEMENT) {
+                    let mut update = sqlx::QueryBuilder::new("update campaign_sends set exposed_at = ");
+                    update.push_bind(at);
+                    update.push(" where campaign = ");
+                    update.push_bind(campaign);
+                    update.push(" and user_id in (");
+                    let mut ids = update.separated(", ");
+                    for user in chunk {
+                        ids.push_bind(*user);
+                    }
+                    update.push(")");
+                    update.build().execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
             async fn messaged_since(
                 &self,
                 since: chrono::DateTime<chrono::Utc>,

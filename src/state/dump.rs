@@ -176,6 +176,7 @@ pub const TABLES: &[(&str, Columns, &str)] = &[
             ("prior", Text),
             ("reason", Text),
             ("at", Time),
+            ("exposed_at", Time),
         ],
         "campaign, user_id",
     ),

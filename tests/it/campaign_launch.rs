@@ -44,7 +44,10 @@ fn config(assets: &str, message_limit: &str, postgres: bool) -> String {
     format!(
         "name: launchtest\n\
          environments:\n  dev:\n{stores}    assets: {assets}\n    destinations:\n      \
-         braze: {{ type: braze, endpoint: \"${{BRAZE_URL}}\", api_key: \"${{BRAZE_API_KEY}}\"{message_limit} }}\n"
+         braze: {{ type: braze, endpoint: \"${{BRAZE_URL}}\", api_key: \"${{BRAZE_API_KEY}}\"{message_limit} }}\n      \
+         amplitude: {{ type: amplitude, endpoint: \"${{AMP_URL}}\", ingest_endpoint: \"${{AMP_URL}}\", \
+         api_key: \"${{AMP_API_KEY}}\", secret_key: \"${{AMP_SECRET_KEY}}\", app_id: 123456, owner: data@acme.test, \
+         rate_limit: {{ requests: 20, per: 1s }} }}\n"
     )
 }
 
@@ -407,4 +410,43 @@ fn the_frequency_cap_counts_every_campaign_and_exclude_running_keeps_busy_users_
         !polite.is_empty(),
         "users held out of the others are assigned"
     );
+}
+
+#[test]
+fn exposures_reach_amplitude_once_each_even_when_an_answer_is_lost() {
+    let s = setup(3_000, &public(), "", BrazeConfig::default());
+    s.p.write(
+        "campaigns/vip_upsell.yaml",
+        &another("vip_upsell", "exposures: { to: amplitude }\n"),
+    );
+    // The first events request is ingested and its answer lost: sent again, deduplicated.
+    s.amplitude.inject(&[Fault::After(500)]);
+    let out = cdp(
+        &s,
+        &["campaign", "launch", "vip_upsell", "--format", "json"],
+    );
+    let report: Value = serde_json::from_str(&out.ok().stdout).unwrap();
+    let (treatment, _) = arms(&s);
+    assert_eq!(
+        report["exposures"]["events"].as_u64().unwrap() as usize,
+        treatment.len()
+    );
+    let events = s.amplitude.events();
+    let users: BTreeSet<String> = events.iter().map(|e| e.user_id.clone()).collect();
+    assert_eq!(events.len(), treatment.len(), "each exposure once");
+    assert_eq!(users, treatment);
+    assert_eq!(events[0].event_type, "campaign_exposure");
+    assert_eq!(events[0].event_properties["campaign"], "vip_upsell");
+    assert!(
+        s.amplitude.requests() > events.len().div_ceil(1000) as u64,
+        "the lost answer was resent"
+    );
+    // Nothing left to expose: a second launch sends no event.
+    let again = cdp(
+        &s,
+        &["campaign", "launch", "vip_upsell", "--format", "json"],
+    );
+    let again: Value = serde_json::from_str(&again.ok().stdout).unwrap();
+    assert_eq!(again["exposures"]["events"], 0);
+    assert_eq!(s.amplitude.events().len(), treatment.len());
 }

@@ -40,6 +40,18 @@ pub struct CampaignDef {
     pub frequency_cap: Option<FrequencyCap>,
     /// Skip users in the treatment arm of another running campaign.
     pub exclude_running: bool,
+    /// Where each message sent is also recorded as an event.
+    pub exposures: Option<Exposures>,
+}
+
+/// An Amplitude event per user messaged (HTTP V2 API), `insert_id` keyed by campaign and user
+/// so that Amplitude ignores a resend.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Exposures {
+    /// The Amplitude destination's name in `cdp.yaml`.
+    pub to: String,
+    pub to_pos: Pos,
+    pub event: String,
 }
 
 #[derive(Clone, Debug, PartialEq)]

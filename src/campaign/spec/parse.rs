@@ -1,7 +1,7 @@
 //! Decoding one campaign file; every problem is reported where it is written.
 
 use super::offer::{message, offer};
-use super::{CampaignDef, FrequencyCap, Goal};
+use super::{CampaignDef, Exposures, FrequencyCap, Goal};
 use crate::assets::references::AssetRef;
 use crate::campaign::assignment::basis_points;
 use crate::segment::file::parse_schedule;
@@ -24,6 +24,7 @@ const KEYS: &[&str] = &[
     "guardrails",
     "frequency_cap",
     "exclude_running",
+    "exposures",
 ];
 
 /// The campaign when the file is valid (its audience one of `segments`); problems go to the
@@ -124,6 +125,7 @@ pub fn parse_campaign(
         Some(n) => d.bool(n, "exclude_running").unwrap_or(false),
         None => false,
     };
+    let exposures = f.get("exposures").and_then(|n| exposures(d, n));
     let name = name?;
     Some(CampaignDef {
         salt: salt.unwrap_or_else(|| name.clone()),
@@ -140,6 +142,25 @@ pub fn parse_campaign(
         guardrails,
         frequency_cap,
         exclude_running,
+        exposures,
+    })
+}
+
+/// `exposures: { to: amplitude, event: campaign_exposure }`.
+fn exposures(d: &mut Decoder, node: &Node) -> Option<Exposures> {
+    let f: Fields = d.fields(node, "exposures", "`exposures`", &["to", "event"])?;
+    let to = d.req_string(
+        &f,
+        "to",
+        Some("an Amplitude destination of `cdp.yaml`, e.g. `to: amplitude`"),
+    );
+    let event = d
+        .opt_string(&f, "event")
+        .unwrap_or_else(|| "campaign_exposure".into());
+    Some(Exposures {
+        to_pos: f.get("to").map(|n| n.pos).unwrap_or(node.pos),
+        to: to?,
+        event,
     })
 }
 

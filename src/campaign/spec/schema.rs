@@ -59,7 +59,8 @@ pub fn schema() -> Value {
             "goal": goal,
             "guardrails": { "type": "array", "items": text },
             "frequency_cap": strict(json!({ "max": { "type": "integer", "minimum": 1 }, "per": duration() }), &["max", "per"]),
-            "exclude_running": { "type": "boolean" }
+            "exclude_running": { "type": "boolean" },
+            "exposures": strict(json!({ "to": { "type": "string" }, "event": { "type": "string" } }), &["to"])
         }),
         &["name", "audience", "holdout", "offer", "message", "goal"],
     );

@@ -1,5 +1,6 @@
 //! A local double of Amplitude on loopback, both hosts at one address: the Behavioral Cohorts API
-//! (`/api/3/cohorts`, upload, membership) and the ingestion `/identify` endpoint. It keeps
+//! (`/api/3/cohorts`, upload, membership) and the ingestion `/identify` and `/2/httpapi`
+//! endpoints. It keeps
 //! cohorts and user properties, enforces the documented limits and junk-id rules, and injects
 //! faults.
 //!
@@ -22,6 +23,9 @@ use base64::Engine;
 use serde_json::{Map, Value, json};
 
 use super::faults::{self, Counter, Faulty, Handle, Picker, Window};
+
+mod events;
+pub use events::{Event, HTTPAPI};
 
 const COHORTS: &str = "/api/3/cohorts";
 const UPLOAD: &str = "/api/3/cohorts/upload";
@@ -81,6 +85,9 @@ pub struct Inner {
     cohorts: Vec<Cohort>,
     created: u64,
     users: BTreeMap<String, Map<String, Value>>,
+    /// Events ingested by `/2/httpapi`, in order, each `insert_id` once.
+    events: Vec<Event>,
+    insert_ids: HashSet<String>,
     picker: Picker,
     counter: Counter,
 }
@@ -98,6 +105,8 @@ impl Handle<Inner> {
             cohorts: Vec::new(),
             created: 0,
             users: BTreeMap::new(),
+            events: Vec::new(),
+            insert_ids: HashSet::new(),
             picker: Picker::default(),
             counter: Counter::default(),
         }));
@@ -106,6 +115,7 @@ impl Handle<Inner> {
             .route(UPLOAD, post(upload))
             .route(MEMBERSHIP, post(membership))
             .route(IDENTIFY, post(identify))
+            .route(HTTPAPI, post(http_events))
             // 100,000 ids exceed axum's default; Amplitude's own limits are checked instead.
             .layer(DefaultBodyLimit::disable())
             .with_state(inner.clone());
@@ -113,6 +123,11 @@ impl Handle<Inner> {
             url: crate::serve::serve(app),
             inner,
         }
+    }
+
+    /// The events `/2/httpapi` ingested, in order.
+    pub fn events(&self) -> Vec<Event> {
+        self.lock().events.clone()
     }
 
     /// Every cohort as (id, name, size), in creation order.
@@ -180,6 +195,13 @@ async fn identify(
     let fields = form.map(|f| f.0).unwrap_or_default();
     let reply = faults::answer(&mut *inner.lock().unwrap(), IDENTIFY, |s| {
         s.identify(&fields)
+    });
+    faults::deliver(reply).await
+}
+
+async fn http_events(State(inner): Shared, body: Bytes) -> Response {
+    let reply = faults::answer(&mut *inner.lock().unwrap(), HTTPAPI, |s| {
+        s.http_events(&body)
     });
     faults::deliver(reply).await
 }
