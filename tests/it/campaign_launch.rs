@@ -450,3 +450,47 @@ fn exposures_reach_amplitude_once_each_even_when_an_answer_is_lost() {
     assert_eq!(again["exposures"]["events"], 0);
     assert_eq!(s.amplitude.events().len(), treatment.len());
 }
+
+#[test]
+fn offer_images_on_s3_are_uploaded_once_and_sent_as_urls_presigned_for_the_campaign() {
+    let Some(server) = crate::common::s3_server("campaign_images", &["offers"]) else {
+        return;
+    };
+    let assets = format!(
+        "{{ s3: {{ bucket: offers, prefix: offers/, endpoint: \"{}\" }} }}",
+        server.endpoint
+    );
+    let s = setup(300, &assets, "", BrazeConfig::default());
+    let mut env = launch_env(&s);
+    env.extend(server.env().into_iter().map(|(k, v)| (k, v.to_string())));
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    s.p.run_env(&["campaign", "launch", "vip_upsell"], &env)
+        .ok();
+    let delivered = s.braze.delivered();
+    assert!(!delivered.is_empty());
+    let url = delivered[0].properties["image_url"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        url.starts_with(&format!("{}/offers/offers/", server.endpoint)),
+        "{url}"
+    );
+    // The goal window and a day, capped at the 7 days a presigned URL can live.
+    assert!(url.contains("X-Amz-Expires=604800"), "{url}");
+    assert!(url.contains("X-Amz-Signature="), "{url}");
+    let fetched = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let _ = rustls::crypto::ring::default_provider().install_default();
+            let r = reqwest::get(&url).await.unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        })
+    })
+    .join()
+    .unwrap();
+    assert_eq!(fetched, (200, SVG.to_string()), "a phone can open it");
+}
