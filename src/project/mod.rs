@@ -171,6 +171,16 @@ pub fn load_with(
         },
     )?;
     diagnostics.extend(campaign_spec::check_campaigns(&campaigns));
+    let declared: Vec<(&str, &str)> = config
+        .environments
+        .iter()
+        .flat_map(|(_, e)| {
+            e.destinations
+                .iter()
+                .map(|(n, d)| (n.as_str(), d.kind.as_str()))
+        })
+        .collect();
+    diagnostics.extend(campaign_spec::check_exposures(&campaigns, &declared));
     let max_bytes = config
         .environments
         .iter()

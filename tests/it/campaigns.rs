@@ -119,3 +119,56 @@ fn an_image_that_is_not_an_image_or_two_braze_targets_are_refused() {
         out.stderr
     );
 }
+
+#[test]
+fn exposures_must_go_to_an_amplitude_destination_of_the_project() {
+    let config = "environments:\n  dev:\n    destinations:\n      \
+                  amplitude: { type: amplitude, endpoint: \"https://amplitude.com\", api_key: \"${T_KEY}\", secret_key: \"${T_KEY}\", app_id: 1, owner: a@b.test }\n      \
+                  braze: { type: braze, endpoint: \"https://rest.iad-01.braze.com\", api_key: \"${T_KEY}\" }\n";
+    let p = TempProject::with(config, &[("active.yaml", SEGMENT)]);
+    p.write("offer.svg", SVG);
+    p.write(
+        "campaigns/spring.yaml",
+        &format!("{CAMPAIGN}exposures: {{ to: amplitud }}\n"),
+    );
+    p.write(
+        "campaigns/other.yaml",
+        &format!(
+            "{}exposures: {{ to: braze }}\n",
+            CAMPAIGN.replace("name: spring", "name: other")
+        ),
+    );
+    let env = [("T_KEY", "not-a-real-key")];
+    let out = p.run_env(&["validate"], &env);
+    assert_eq!(out.code, 1, "{}", out.snapshot());
+    assert!(
+        out.stderr.contains("unknown destination `amplitud`"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("did you mean `amplitude`?"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("`braze` is not an Amplitude destination"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("campaigns/spring.yaml:"),
+        "{}",
+        out.stderr
+    );
+    p.write(
+        "campaigns/spring.yaml",
+        &format!("{CAMPAIGN}exposures: {{ to: amplitude, event: offer_seen }}\n"),
+    );
+    p.write(
+        "campaigns/other.yaml",
+        &CAMPAIGN.replace("name: spring", "name: other"),
+    );
+    p.run_env(&["validate"], &env).ok();
+}

@@ -1,7 +1,8 @@
-//! Checks across campaign files: each campaign's name is its own.
+//! Checks across campaign files: each campaign's name is its own, and the destination its
+//! exposures go to is an Amplitude destination of `cdp.yaml`.
 
 use super::CampaignDef;
-use crate::syntax::diagnostic::Diagnostic;
+use crate::syntax::diagnostic::{Diagnostic, did_you_mean};
 
 pub fn check_campaigns(campaigns: &[CampaignDef]) -> Vec<Diagnostic> {
     let mut out = Vec::new();
@@ -22,4 +23,30 @@ pub fn check_campaigns(campaigns: &[CampaignDef]) -> Vec<Diagnostic> {
         }
     }
     out
+}
+
+/// Each campaign's `exposures.to` against the destinations declared (name, type).
+pub fn check_exposures(campaigns: &[CampaignDef], declared: &[(&str, &str)]) -> Vec<Diagnostic> {
+    let amplitude: Vec<&str> = declared
+        .iter()
+        .filter(|(_, kind)| *kind == "amplitude")
+        .map(|(n, _)| *n)
+        .collect();
+    campaigns
+        .iter()
+        .filter_map(|c| c.exposures.as_ref().map(|x| (c, x)))
+        .filter(|(_, x)| !amplitude.contains(&x.to.as_str()))
+        .map(|(c, x)| {
+            let what = if declared.iter().any(|(n, _)| *n == x.to) {
+                format!("`{}` is not an Amplitude destination", x.to)
+            } else {
+                format!("unknown destination `{}`", x.to)
+            };
+            Diagnostic::new(&c.file, x.to_pos, "exposures.to", what).maybe_hint(
+                did_you_mean(&x.to, amplitude.iter().copied()).or_else(|| {
+                    Some("exposures go to a `type: amplitude` destination declared under an environment's `destinations:` in cdp.yaml".into())
+                }),
+            )
+        })
+        .collect()
 }

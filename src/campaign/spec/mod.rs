@@ -7,7 +7,7 @@ mod parse;
 mod schema;
 mod template;
 
-pub use checks::check_campaigns;
+pub use checks::{check_campaigns, check_exposures};
 pub use parse::parse_campaign;
 pub use schema::schema;
 pub use template::{TEMPLATE_NAMES, Template};
