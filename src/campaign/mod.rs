@@ -8,6 +8,7 @@ mod error;
 pub mod exposures;
 pub mod freeze;
 pub mod goal;
+pub mod journal;
 pub mod launch;
 pub mod send;
 pub mod spec;

@@ -1,21 +1,19 @@
 //! Messaging a launch's treatment users through Braze, at most once each: every request's
-//! recipients are recorded `pending` in the state store before it goes out and settled by its
-//! answer (sent, failed, unknown), or put back as they were when it was not processed.
-
-use std::sync::Arc;
+//! recipients are recorded `pending` in the launch's journal before it goes out and settled by
+//! its answer (sent, failed, unknown), or put back as they were when it was not processed.
 
 use async_trait::async_trait;
 use chrono::Utc;
 use serde_json::{Map, Value};
 
+use super::journal::Journal;
 use crate::destinations::braze::api;
 use crate::destinations::braze::messaging::{RECIPIENTS, Trigger, trigger_body};
 use crate::destinations::{
     Delivery, Destination, Item, Limits, Outcome, Sample, braze::in_flight_for, exchange,
 };
 use crate::project::config::RateLimit;
-use crate::state::Store;
-use crate::state::campaign::{BatchKey, SendStatus};
+use crate::state::campaign::{SendEntry, SendStatus};
 
 /// One treatment user to message, numbered in the launch.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -48,9 +46,7 @@ pub struct Messenger {
     pub send_id: String,
     /// Each recipient's `trigger_properties` (or canvas `context`), rendered from the offer.
     pub properties: Map<String, Value>,
-    pub store: Arc<dyn Store>,
-    pub campaign: String,
-    pub launch_id: i64,
+    pub journal: Journal,
     pub rate: RateLimit,
     pub concurrency: Option<usize>,
 }
@@ -64,49 +60,41 @@ impl Messenger {
         )
     }
 
-    fn key(&self, batch: &[Recipient]) -> BatchKey<'_> {
-        BatchKey {
-            campaign: &self.campaign,
-            launch_id: self.launch_id,
-            batch: batch.first().map_or(0, |r| r.seq),
-        }
-    }
-
     /// Records what the answer means for the recipients; an answer that cannot be recorded
     /// stops the launch (its recipients stay pending, so the next launch lists them unknown).
     async fn settle(&self, batch: &[Recipient], outcome: Outcome) -> Outcome {
-        let key = self.key(batch);
-        let now = Utc::now();
-        let recorded = match &outcome {
-            Outcome::Done { refused, .. } => {
-                let refused: Vec<(&str, &str)> = refused
+        let first = batch.first().map_or(0, |r| r.seq);
+        let at = Utc::now();
+        let entry = match &outcome {
+            Outcome::Done { refused, .. } => SendEntry::Settle {
+                batch: first,
+                status: SendStatus::Sent,
+                reason: None,
+                refused: refused
                     .iter()
                     .filter_map(|r| {
                         batch
                             .get(r.index)
-                            .map(|u| (u.user_id.as_str(), r.reason.as_str()))
+                            .map(|u| (u.user_id.clone(), r.reason.clone()))
                     })
-                    .collect();
-                self.store
-                    .settle_sends(key, SendStatus::Sent, None, &refused, now)
-                    .await
-            }
-            Outcome::Unknown { reason, .. } => {
-                self.store
-                    .settle_sends(key, SendStatus::Unknown, Some(reason), &[], now)
-                    .await
-            }
+                    .collect(),
+                at,
+            },
+            Outcome::Unknown { reason, .. } => SendEntry::Settle {
+                batch: first,
+                status: SendStatus::Unknown,
+                reason: Some(reason.clone()),
+                refused: Vec::new(),
+                at,
+            },
             // Not processed: sent again later, or (fatal) by the next launch.
             Outcome::Retry { .. } | Outcome::RetryItems { .. } | Outcome::Fatal(_) => {
-                self.store.restore_sends(key).await
+                SendEntry::Restore { batch: first }
             }
         };
-        match recorded {
+        match self.journal.write(entry).await {
             Ok(()) => outcome,
-            Err(e) => Outcome::Fatal(format!(
-                "cannot record the answer in the state store: {}",
-                crate::error::chain(&e)
-            )),
+            Err(e) => Outcome::Fatal(format!("cannot record the answer in the state store: {e}")),
         }
     }
 }
@@ -157,17 +145,16 @@ impl Destination<Recipient> for Messenger {
     }
 
     async fn send(&self, batch: &[Recipient]) -> Outcome {
-        let users: Vec<&str> = batch.iter().map(|r| r.user_id.as_str()).collect();
         // Nothing goes out before its recipients are recorded: a launch killed after this
         // finds them pending, and never sends them again on its own.
-        if let Err(e) = self
-            .store
-            .begin_sends(self.key(batch), &users, Utc::now())
-            .await
-        {
+        let begin = SendEntry::Begin {
+            batch: batch.first().map_or(0, |r| r.seq),
+            users: batch.iter().map(|r| r.user_id.clone()).collect(),
+            at: Utc::now(),
+        };
+        if let Err(e) = self.journal.write(begin).await {
             return Outcome::Fatal(format!(
-                "cannot record the send in the state store before it goes out: {}",
-                crate::error::chain(&e)
+                "cannot record the send in the state store before it goes out: {e}"
             ));
         }
         let (url, body) = self.request(batch);

@@ -6,6 +6,7 @@ use super::segments::membership_tables;
 use crate::campaign::CampaignError;
 use crate::campaign::freeze::{candidates_sql, counts_sql, ensure_sql};
 use crate::campaign::goal::base_rate_sql;
+use crate::campaign::journal::Journal;
 use crate::campaign::launch::{running, setup};
 use crate::campaign::send::{Messenger, Recipient};
 use crate::campaign::spec::CampaignDef;
@@ -119,6 +120,9 @@ pub async fn plan(ctx: &Context, name: &str) -> Result<PlanReport> {
     let (braze_name, braze) = setup::braze(&ctx.project, &c)?;
     let trigger = setup::trigger(&c)?;
     let store = ctx.store().await?;
+    if store.snapshots(&c.audience).await?.is_empty() {
+        return Err(Error::NeverRefreshed(c.audience.clone()));
+    }
     let assets_spec = ctx.project.assets_of(&ctx.project.env)?;
     let assets = crate::assets::open(&assets_spec, &ctx.project.root).await?;
     let image_url = match c.offer.first() {
@@ -197,9 +201,7 @@ pub async fn plan(ctx: &Context, name: &str) -> Result<PlanReport> {
         trigger,
         send_id: "(the launch's send id)".into(),
         properties: setup::properties(&c, &image_url),
-        store,
-        campaign: c.name.clone(),
-        launch_id: 0,
+        journal: Journal::start(store, c.name.clone(), 0),
         rate: braze.message_rate_limit.unwrap_or(DEFAULT_RATE),
         concurrency: braze.concurrency,
     };

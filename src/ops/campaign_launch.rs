@@ -14,6 +14,7 @@ use tokio::sync::mpsc;
 use super::campaign::{ArmCounts, arm_counts, ensure, find, running_now};
 use super::segments::membership_tables;
 use crate::campaign::freeze::{freeze_excluding_sql, treatment_page_sql};
+use crate::campaign::journal::Journal;
 use crate::campaign::launch::setup;
 use crate::campaign::send::{Messenger, Recipient};
 use crate::campaign::{CampaignError, spec::CampaignDef};
@@ -128,9 +129,7 @@ pub async fn launch(ctx: &Context, name: &str, options: &LaunchOptions) -> Resul
         trigger,
         send_id: send_id.clone(),
         properties: setup::properties(&c, &image_url),
-        store: store.clone(),
-        campaign: c.name.clone(),
-        launch_id,
+        journal: Journal::start(store.clone(), c.name.clone(), launch_id),
         rate: braze.message_rate_limit.unwrap_or(DEFAULT_RATE),
         concurrency: braze.concurrency,
     };
@@ -197,8 +196,9 @@ async fn run(
     options: &LaunchOptions,
     report: &mut LaunchReport,
 ) -> Result<bool> {
-    let store = messenger.store.clone();
+    let store = ctx.store().await?;
     let mut wh = ctx.warehouse().await?;
+    wh.limit_memory(crate::sync::run::SYNC_MEMORY).await?;
     let t = membership_tables(&ctx.project);
     ensure(wh.as_mut(), &t).await?;
     if c.exclude_running {

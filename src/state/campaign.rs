@@ -92,6 +92,30 @@ pub struct LaunchRecord {
     pub error: Option<String>,
 }
 
+/// One entry of a launch's journal of sends; `batch` is the number of a request's first
+/// recipient in the launch.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SendEntry {
+    /// A request's recipients, recorded `pending` before it goes out. A user sent again
+    /// (`unknown` before) keeps that status to fall back on.
+    Begin {
+        batch: i64,
+        users: Vec<String>,
+        at: DateTime<Utc>,
+    },
+    /// Its answer: `refused` users (with their reasons) failed, its other pending recipients
+    /// `status`.
+    Settle {
+        batch: i64,
+        status: SendStatus,
+        reason: Option<String>,
+        refused: Vec<(String, String)>,
+        at: DateTime<Utc>,
+    },
+    /// A request that was not processed: its recipients are as before it was sent.
+    Restore { batch: i64 },
+}
+
 /// One request's recipients: the launch, and the number of its first recipient.
 #[derive(Clone, Copy, Debug)]
 pub struct BatchKey<'a> {
@@ -136,28 +160,13 @@ pub trait CampaignState {
         statuses: &[SendStatus],
     ) -> Result<HashSet<String>, StateError>;
 
-    /// Records a request's recipients `pending`, before it goes out (one transaction). A user
-    /// sent again (`unknown` before) keeps that status to fall back on.
-    async fn begin_sends(
+    /// Writes a launch's journal entries in order, in one transaction.
+    async fn write_sends(
         &self,
-        key: BatchKey<'_>,
-        users: &[&str],
-        at: DateTime<Utc>,
+        campaign: &str,
+        launch_id: i64,
+        entries: &[SendEntry],
     ) -> Result<(), StateError>;
-
-    /// Settles a request's answer: `refused` users (with their reasons) failed, the rest of its
-    /// pending recipients `status`.
-    async fn settle_sends(
-        &self,
-        key: BatchKey<'_>,
-        status: SendStatus,
-        reason: Option<&str>,
-        refused: &[(&str, &str)],
-        at: DateTime<Utc>,
-    ) -> Result<(), StateError>;
-
-    /// A request that was not processed: its recipients are as before it was sent.
-    async fn restore_sends(&self, key: BatchKey<'_>) -> Result<(), StateError>;
 
     /// Records users not messaged, with why (the frequency cap).
     async fn record_unsent(

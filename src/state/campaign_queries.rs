@@ -5,7 +5,7 @@ pub const PER_STATEMENT: usize = 500;
 
 /// `impl CampaignState` for a backend struct with a `pool` field.
 macro_rules! impl_campaign_state {
-    ($ty:ty) => {
+    ($ty:ty, $db:ty) => {
         #[async_trait::async_trait]
         impl $crate::state::campaign::CampaignState for $ty {
             async fn recover_launches(
@@ -162,83 +162,78 @@ macro_rules! impl_campaign_state {
                 Ok(out)
             }
 
-            async fn begin_sends(
+            async fn write_sends(
                 &self,
-                key: $crate::state::campaign::BatchKey<'_>,
-                users: &[&str],
-                at: chrono::DateTime<chrono::Utc>,
+                campaign: &str,
+                launch_id: i64,
+                entries: &[$crate::state::campaign::SendEntry],
             ) -> Result<(), $crate::state::StateError> {
-                self.insert_sends(
-                    key,
-                    users,
-                    "pending",
-                    None,
-                    at,
-                    " on conflict (campaign, user_id) do update set \
-                     prior = case when campaign_sends.status = 'pending' then campaign_sends.prior \
-                     else campaign_sends.status end, status = 'pending', \
-                     launch_id = excluded.launch_id, batch = excluded.batch, at = excluded.at",
-                )
-                .await
-            }
-
-            async fn settle_sends(
-                &self,
-                key: $crate::state::campaign::BatchKey<'_>,
-                status: $crate::state::campaign::SendStatus,
-                reason: Option<&str>,
-                refused: &[(&str, &str)],
-                at: chrono::DateTime<chrono::Utc>,
-            ) -> Result<(), $crate::state::StateError> {
+                use $crate::state::campaign::SendEntry;
                 let mut tx = self.pool.begin().await?;
-                for (user, why) in refused {
-                    sqlx::query(
-                        "update campaign_sends set status = 'failed', prior = null, reason = $1, at = $2 \
-                         where campaign = $3 and user_id = $4 and status = 'pending'",
-                    )
-                    .bind(*why)
-                    .bind(at)
-                    .bind(key.campaign)
-                    .bind(*user)
-                    .execute(&mut *tx)
-                    .await?;
+                for entry in entries {
+                    match entry {
+                        SendEntry::Begin { batch, users, at } => {
+                            let users: Vec<&str> = users.iter().map(String::as_str).collect();
+                            let key = $crate::state::campaign::BatchKey { campaign, launch_id, batch: *batch };
+                            insert_sends(
+                                &mut tx,
+                                key,
+                                &users,
+                                "pending",
+                                None,
+                                *at,
+                                " on conflict (campaign, user_id) do update set \
+                                 prior = case when campaign_sends.status = 'pending' then campaign_sends.prior \
+                                 else campaign_sends.status end, status = 'pending', \
+                                 launch_id = excluded.launch_id, batch = excluded.batch, at = excluded.at",
+                            )
+                            .await?;
+                        }
+                        SendEntry::Settle { batch, status, reason, refused, at } => {
+                            for (user, why) in refused {
+                                sqlx::query(
+                                    "update campaign_sends set status = 'failed', prior = null, reason = $1, at = $2 \
+                                     where campaign = $3 and user_id = $4 and status = 'pending'",
+                                )
+                                .bind(why)
+                                .bind(*at)
+                                .bind(campaign)
+                                .bind(user)
+                                .execute(&mut *tx)
+                                .await?;
+                            }
+                            sqlx::query(
+                                "update campaign_sends set status = $1, prior = null, reason = $2, at = $3 \
+                                 where launch_id = $4 and batch = $5 and status = 'pending'",
+                            )
+                            .bind(status.as_str())
+                            .bind(reason.as_deref())
+                            .bind(*at)
+                            .bind(launch_id)
+                            .bind(*batch)
+                            .execute(&mut *tx)
+                            .await?;
+                        }
+                        SendEntry::Restore { batch } => {
+                            sqlx::query(
+                                "delete from campaign_sends where launch_id = $1 and batch = $2 \
+                                 and status = 'pending' and prior is null",
+                            )
+                            .bind(launch_id)
+                            .bind(*batch)
+                            .execute(&mut *tx)
+                            .await?;
+                            sqlx::query(
+                                "update campaign_sends set status = prior, prior = null \
+                                 where launch_id = $1 and batch = $2 and status = 'pending'",
+                            )
+                            .bind(launch_id)
+                            .bind(*batch)
+                            .execute(&mut *tx)
+                            .await?;
+                        }
+                    }
                 }
-                sqlx::query(
-                    "update campaign_sends set status = $1, prior = null, reason = $2, at = $3 \
-                     where launch_id = $4 and batch = $5 and status = 'pending'",
-                )
-                .bind(status.as_str())
-                .bind(reason)
-                .bind(at)
-                .bind(key.launch_id)
-                .bind(key.batch)
-                .execute(&mut *tx)
-                .await?;
-                tx.commit().await?;
-                Ok(())
-            }
-
-            async fn restore_sends(
-                &self,
-                key: $crate::state::campaign::BatchKey<'_>,
-            ) -> Result<(), $crate::state::StateError> {
-                let mut tx = self.pool.begin().await?;
-                sqlx::query(
-                    "delete from campaign_sends where launch_id = $1 and batch = $2 \
-                     and status = 'pending' and prior is null",
-                )
-                .bind(key.launch_id)
-                .bind(key.batch)
-                .execute(&mut *tx)
-                .await?;
-                sqlx::query(
-                    "update campaign_sends set status = prior, prior = null \
-                     where launch_id = $1 and batch = $2 and status = 'pending'",
-                )
-                .bind(key.launch_id)
-                .bind(key.batch)
-                .execute(&mut *tx)
-                .await?;
                 tx.commit().await?;
                 Ok(())
             }
@@ -251,7 +246,9 @@ macro_rules! impl_campaign_state {
                 reason: &str,
                 at: chrono::DateTime<chrono::Utc>,
             ) -> Result<(), $crate::state::StateError> {
-                self.insert_sends(
+                let mut tx = self.pool.begin().await?;
+                insert_sends(
+                    &mut tx,
                     key,
                     users,
                     status.as_str(),
@@ -259,7 +256,9 @@ macro_rules! impl_campaign_state {
                     at,
                     " on conflict (campaign, user_id) do nothing",
                 )
-                .await
+                .await?;
+                tx.commit().await?;
+                Ok(())
             }
 
             async fn send_counts(
@@ -354,38 +353,33 @@ macro_rules! impl_campaign_state {
             }
         }
 
-        impl $ty {
-            /// A send row per user, in one transaction; `conflict` says what becomes of a row
-            /// the user has already.
-            async fn insert_sends(
-                &self,
-                key: $crate::state::campaign::BatchKey<'_>,
-                users: &[&str],
-                status: &str,
-                reason: Option<&str>,
-                at: chrono::DateTime<chrono::Utc>,
-                conflict: &'static str,
-            ) -> Result<(), $crate::state::StateError> {
-                let mut tx = self.pool.begin().await?;
-                for chunk in users.chunks($crate::state::campaign_queries::PER_STATEMENT / 7) {
-                    let mut insert = sqlx::QueryBuilder::new(
-                        "insert into campaign_sends (campaign, user_id, launch_id, batch, status, reason, at) ",
-                    );
-                    insert.push_values(chunk, |mut b, user| {
-                        b.push_bind(key.campaign)
-                            .push_bind(*user)
-                            .push_bind(key.launch_id)
-                            .push_bind(key.batch)
-                            .push_bind(status)
-                            .push_bind(reason)
-                            .push_bind(at);
-                    });
-                    insert.push(conflict);
-                    insert.build().execute(&mut *tx).await?;
-                }
-                tx.commit().await?;
-                Ok(())
+        /// A send row per user; `conflict` says what becomes of a row the user has already.
+        async fn insert_sends(
+            tx: &mut sqlx::Transaction<'_, $db>,
+            key: $crate::state::campaign::BatchKey<'_>,
+            users: &[&str],
+            status: &str,
+            reason: Option<&str>,
+            at: chrono::DateTime<chrono::Utc>,
+            conflict: &'static str,
+        ) -> Result<(), $crate::state::StateError> {
+            for chunk in users.chunks($crate::state::campaign_queries::PER_STATEMENT / 7) {
+                let mut insert = sqlx::QueryBuilder::new(
+                    "insert into campaign_sends (campaign, user_id, launch_id, batch, status, reason, at) ",
+                );
+                insert.push_values(chunk, |mut b, user| {
+                    b.push_bind(key.campaign)
+                        .push_bind(*user)
+                        .push_bind(key.launch_id)
+                        .push_bind(key.batch)
+                        .push_bind(status)
+                        .push_bind(reason)
+                        .push_bind(at);
+                });
+                insert.push(conflict);
+                insert.build().execute(&mut **tx).await?;
             }
+            Ok(())
         }
     };
 }

@@ -20,7 +20,7 @@ use crate::warehouse::Warehouse;
 
 /// An embedded warehouse's memory during a sync: its joins spill beyond it, and the rest of the
 /// process (pages, requests in flight) stays small.
-const SYNC_MEMORY: &str = "48MB";
+pub(crate) const SYNC_MEMORY: &str = "48MB";
 /// Everything a sync needs from its caller.
 pub struct Syncer<'a> {
     pub project: &'a Project,
