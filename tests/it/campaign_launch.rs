@@ -299,7 +299,8 @@ fn killed_and_resumed(postgres: Option<String>) {
         postgres,
     );
     let env = launch_env(&s);
-    for at in [500usize, 2_500, 5_000] {
+    // At once (before or while assigning), and three times while sending.
+    for at in [0usize, 500, 2_500, 5_000] {
         let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("cdp"));
         cmd.arg("--project-dir")
             .arg(s.p.path())
@@ -493,4 +494,49 @@ fn offer_images_on_s3_are_uploaded_once_and_sent_as_urls_presigned_for_the_campa
     .join()
     .unwrap();
     assert_eq!(fetched, (200, SVG.to_string()), "a phone can open it");
+}
+
+#[test]
+fn ctrl_c_lets_what_is_in_flight_answer_and_the_next_launch_sends_the_rest() {
+    let s = setup(
+        30_000,
+        &public(),
+        ", message_rate_limit: { requests: 40, per: 1s }",
+        BrazeConfig::default(),
+    );
+    let env = launch_env(&s);
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("cdp"));
+    cmd.arg("--project-dir")
+        .arg(s.p.path())
+        .args(["campaign", "launch", "vip_upsell", "--format", "json"])
+        .env("CDP_NOW", crate::common::NOW)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    for (k, v) in &env {
+        cmd.env(k, v);
+    }
+    let child = cmd.spawn().unwrap();
+    wait_until("deliveries", || s.braze.delivered().len() >= 1_000);
+    // SAFETY: a signal to our own child, which is still running.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["status"], "interrupted");
+    let st = status(&s);
+    assert_eq!(
+        st["pending"], 0,
+        "what was in flight was answered and settled"
+    );
+    assert_eq!(st["unknown"], 0);
+    assert_eq!(
+        st["sent"].as_u64().unwrap() as usize,
+        s.braze.delivered().len()
+    );
+    assert_eq!(st["last_run"]["status"], "interrupted");
+
+    cdp(&s, &["campaign", "launch", "vip_upsell"]).ok();
+    let (treatment, holdout) = arms(&s);
+    assert_eq!(messaged_once(&s, &holdout), treatment);
 }
