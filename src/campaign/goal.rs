@@ -41,12 +41,13 @@ pub fn base_rate_sql(
     format!(
         "select count(*) as members, count(hit.user_id) as converted\n\
          from {members} mm\n\
-         left join (select distinct e.{uid} as user_id from {events} e\n\
+         left join (select distinct cast(e.{uid} as {text}) as user_id from {events} e\n\
                     where {test} and e.{ts} > {from} and e.{ts} <= {to}) hit\n\
            on hit.user_id = mm.user_id\n\
          where mm.segment = {audience} and mm.exited_at is null",
         members = m.membership(),
         uid = d.ident(&ev.user_id),
+        text = d.text_type(),
         events = d.ident(&ev.table),
         test = goal_test(tables, m, c, "e"),
         ts = d.ident(&ev.timestamp),

@@ -298,6 +298,10 @@ fn killed_and_resumed(postgres: Option<String>) {
         BrazeConfig::default(),
         postgres,
     );
+    // The plan reads the goal's base rate in the warehouse (PostgreSQL too) and sends nothing.
+    let plan = cdp(&s, &["campaign", "plan", "vip_upsell", "--format", "json"]);
+    let plan: Value = serde_json::from_str(&plan.ok().stdout).unwrap();
+    assert_eq!(plan["base_rate"], 0.0);
     let env = launch_env(&s);
     // At once (before or while assigning), and three times while sending.
     for at in [0usize, 500, 2_500, 5_000] {
