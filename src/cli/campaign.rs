@@ -63,7 +63,14 @@ pub async fn plan(r: &Resolved, name: &str) -> Result<()> {
                     None => text("not computable (no base rate, or an empty arm)"),
                 },
             ),
-            ("sent through", text(p.destination.clone())),
+            (
+                "sent through",
+                text(
+                    p.destination
+                        .clone()
+                        .unwrap_or_else(|| "(no Braze destination)".into()),
+                ),
+            ),
             ("offer image", text(p.image_url.clone())),
         ],
     )?;
@@ -98,7 +105,10 @@ pub async fn plan(r: &Resolved, name: &str) -> Result<()> {
         )
         .map_err(Error::Output)?;
     }
-    if p.payloads.is_empty() {
+    for note in &p.notes {
+        r.printer.note(&format!("A launch would stop here: {note}"));
+    }
+    if p.payloads.is_empty() && p.notes.is_empty() {
         r.printer.note("No treatment user is left to message.");
     }
     Ok(())

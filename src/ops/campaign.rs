@@ -109,16 +109,25 @@ pub struct PlanReport {
     /// at 5 % two-sided significance.
     pub mde: Option<f64>,
     pub excluded_running: Vec<String>,
-    pub destination: String,
+    /// The Braze destination a launch would send through.
+    pub destination: Option<String>,
     pub image_url: String,
+    /// What a launch would refuse, as things stand (no Braze destination, an id not set).
+    pub notes: Vec<String>,
     /// The first requests, as they would be sent (the API key is a header, never shown).
     pub payloads: Vec<Sample>,
 }
 
 pub async fn plan(ctx: &Context, name: &str) -> Result<PlanReport> {
     let c = find(&ctx.project, name)?.clone();
-    let (braze_name, braze) = setup::braze(&ctx.project, &c)?;
-    let trigger = setup::trigger(&c)?;
+    // What a launch would refuse is said, and the rest of the plan still shown.
+    let mut notes = Vec::new();
+    let mut note = |e: Error| {
+        let hint = e.hint().map(|h| format!("; {h}")).unwrap_or_default();
+        notes.push(format!("{e}{hint}"));
+    };
+    let braze = setup::braze(&ctx.project, &c).map_err(&mut note).ok();
+    let trigger = setup::trigger(&c).map_err(&mut note).ok();
     let store = ctx.store().await?;
     if store.snapshots(&c.audience).await?.is_empty() {
         return Err(Error::NeverRefreshed(c.audience.clone()));
@@ -194,21 +203,27 @@ pub async fn plan(ctx: &Context, name: &str) -> Result<PlanReport> {
             });
         }
     }
-    let messenger = Messenger {
-        http: crate::http::client(std::time::Duration::from_secs(60)).map_err(Error::Internal)?,
-        endpoint: braze.endpoint.clone(),
-        api_key: String::new(),
-        trigger,
-        send_id: "(the launch's send id)".into(),
-        properties: setup::properties(&c, &image_url),
-        journal: Journal::start(store, c.name.clone(), 0),
-        rate: braze.message_rate_limit.unwrap_or(DEFAULT_RATE),
-        concurrency: braze.concurrency,
+    let payloads = match (braze, trigger) {
+        (Some((_, braze)), Some(trigger)) => {
+            let messenger = Messenger {
+                http: crate::http::client(std::time::Duration::from_secs(60))
+                    .map_err(Error::Internal)?,
+                endpoint: braze.endpoint.clone(),
+                api_key: String::new(),
+                trigger,
+                send_id: "(the launch's send id)".into(),
+                properties: setup::properties(&c, &image_url),
+                journal: Journal::start(store, c.name.clone(), 0),
+                rate: braze.message_rate_limit.unwrap_or(DEFAULT_RATE),
+                concurrency: braze.concurrency,
+            };
+            users
+                .chunks(RECIPIENTS)
+                .map(|b| messenger.sample(b))
+                .collect()
+        }
+        _ => Vec::new(),
     };
-    let payloads = users
-        .chunks(RECIPIENTS)
-        .map(|b| messenger.sample(b))
-        .collect();
     Ok(PlanReport {
         campaign: c.name.clone(),
         audience: c.audience.clone(),
@@ -221,7 +236,8 @@ pub async fn plan(ctx: &Context, name: &str) -> Result<PlanReport> {
         base_window_days: c.goal.within.seconds as f64 / 86_400.0,
         mde,
         excluded_running,
-        destination: braze_name.to_string(),
+        destination: braze.map(|(name, _)| name.to_string()),
+        notes,
         image_url,
         payloads,
     })
