@@ -34,20 +34,29 @@ pub fn ensure_sql(t: &Tables) -> Vec<String> {
 /// Assigns the audience's current members who have no assignment in this campaign yet, as of
 /// `at`.
 pub fn freeze_sql(t: &Tables, c: &CampaignDef, at: DateTime<Utc>) -> String {
+    let members = format!(
+        "select user_id from {} where segment = {} and exited_at is null",
+        t.membership(),
+        t.dialect().string(&c.audience)
+    );
+    freeze_members_sql(t, c, &members, at)
+}
+
+/// Assigns the users of `members` (a query with a `user_id` column) who have no assignment in
+/// this campaign yet, as of `at`: how a launch freezes the audience's members, whether they
+/// come from the membership table or from the audience's query run as of `at`.
+pub fn freeze_members_sql(t: &Tables, c: &CampaignDef, members: &str, at: DateTime<Utc>) -> String {
     let d = t.dialect();
     let campaign = d.string(&c.name);
     let bucket = bucket_sql(d, &c.salt, "m.user_id");
     format!(
         "insert into {a} (campaign, user_id, arm, bucket, assigned_at)\n\
          select {campaign}, q.user_id, {arm}, q.bucket, {at}\n\
-         from (select m.user_id, {bucket} as bucket from {m} m\n\
-               where m.segment = {audience} and m.exited_at is null) q\n\
+         from (select m.user_id, {bucket} as bucket from ({members}) m) q\n\
          where not exists (select 1 from {a} x where x.campaign = {campaign} and x.user_id = q.user_id)",
         a = assignments(t),
-        m = t.membership(),
         arm = arm_sql(d, "q.bucket", c.holdout_bp),
         at = d.timestamp(at),
-        audience = d.string(&c.audience),
     )
 }
 

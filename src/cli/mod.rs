@@ -1,6 +1,7 @@
 //! Command-line definitions (clap) and dispatch; each command's work lives in the library.
 
 mod assets;
+mod campaign_report;
 mod check;
 mod dashboard;
 mod data;
@@ -137,6 +138,9 @@ pub enum Command {
     /// Offer images: upload them, list them, give their URLs, copy them to another environment
     #[command(subcommand)]
     Assets(AssetsCommand),
+    /// Campaigns: measure a launched campaign
+    #[command(subcommand)]
+    Campaign(CampaignCommand),
     /// Run SQL in the warehouse and print the result
     Query { sql: String },
     /// Demo data
@@ -229,9 +233,20 @@ pub async fn run(cli: Cli, cancel: CancellationToken) -> Result<()> {
             page_size,
         }) => dashboard::export(&r, &name, &params, &cli.format, &out, page_size).await,
         Command::Assets(c) => assets::run(&r, c).await,
+        Command::Campaign(CampaignCommand::Report { name, export, out }) => {
+            campaign_report::report(&r, &name, &export, &out).await
+        }
         Command::Query { sql } => data::query(&r, &sql).await,
-        Command::Demo(DemoCommand::Seed { users, days, seed }) => {
-            data::seed(&r, users, days, seed).await
+        Command::Demo(DemoCommand::Seed {
+            users,
+            days,
+            seed,
+            campaign_effect,
+            campaign,
+        }) => {
+            let effect =
+                campaign_effect.map(|effect| crate::ops::data::CampaignEffect { campaign, effect });
+            data::seed(&r, users, days, seed, effect).await
         }
         Command::Demo(DemoCommand::Advance { days }) => data::advance(&r, days).await,
         Command::Schema { kind, out } => meta::schema(&r, kind.as_deref(), out),

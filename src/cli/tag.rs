@@ -2,8 +2,8 @@
 //! them.
 
 use super::{
-    AssetsCommand, Command, DashboardCommand, DemoCommand, EnvCommand, SegmentsCommand,
-    StateCommand, SyncCommand,
+    AssetsCommand, CampaignCommand, Command, DashboardCommand, DemoCommand, EnvCommand,
+    SegmentsCommand, StateCommand, SyncCommand,
 };
 
 impl Command {
@@ -84,6 +84,9 @@ impl Command {
                     AssetsCommand::Migrate { .. } => "migrate",
                 },
             ]),
+            Command::Campaign(CampaignCommand::Report { name, .. }) => {
+                words.extend(["campaign", "report", name.as_str()])
+            }
             Command::Query { .. } => words.push("query"),
             Command::Demo(DemoCommand::Seed { .. }) => words.extend(["demo", "seed"]),
             Command::Demo(DemoCommand::Advance { .. }) => words.extend(["demo", "advance"]),

@@ -3,6 +3,7 @@
 //! asks a person, reads the process's environment or exits the process.
 
 pub mod assets;
+pub mod campaign_report;
 pub mod check;
 mod context;
 pub mod dashboard;
