@@ -3,6 +3,7 @@
 mod assets;
 mod assignment;
 mod braze_messaging;
+mod campaign_report;
 mod campaigns;
 mod cli;
 mod common;
