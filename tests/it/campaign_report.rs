@@ -410,3 +410,4 @@ fn an_unknown_or_never_launched_campaign_says_what_to_do() {
         out.stderr
     );
 }
+
