@@ -410,4 +410,3 @@ fn an_unknown_or_never_launched_campaign_says_what_to_do() {
         out.stderr
     );
 }
-
