@@ -162,3 +162,90 @@ pub fn dashboard(
     tiles.extend(next((0, 11, 12, 2)));
     (header, tiles)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::campaign::report::{Window, compare_guardrail};
+    use crate::campaign::stats::{ArmTotals, compare};
+
+    fn report() -> CampaignReport {
+        let arm = |users, conversions, revenue: f64| ArmTotals {
+            users,
+            conversions,
+            revenue,
+            revenue_sq: revenue * 80.0,
+        };
+        let (t, h) = (arm(9000, 900, 72_000.0), arm(1000, 50, 4_000.0));
+        let at = chrono::DateTime::parse_from_rfc3339("2026-06-01T00:00:00Z")
+            .unwrap()
+            .to_utc();
+        CampaignReport {
+            campaign: "spring".into(),
+            window: Window {
+                event: "purchase".into(),
+                within: "14d".into(),
+                first_assigned: at,
+                last_assigned: at,
+                holdout_share: 0.1,
+                currency: Some("USD".into()),
+            },
+            generated_at: at,
+            comparison: compare(&t, &h, 0.1).unwrap(),
+            guardrails: vec![compare_guardrail("unsubscribe", [90, 10], &t, &h)],
+        }
+    }
+
+    #[test]
+    fn every_section_becomes_a_tile_on_the_grid_after_the_figures_and_the_rate_chart() {
+        let (header, tiles) = dashboard(&report(), "prod", report().generated_at);
+        assert_eq!(header.name, "spring-report");
+        assert_eq!(header.environment, "prod");
+        let ids: Vec<&str> = tiles.iter().map(|t| t.meta.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            [
+                "verdict",
+                "absolute_uplift",
+                "chance_to_beat",
+                "incremental_conversions",
+                "incremental_revenue",
+                "arms",
+                "rate_by_arm",
+                "uplift",
+                "incremental",
+                "checks",
+                "guardrails"
+            ]
+        );
+        for t in &tiles {
+            let l = t.meta.layout;
+            assert!(
+                l.x + l.w <= 12 && l.w > 0 && l.h > 0,
+                "{} at {l:?}",
+                t.meta.id
+            );
+            assert_eq!(t.total_rows as usize, t.table.rows.len());
+        }
+        assert_eq!(tiles[0].table.rows, [[Cell::Text("treatment wins".into())]]);
+        let bars = &tiles[6];
+        assert_eq!(bars.meta.chart.kind, ChartKind::Bar);
+        assert_eq!(bars.table.rows.len(), 2);
+        let [low, rate, high] = [1, 2, 3].map(|i| match bars.table.rows[0][i] {
+            Cell::Float(f) => f,
+            _ => panic!("{:?}", bars.table.rows[0]),
+        });
+        assert!(low < rate && rate < high && (rate - 0.1).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_section_prints_each_cell_in_its_columns_format() {
+        let arms = super::super::sections::arms(&report());
+        let rows = arms.text_rows();
+        assert_eq!(rows[0][0], Cell::Text("treatment".into()));
+        assert_eq!(rows[0][1], Cell::Text("9,000".into()));
+        assert_eq!(rows[0][3], Cell::Text("10 %".into()));
+        assert_eq!(rows[0][6], Cell::Text("$72,000.00".into()));
+        assert_eq!(rows[1][7], Cell::Text("$4.00".into()));
+    }
+}
