@@ -247,6 +247,7 @@ pub enum CampaignCommand {
     /// Treatment against holdout on the goal: rates, uplift with 95% CIs, p-value, chance to
     /// beat holdout, incremental conversions and revenue, SRM check, MDE, guardrails, verdict
     Report {
+        /// The campaign (its `name:` in `campaigns/`)
         name: String,
         /// Also write the report as files: pdf, xlsx or both (`pdf,xlsx`)
         #[arg(long, value_delimiter = ',', value_name = "FILES", value_parser = super::campaign_report::export_file)]

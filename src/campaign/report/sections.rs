@@ -79,6 +79,15 @@ pub fn percent(v: Option<f64>) -> String {
     })
 }
 
+/// A probability as a percentage, saying so when it rounds to certainty (`> 99.99 %`).
+pub fn chance(v: Option<f64>) -> String {
+    match v {
+        Some(p) if p > 0.9999 => "> 99.99 %".into(),
+        Some(p) if p < 0.0001 => "< 0.01 %".into(),
+        p => percent(p),
+    }
+}
+
 /// A difference of rates in percentage points, signed (`+5.12 pp`), or `n/a`.
 pub fn points(v: Option<f64>) -> String {
     v.map_or("n/a".into(), |v| format!("{:+.2} pp", v * 100.0))
@@ -231,7 +240,7 @@ pub fn checks(r: &CampaignReport) -> Section {
         ],
         vec![
             text("chance to beat holdout"),
-            text(percent(c.uplift.chance_to_beat)),
+            text(chance(c.uplift.chance_to_beat)),
             text("Bayesian, Beta(1, 1) priors"),
         ],
         vec![

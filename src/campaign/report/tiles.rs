@@ -247,5 +247,7 @@ mod tests {
         assert_eq!(rows[0][3], Cell::Text("10 %".into()));
         assert_eq!(rows[0][6], Cell::Text("$72,000.00".into()));
         assert_eq!(rows[1][7], Cell::Text("$4.00".into()));
+        let checks = super::super::sections::checks(&report());
+        assert_eq!(checks.table.rows[1][1], Cell::Text("> 99.99 %".into()));
     }
 }
