@@ -75,7 +75,10 @@ async fn assigned(
     let found = run(ctx, &sql, wh.rows(&sql)).await?;
     match found.first().map(|r| (&r[0], &r[1])) {
         Some((Cell::Timestamp(first), Cell::Timestamp(last))) => Ok((*first, *last)),
-        _ => Err(Error::NotLaunched(c.name.clone())),
+        None | Some((Cell::Null, _)) => Err(Error::NotLaunched(c.name.clone())),
+        Some((first, last)) => Err(Error::Internal(format!(
+            "the assignments' first and last instants read as `{first:?}` and `{last:?}`"
+        ))),
     }
 }
 
