@@ -1,6 +1,7 @@
 //! A campaign's report from the warehouse: the totals per arm of its goal and guardrails over
-//! the frozen assignments (`sql`), read into the statistics' inputs, and the guardrails
-//! compared (`guardrail`).
+//! the frozen assignments (`sql`) read into the statistics' inputs, the guardrails compared
+//! (`guardrail`), the whole as one document (`document`), as titled tables (`sections`) and as
+//! a dashboard result for the PDF and Excel renderers (`tiles`).
 
 mod document;
 mod guardrail;
