@@ -110,6 +110,20 @@ pub enum Error {
     Interrupted,
     #[error("{failed} of {total} sync{} failed", if *total == 1 { "" } else { "s" })]
     SyncFailed { failed: usize, total: usize },
+    #[error("campaign `{0}` was never launched: it has no frozen assignments to measure")]
+    NotLaunched(String),
+    #[error("cannot compute the statistics of campaign `{campaign}`")]
+    CampaignStats {
+        campaign: String,
+        #[source]
+        source: crate::campaign::stats::StatsError,
+    },
+    #[error("cannot read the report of campaign `{campaign}`")]
+    CampaignTotals {
+        campaign: String,
+        #[source]
+        source: crate::campaign::report::ReportError,
+    },
     #[error("there is no demo data to advance: {table} does not exist")]
     NotSeeded { table: String },
     #[error("cannot advance the demo data: {table} is not as `cdp demo seed` wrote it: {problem}")]
@@ -167,6 +181,7 @@ impl Error {
             Error::DestinationNotInEnv { .. } => Some("declare it under this environment's `destinations:` in cdp.yaml, or pick another with `--env`".into()),
             Error::Interrupted => Some("what finished is kept: a sync keeps what was answered (`cdp sync` sends the rest), a refresh leaves the previous membership whole, an export leaves the files it would have replaced".into()),
             Error::SyncFailed { .. } => Some("the table above says why; what was acknowledged is kept, and the next `cdp sync` sends only what remains".into()),
+            Error::NotLaunched(name) => Some(format!("run `cdp campaign launch {name}` first: the report compares the users a launch assigned")),
             Error::NotSeeded { .. } => Some("run `cdp demo seed` first; `cdp demo advance` continues the data it generated".into()),
             Error::BadDemoSpec { .. } => Some("run `cdp demo seed` again to start the demo data over".into()),
             Error::MissingEnvVar { name, .. } => Some(format!("export {name} first; a URL with a password is best passed as `${{NAME}}` so it stays out of shell history")),

@@ -37,6 +37,15 @@ pub fn freeze_sql(t: &Tables, c: &CampaignDef, at: DateTime<Utc>) -> String {
     freeze_excluding_sql(t, c, at, &[])
 }
 
+/// The audience's current members, from the membership table (a query with a `user_id`).
+pub fn audience_sql(t: &Tables, c: &CampaignDef) -> String {
+    format!(
+        "select user_id from {} where segment = {} and exited_at is null",
+        t.membership(),
+        t.dialect().string(&c.audience)
+    )
+}
+
 /// As `freeze_sql`, leaving out (of both arms, so the comparison stays fair) members in the
 /// treatment of one of the campaigns `running` (`exclude_running: true`).
 pub fn freeze_excluding_sql(
@@ -45,19 +54,29 @@ pub fn freeze_excluding_sql(
     at: DateTime<Utc>,
     running: &[String],
 ) -> String {
+    insert(t, &candidates_sql(t, c, &audience_sql(t, c), at, running))
+}
+
+/// Assigns the users of `members` (a query with a `user_id` column) who have no assignment in
+/// this campaign yet, as of `at`: how a launch freezes the audience's members, whether they
+/// come from the membership table or from the audience's query run as of `at`.
+pub fn freeze_members_sql(t: &Tables, c: &CampaignDef, members: &str, at: DateTime<Utc>) -> String {
+    insert(t, &candidates_sql(t, c, members, at, &[]))
+}
+
+fn insert(t: &Tables, candidates: &str) -> String {
     format!(
-        "insert into {} (campaign, user_id, arm, bucket, assigned_at)\n{}",
-        assignments(t),
-        candidates_sql(t, c, at, running)
+        "insert into {} (campaign, user_id, arm, bucket, assigned_at)\n{candidates}",
+        assignments(t)
     )
 }
 
 /// The assignments a launch at `at` would add: `(campaign, user_id, arm, bucket, assigned_at)`
-/// of each current member of the audience not assigned yet (nor busy in a `running` campaign's
-/// treatment).
+/// of each user of `members` not assigned yet (nor busy in a `running` campaign's treatment).
 pub fn candidates_sql(
     t: &Tables,
     c: &CampaignDef,
+    members: &str,
     at: DateTime<Utc>,
     running: &[String],
 ) -> String {
@@ -77,14 +96,11 @@ pub fn candidates_sql(
     };
     format!(
         "select {campaign} as campaign, q.user_id, {arm} as arm, q.bucket, {at} as assigned_at\n\
-         from (select m.user_id, {bucket} as bucket from {m} m\n\
-               where m.segment = {audience} and m.exited_at is null) q\n\
+         from (select m.user_id, {bucket} as bucket from ({members}) m) q\n\
          where not exists (select 1 from {a} x where x.campaign = {campaign} and x.user_id = q.user_id){busy}",
         a = assignments(t),
-        m = t.membership(),
         arm = arm_sql(d, "q.bucket", c.holdout_bp),
         at = d.timestamp(at),
-        audience = d.string(&c.audience),
     )
 }
 

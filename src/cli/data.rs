@@ -15,9 +15,15 @@ pub async fn query(r: &Resolved, sql: &str) -> Result<()> {
     out.finish().map_err(Error::Output)
 }
 
-pub async fn seed(r: &Resolved, users: u64, days: u32, seed: u64) -> Result<()> {
+pub async fn seed(
+    r: &Resolved,
+    users: u64,
+    days: u32,
+    seed: u64,
+    effect: Option<ops::data::CampaignEffect>,
+) -> Result<()> {
     let ctx = r.context()?;
-    let report = ops::data::seed(&ctx, users, days, seed).await?;
+    let report = ops::data::seed(&ctx, users, days, seed, effect.as_ref()).await?;
     r.printer.note(&report.summary());
     if r.printer.format == Format::Json {
         r.printer.json(&report).map_err(Error::Output)?;

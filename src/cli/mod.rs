@@ -2,6 +2,7 @@
 
 mod assets;
 mod campaign;
+mod campaign_report;
 mod check;
 mod dashboard;
 mod data;
@@ -135,7 +136,7 @@ pub enum Command {
     /// List dashboards, run their tiles, export them to PDF and Excel
     #[command(subcommand)]
     Dashboard(DashboardCommand),
-    /// Upsell campaigns with a holdout: plan, launch, status
+    /// Upsell campaigns with a holdout: plan, launch, status, report
     #[command(subcommand)]
     Campaign(CampaignCommand),
     /// Offer images: upload them, list them, give their URLs, copy them to another environment
@@ -242,9 +243,20 @@ pub async fn run(cli: Cli, cancel: CancellationToken) -> Result<()> {
             page_size,
         }) => dashboard::export(&r, &name, &params, &cli.format, &out, page_size).await,
         Command::Assets(c) => assets::run(&r, c).await,
+        Command::Campaign(CampaignCommand::Report { name, export, out }) => {
+            campaign_report::report(&r, &name, &export, &out).await
+        }
         Command::Query { sql } => data::query(&r, &sql).await,
-        Command::Demo(DemoCommand::Seed { users, days, seed }) => {
-            data::seed(&r, users, days, seed).await
+        Command::Demo(DemoCommand::Seed {
+            users,
+            days,
+            seed,
+            campaign_effect,
+            campaign,
+        }) => {
+            let effect =
+                campaign_effect.map(|effect| crate::ops::data::CampaignEffect { campaign, effect });
+            data::seed(&r, users, days, seed, effect).await
         }
         Command::Demo(DemoCommand::Advance { days }) => data::advance(&r, days).await,
         Command::Schema { kind, out } => meta::schema(&r, kind.as_deref(), out),

@@ -204,6 +204,16 @@ pub enum SyncCommand {
     },
 }
 
+/// An absolute effect on a conversion rate, in [0, 1).
+fn effect_size(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(e) if (0.0..1.0).contains(&e) => Ok(e),
+        _ => Err(format!(
+            "`{text}` is not an effect: give a share of users from 0 to below 1, such as 0.05"
+        )),
+    }
+}
+
 #[derive(Subcommand, Debug)]
 pub enum CampaignCommand {
     /// What a launch would do: audience, arms, the goal's base rate, the detectable effect, the first requests
@@ -220,6 +230,18 @@ pub enum CampaignCommand {
     },
     /// Per campaign: audience, treatment, holdout, sent, unknown, failed, last run
     Status { name: Option<String> },
+    /// Treatment against holdout on the goal: rates, uplift with 95% CIs, p-value, chance to
+    /// beat holdout, incremental conversions and revenue, SRM check, MDE, guardrails, verdict
+    Report {
+        /// The campaign (its `name:` in `campaigns/`)
+        name: String,
+        /// Also write the report as files: pdf, xlsx or both (`pdf,xlsx`)
+        #[arg(long, value_delimiter = ',', value_name = "FILES", value_parser = super::campaign_report::export_file)]
+        export: Vec<crate::dashboard::export::FileFormat>,
+        /// The folder to write `<campaign>-report.pdf` and `.xlsx` to
+        #[arg(long, short, value_name = "DIR", default_value = ".")]
+        out: PathBuf,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -232,6 +254,15 @@ pub enum DemoCommand {
         days: u32,
         #[arg(long, default_value_t = 42)]
         seed: u64,
+        /// Then plant a true effect in a campaign: assign its audience as a launch would, as of
+        /// its goal window plus a day before the data ends, and add goal events to treatment
+        /// users so that treatment converts at the holdout's rate plus this many (absolute:
+        /// 0.05 is five percentage points). `cdp campaign report` then measures it
+        #[arg(long, value_name = "EFFECT", value_parser = effect_size)]
+        campaign_effect: Option<f64>,
+        /// The campaign for `--campaign-effect` (default: the project's first)
+        #[arg(long, value_name = "NAME", requires = "campaign_effect")]
+        campaign: Option<String>,
     },
     /// Append the next days of demo activity (new sign-ups, sessions, churn) after `demo seed`
     Advance {

@@ -84,6 +84,7 @@ impl Command {
                         words.push("status");
                         words.extend(name.as_deref());
                     }
+                    CampaignCommand::Report { name, .. } => words.extend(["report", name.as_str()]),
                 }
             }
             Command::Assets(c) => words.extend([

@@ -3,6 +3,7 @@
 
 pub mod advance;
 mod catalog;
+pub mod effect;
 pub mod generate;
 mod rows;
 pub mod spec_table;

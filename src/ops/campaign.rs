@@ -4,7 +4,7 @@
 
 use super::segments::membership_tables;
 use crate::campaign::CampaignError;
-use crate::campaign::freeze::{candidates_sql, counts_sql, ensure_sql};
+use crate::campaign::freeze::{audience_sql, candidates_sql, counts_sql, ensure_sql};
 use crate::campaign::goal::base_rate_sql;
 use crate::campaign::journal::Journal;
 use crate::campaign::launch::{running, setup};
@@ -147,7 +147,7 @@ pub async fn plan(ctx: &Context, name: &str) -> Result<PlanReport> {
         Vec::new()
     };
     let assigned = arm_counts(wh.as_mut(), &t, &c.name).await?;
-    let candidates = candidates_sql(&t, &c, ctx.now, &excluded_running);
+    let candidates = candidates_sql(&t, &c, &audience_sql(&t, &c), ctx.now, &excluded_running);
     let new = counted(
         wh.as_mut(),
         format!("select arm, count(*) as users from ({candidates}) p group by arm"),

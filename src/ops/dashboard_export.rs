@@ -11,7 +11,7 @@ use crate::dashboard::export::FileFormat;
 use crate::dashboard::export::pdf::{self, Drawing, PageSize};
 use crate::dashboard::export::xlsx::XlsxExport;
 use crate::dashboard::params_given;
-use crate::dashboard::result::TileResult;
+use crate::dashboard::result::{Header, TileResult};
 use crate::dashboard::run;
 use crate::dashboard::sinks::Timed;
 use crate::error::{Error, Result};
@@ -53,7 +53,7 @@ pub struct ExportReport {
 }
 
 /// Draws tiles with the chart model and writes cells with its formats.
-struct Charts;
+pub(crate) struct Charts;
 
 impl Drawing for Charts {
     fn chart(&self, tile: &TileResult, width: f32, height: f32) -> Scene {
@@ -66,7 +66,7 @@ impl Drawing for Charts {
 }
 
 /// A file written beside its final name, moved there only once whole.
-fn partial(path: &Path) -> PathBuf {
+pub(crate) fn partial(path: &Path) -> PathBuf {
     let mut name = path
         .file_name()
         .map(|n| n.to_os_string())
@@ -76,7 +76,7 @@ fn partial(path: &Path) -> PathBuf {
 }
 
 /// Removes the partial files it holds when dropped: an export that fails leaves none behind.
-struct Partials(Vec<PathBuf>);
+pub(crate) struct Partials(pub(crate) Vec<PathBuf>);
 
 impl Drop for Partials {
     fn drop(&mut self) {
@@ -92,6 +92,37 @@ fn publish(partial: &Path, path: &Path) -> Result<u64> {
         source,
     })?;
     Ok(std::fs::metadata(path).map(|m| m.len()).unwrap_or(0))
+}
+
+/// Draws the PDF of `tiles` and writes it beside `path` (see [`publish_all`]).
+pub(crate) fn write_pdf(
+    header: &Header,
+    tiles: &[TileResult],
+    page: PageSize,
+    path: &Path,
+) -> Result<()> {
+    let bytes =
+        pdf::render(header, tiles, page, &Charts).map_err(|e| DashboardError::Pdf(Box::new(e)))?;
+    std::fs::write(partial(path), bytes).map_err(|source| Error::Write {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// Moves the whole files written beside `pdf` and `xlsx` to their names, once both are done,
+/// so they replace what an earlier export wrote only together.
+pub(crate) fn publish_all(pdf: Option<PathBuf>, xlsx: Option<PathBuf>) -> Result<Vec<Written>> {
+    let mut files = Vec::new();
+    for (format, path) in [(FileFormat::Pdf, pdf), (FileFormat::Xlsx, xlsx)] {
+        if let Some(path) = path {
+            files.push(Written {
+                format,
+                bytes: publish(&partial(&path), &path)?,
+                path,
+            });
+        }
+    }
+    Ok(files)
 }
 
 pub async fn export(
@@ -166,7 +197,6 @@ pub async fn export(
     let queries = started.elapsed().saturating_sub(writing);
     let rows = tiles.iter().map(|t| t.total_rows).sum();
 
-    let mut files = Vec::new();
     let mut xlsx_time = writing;
     let wrote_xlsx = workbook.is_some();
     if let Some(book) = workbook {
@@ -176,32 +206,13 @@ pub async fn export(
         xlsx_time += t.elapsed();
     }
     let mut pdf_time = Duration::ZERO;
-    if options.formats.contains(&FileFormat::Pdf) {
+    let pdf = options.formats.contains(&FileFormat::Pdf);
+    if pdf {
         let t = Instant::now();
-        let bytes = pdf::render(&header, &tiles, options.page, &Charts)
-            .map_err(|e| DashboardError::Pdf(Box::new(e)))?;
-        let part = partial(&pdf_path);
-        std::fs::write(&part, bytes).map_err(|source| Error::Write {
-            path: pdf_path.clone(),
-            source,
-        })?;
+        write_pdf(&header, &tiles, options.page, &pdf_path)?;
         pdf_time = t.elapsed();
     }
-    // Both files are whole: only now do they replace what an earlier export wrote.
-    if options.formats.contains(&FileFormat::Pdf) {
-        files.push(Written {
-            format: FileFormat::Pdf,
-            bytes: publish(&partial(&pdf_path), &pdf_path)?,
-            path: pdf_path,
-        });
-    }
-    if wrote_xlsx {
-        files.push(Written {
-            format: FileFormat::Xlsx,
-            bytes: publish(&partial(&xlsx_path), &xlsx_path)?,
-            path: xlsx_path,
-        });
-    }
+    let files = publish_all(pdf.then_some(pdf_path), wrote_xlsx.then_some(xlsx_path))?;
     Ok(ExportReport {
         dashboard: dash.name.clone(),
         files,

@@ -6,6 +6,7 @@ pub mod assets;
 pub mod campaign;
 pub mod campaign_exposures;
 pub mod campaign_launch;
+pub mod campaign_report;
 pub mod check;
 mod context;
 pub mod dashboard;

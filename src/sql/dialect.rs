@@ -105,6 +105,12 @@ pub trait Dialect: Sync {
         false
     }
 
+    /// A JSON document written as `json` text, as a value of `json_type` (for an insert's
+    /// select list, where a bare string literal would be text).
+    fn json_value(&self, json: &str) -> String {
+        format!("cast({} as {})", self.string(json), self.json_type())
+    }
+
     /// A JSON property of `column` as text (NULL when absent).
     fn json_text(&self, column: &str, key: &str) -> String;
 

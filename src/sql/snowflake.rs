@@ -56,6 +56,12 @@ impl Dialect for Snowflake {
     }
 
     // https://docs.snowflake.com/en/user-guide/querying-semistructured#traversing-semi-structured-data
+    // https://docs.snowflake.com/en/sql-reference/functions/parse_json: a VARIANT is made from
+    // text by parsing it.
+    fn json_value(&self, json: &str) -> String {
+        format!("parse_json({})", self.string(json))
+    }
+
     fn json_text(&self, column: &str, key: &str) -> String {
         format!("{column}:{}::varchar", quoted_key(key))
     }

@@ -4,6 +4,7 @@ mod assets;
 mod assignment;
 mod braze_messaging;
 mod campaign_launch;
+mod campaign_report;
 mod campaigns;
 mod cli;
 mod common;

@@ -160,3 +160,17 @@ fn a_holdout_share_outside_the_unit_interval_or_impossible_totals_are_errors() {
         })
     ));
 }
+
+#[test]
+fn a_sample_ratio_mismatch_makes_a_clear_difference_inconclusive() {
+    let arm = super::arm::counts;
+    // 20 % against 10 % converting: a win at the configured 10 % holdout ...
+    let fair = compare(&arm(9000, 1800), &arm(1000, 100), 0.1).unwrap();
+    assert_eq!(fair.verdict, Verdict::TreatmentWins);
+    assert!(!fair.srm.warning);
+    // ... and the same rates with a holdout twice its configured share are not read.
+    let skewed = compare(&arm(8000, 1600), &arm(2000, 200), 0.1).unwrap();
+    assert!(skewed.srm.warning, "{:?}", skewed.srm);
+    assert!(skewed.uplift.absolute_ci.unwrap()[0] > 0.0);
+    assert_eq!(skewed.verdict, Verdict::Inconclusive);
+}

@@ -89,6 +89,10 @@ pub struct Comparison {
 ///
 /// The MDE uses the pooled rate of both arms: the rate both share under the null hypothesis, the
 /// one the z-test uses, and less noisy than a small holdout's own.
+///
+/// A sample-ratio mismatch makes the verdict inconclusive whatever the interval says: a split
+/// that does not fit the configured share means users were lost or added unevenly between the
+/// arms, and no difference between them can be read until that is explained.
 pub fn compare(
     treatment: &ArmTotals,
     holdout: &ArmTotals,
@@ -109,6 +113,11 @@ pub fn compare(
     let users = t.users + h.users;
     let pooled = (users > 0).then(|| (t.conversions + h.conversions) as f64 / users as f64);
     let mde = pooled.and_then(|p| mde(t.users, h.users, p));
+    let srm = srm(t.users, h.users, holdout_share);
+    let verdict = match srm.warning {
+        true => Verdict::Inconclusive,
+        false => verdict(abs.map(|a| a.1), p, mde),
+    };
     Ok(Comparison {
         arms: vec![
             ArmSummary::new(Arm::Treatment, &t),
@@ -128,8 +137,8 @@ pub fn compare(
             revenue: revenue.map(|r| r.0),
             revenue_ci: revenue.map(|r| r.1),
         },
-        srm: srm(t.users, h.users, holdout_share),
+        srm,
         mde,
-        verdict: verdict(abs.map(|a| a.1), p, mde),
+        verdict,
     })
 }

@@ -23,7 +23,7 @@ impl Renderer<'_> {
     /// Where the engine can read the JSON as text, a test of a text value is decided without
     /// parsing on rows whose text holds neither the value nor a backslash (an escape): parsing is
     /// most of a property test's cost, and most rows do not hold the value.
-    pub(super) fn prop_test(&self, f: &PropCond, props: &str) -> String {
+    pub fn prop_test(&self, f: &PropCond, props: &str) -> String {
         let d = self.dialect;
         let value = if f.cond.is_numeric() {
             d.json_number(props, &f.property)
