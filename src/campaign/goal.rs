@@ -1,31 +1,12 @@
-//! A campaign's goal in SQL: the events that count as a conversion, and how often the audience
-//! reached it recently (the base rate a plan sizes its test with).
+//! How often a campaign's audience reached its goal recently: the base rate a plan sizes its
+//! test with (the goal's events are `report::goal_test`'s).
 
 use chrono::{DateTime, Duration, Utc};
 
+use super::report::goal_test;
 use super::spec::CampaignDef;
 use crate::membership::sql::Tables as Membership;
-use crate::segment::sql::render::Renderer;
 use crate::sql::tables::Tables;
-
-/// The test an event row aliased `e` passes when it is a goal event: its name and the goal's
-/// `where:` filters.
-pub fn goal_test(tables: &Tables, m: &Membership, c: &CampaignDef, e: &str) -> String {
-    let d = m.dialect();
-    let ev = &tables.events;
-    let renderer = Renderer {
-        dialect: d,
-        tables,
-        column_at: Vec::new(),
-    };
-    let props = format!("{e}.{}", d.ident(&ev.properties));
-    format!(
-        "{e}.{} = {} and {}",
-        d.ident(&ev.name),
-        d.string(&c.goal.event),
-        renderer.prop_tests(&c.goal.filters, &props)
-    )
-}
 
 /// `(members, converted)`: the audience's current members, and how many of them had a goal
 /// event in the goal's window (`within`) up to `now`.
@@ -49,7 +30,7 @@ pub fn base_rate_sql(
         uid = d.ident(&ev.user_id),
         text = d.text_type(),
         events = d.ident(&ev.table),
-        test = goal_test(tables, m, c, "e"),
+        test = goal_test(tables, d, c, "e"),
         ts = d.ident(&ev.timestamp),
         from = d.timestamp(from),
         to = d.timestamp(now),

@@ -49,13 +49,12 @@ pub fn totals_sql(tables: &Tables, cdp: &CdpTables, c: &CampaignDef) -> String {
         Some(p) => format!("coalesce({}, 0)", d.json_number(&props, p)),
         None => "0".into(),
     };
-    let mut names: Vec<&str> = vec![c.goal.event.as_str()];
-    for g in &c.guardrails {
-        if !names.contains(&g.as_str()) {
-            names.push(g);
-        }
+    // Goal events that fail the goal's filters are not read past the scan.
+    let guards: Vec<String> = c.guardrails.iter().map(|g| d.string(g)).collect();
+    let mut wanted = vec![format!("({})", goal_test(tables, d, c, "ev"))];
+    if !guards.is_empty() {
+        wanted.push(format!("{name} in ({})", guards.join(", ")));
     }
-    let names: Vec<String> = names.iter().map(|n| d.string(n)).collect();
     let within = d.interval_seconds(c.goal.within.seconds);
     let a = assignments(cdp);
     let campaign = d.string(&c.name);
@@ -103,7 +102,7 @@ pub fn totals_sql(tables: &Tables, cdp: &CdpTables, c: &CampaignDef) -> String {
     format!(
         "with cdp_user_window as (\n  select {per_user}\n  from {a} as a\n  \
          join (\n    select {scanned}\n    from {events} as ev\n    \
-         where {name} in ({names})\n      \
+         where ({wanted})\n      \
          and {ts} > (select min(assigned_at) from {a} where campaign = {campaign})\n      \
          and {ts} <= (select max(assigned_at) from {a} where campaign = {campaign}) + {within}\n  \
          ) as e on e.uid = a.user_id and e.ts > a.assigned_at and e.ts <= a.assigned_at + {within}\n  \
@@ -116,7 +115,7 @@ pub fn totals_sql(tables: &Tables, cdp: &CdpTables, c: &CampaignDef) -> String {
         per_user = per_user.join(",\n    "),
         scanned = scanned.join(",\n      "),
         events = d.ident(&e.table),
-        names = names.join(", "),
+        wanted = wanted.join(" or "),
         per_arm = per_arm.join(",\n    "),
         select = select.join(",\n  "),
     )

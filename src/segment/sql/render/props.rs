@@ -5,19 +5,6 @@ use crate::segment::rule::{Cond, Lit, PropCond};
 use crate::segment::sql::text::{as_json_text, group};
 
 impl Renderer<'_> {
-    /// Every filter of `filters` on the JSON column `props`, and-joined; `true` when there are
-    /// none. What a campaign's goal (`where:`) and a segment's event condition share.
-    pub fn prop_tests(&self, filters: &[PropCond], props: &str) -> String {
-        if filters.is_empty() {
-            return "true".into();
-        }
-        filters
-            .iter()
-            .map(|f| format!("({})", self.prop_test(f, props)))
-            .collect::<Vec<_>>()
-            .join(" and ")
-    }
-
     /// One property filter on the JSON column `props`, never NULL.
     ///
     /// Where the engine can read the JSON as text, a test of a text value is decided without
