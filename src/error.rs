@@ -96,6 +96,12 @@ pub enum Error {
     #[error(transparent)]
     Campaign(#[from] crate::campaign::CampaignError),
     #[error(transparent)]
+    Auth(#[from] crate::auth::AuthError),
+    #[error("a token named `{0}` exists already")]
+    TokenExists(String),
+    #[error("no token is named `{0}` (or has that id), or it is revoked already")]
+    NoSuchToken(String),
+    #[error(transparent)]
     Dashboard(Box<crate::dashboard::DashboardError>),
     #[error("{}", match to { Some(d) => format!("no applied segment is sent to `{d}`"), None => "no applied segment has `destinations:`".into() })]
     NoDestinations { to: Option<String> },
@@ -161,6 +167,11 @@ impl Error {
             Error::Destination(e) => e.hint(),
             Error::Assets(e) => e.hint(),
             Error::Campaign(e) => e.hint(),
+            Error::Auth(crate::auth::AuthError::ShortPassword(_)) => Some("a passphrase of a few words is long enough and easy to type".into()),
+            Error::Auth(crate::auth::AuthError::BadName(_)) => Some("use letters, digits and `_ - . @`, at most 64".into()),
+            Error::Auth(_) => None,
+            Error::TokenExists(name) => Some(format!("`cdp token revoke {name}` first, or choose another name")),
+            Error::NoSuchToken(_) => Some("`cdp token list` shows the tokens, their ids and which are revoked".into()),
             Error::Dashboard(e) => e.hint(),
             Error::EnvDown { .. } => Some("the table above says which and why".into()),
             Error::Query { source, .. } if source.hint().is_some() => source.hint(),

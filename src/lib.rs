@@ -3,6 +3,7 @@
 
 pub mod applied;
 pub mod assets;
+pub mod auth;
 pub mod campaign;
 pub mod cli;
 pub mod dashboard;

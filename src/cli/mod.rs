@@ -1,6 +1,7 @@
 //! Command-line definitions (clap) and dispatch; each command's work lives in the library.
 
 mod assets;
+mod auth;
 mod campaign;
 mod campaign_report;
 mod check;
@@ -142,6 +143,12 @@ pub enum Command {
     /// Offer images: upload them, list them, give their URLs, copy them to another environment
     #[command(subcommand)]
     Assets(AssetsCommand),
+    /// API tokens for the daemon: create, list, revoke
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Users of the daemon's web UI
+    #[command(subcommand)]
+    User(UserCommand),
     /// Run SQL in the warehouse and print the result
     Query { sql: String },
     /// Demo data
@@ -203,6 +210,11 @@ pub async fn run(cli: Cli, cancel: CancellationToken) -> Result<()> {
         Command::Campaign(CampaignCommand::Status { name }) => {
             campaign::status(&r, name.as_deref()).await
         }
+        Command::Token(TokenCommand::Create { name }) => auth::token_create(&r, &name).await,
+        Command::Token(TokenCommand::List) => auth::token_list(&r).await,
+        Command::Token(TokenCommand::Revoke { name }) => auth::token_revoke(&r, &name).await,
+        Command::User(UserCommand::Add { name }) => auth::user_add(&r, &name).await,
+        Command::User(UserCommand::List) => auth::user_list(&r).await,
         Command::Segments(SegmentsCommand::List) => segments::list(&r),
         Command::Segments(SegmentsCommand::Preview { name, limit, count }) => {
             segments::preview(&r, &name, limit, count).await

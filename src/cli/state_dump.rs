@@ -11,7 +11,8 @@ use crate::state::dump::{Document, DumpError};
 
 pub async fn export(r: &Resolved, out: Option<&Path>) -> Result<()> {
     let ctx = r.context()?;
-    match out {
+    // `-o -` is stdout, as for most tools.
+    match out.filter(|p| p.as_os_str() != "-") {
         None => {
             let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
             ops::state_dump::export(&ctx, &mut stdout, &Error::Output).await?;

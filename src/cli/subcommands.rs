@@ -245,6 +245,25 @@ pub enum CampaignCommand {
 }
 
 #[derive(Subcommand, Debug)]
+pub enum TokenCommand {
+    /// Make an API token for the daemon's API; it is shown once, and only its hash is kept
+    Create { name: String },
+    /// The tokens: name, id, who made them, when last used, whether revoked (never the token)
+    List,
+    /// Revoke the token of that name (or id): it stops working at once
+    Revoke { name: String },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Add a user of the daemon's web UI, or set their password. The password is read from a
+    /// prompt, or from the first line of stdin when it is not a terminal; never an argument
+    Add { name: String },
+    /// The UI's users
+    List,
+}
+
+#[derive(Subcommand, Debug)]
 pub enum DemoCommand {
     /// Replace the users and events tables with generated demo data
     Seed {

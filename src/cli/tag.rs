@@ -3,7 +3,7 @@
 
 use super::{
     AssetsCommand, CampaignCommand, Command, DashboardCommand, DemoCommand, EnvCommand,
-    SegmentsCommand, StateCommand, SyncCommand,
+    SegmentsCommand, StateCommand, SyncCommand, TokenCommand, UserCommand,
 };
 
 impl Command {
@@ -94,6 +94,21 @@ impl Command {
                     AssetsCommand::List => "list",
                     AssetsCommand::Url { .. } => "url",
                     AssetsCommand::Migrate { .. } => "migrate",
+                },
+            ]),
+            Command::Token(c) => words.extend([
+                "token",
+                match c {
+                    TokenCommand::Create { .. } => "create",
+                    TokenCommand::List => "list",
+                    TokenCommand::Revoke { .. } => "revoke",
+                },
+            ]),
+            Command::User(c) => words.extend([
+                "user",
+                match c {
+                    UserCommand::Add { .. } => "add",
+                    UserCommand::List => "list",
                 },
             ]),
             Command::Query { .. } => words.push("query"),

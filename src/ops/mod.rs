@@ -3,6 +3,7 @@
 //! asks a person, reads the process's environment or exits the process.
 
 pub mod assets;
+pub mod auth;
 pub mod campaign;
 pub mod campaign_exposures;
 pub mod campaign_launch;

@@ -180,6 +180,29 @@ pub const TABLES: &[(&str, Columns, &str)] = &[
         ],
         "campaign, user_id",
     ),
+    (
+        "api_tokens",
+        &[
+            ("id", Text),
+            ("name", Text),
+            ("hash", Text),
+            ("created_by", Text),
+            ("created_at", Time),
+            ("last_used_at", Time),
+            ("revoked_at", Time),
+        ],
+        "id",
+    ),
+    (
+        "ui_users",
+        &[
+            ("name", Text),
+            ("password_hash", Text),
+            ("created_at", Time),
+            ("updated_at", Time),
+        ],
+        "name",
+    ),
 ];
 
 /// An instant as the document writes it: RFC 3339, UTC, microseconds.

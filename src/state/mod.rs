@@ -4,6 +4,7 @@
 //! One trait with a backend per engine: SQLite (a file, the default) and PostgreSQL (by URL). Both
 //! run the same SQL (see `queries.rs`); each has its own migrations under `migrations/`.
 
+pub mod auth;
 pub mod campaign;
 mod campaign_queries;
 pub mod dump;
@@ -198,7 +199,13 @@ pub struct Snapshot {
 
 #[async_trait]
 pub trait Store:
-    sync::SyncState + campaign::CampaignState + dump_queries::Dump + promotion::Promotions + Send + Sync
+    sync::SyncState
+    + campaign::CampaignState
+    + auth::AuthState
+    + dump_queries::Dump
+    + promotion::Promotions
+    + Send
+    + Sync
 {
     /// Which store this is, for messages (URLs redacted).
     fn describe(&self) -> &str;

@@ -2,6 +2,7 @@
 
 mod assets;
 mod assignment;
+mod auth;
 mod braze_messaging;
 mod campaign_launch;
 mod campaign_report;
