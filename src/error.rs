@@ -97,6 +97,12 @@ pub enum Error {
     Campaign(#[from] crate::campaign::CampaignError),
     #[error(transparent)]
     Auth(#[from] crate::auth::AuthError),
+    #[error("cannot serve on {addr}")]
+    Listen {
+        addr: std::net::SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("a token named `{0}` exists already")]
     TokenExists(String),
     #[error("no token is named `{0}` (or has that id), or it is revoked already")]
@@ -170,6 +176,7 @@ impl Error {
             Error::Auth(crate::auth::AuthError::ShortPassword(_)) => Some("a passphrase of a few words is long enough and easy to type".into()),
             Error::Auth(crate::auth::AuthError::BadName(_)) => Some("use letters, digits and `_ - . @`, at most 64".into()),
             Error::Auth(_) => None,
+            Error::Listen { .. } => Some("another process may hold the address; `--listen 127.0.0.1:0` picks a free port".into()),
             Error::TokenExists(name) => Some(format!("`cdp token revoke {name}` first, or choose another name")),
             Error::NoSuchToken(_) => Some("`cdp token list` shows the tokens, their ids and which are revoked".into()),
             Error::Dashboard(e) => e.hint(),

@@ -6,6 +6,7 @@ pub mod assets;
 pub mod auth;
 pub mod campaign;
 pub mod cli;
+pub mod daemon;
 pub mod dashboard;
 pub mod demo;
 pub mod destinations;

@@ -5,6 +5,7 @@ mod auth;
 mod campaign;
 mod campaign_report;
 mod check;
+mod daemon;
 mod dashboard;
 mod data;
 mod env;
@@ -143,6 +144,13 @@ pub enum Command {
     /// Offer images: upload them, list them, give their URLs, copy them to another environment
     #[command(subcommand)]
     Assets(AssetsCommand),
+    /// Serve the JSON API (segments, runs, campaigns) and /healthz; every route but /healthz
+    /// needs a token from `cdp token create`
+    Daemon {
+        /// The address to listen on; port 0 picks a free one (printed on stderr)
+        #[arg(long, default_value = "127.0.0.1:8787")]
+        listen: std::net::SocketAddr,
+    },
     /// API tokens for the daemon: create, list, revoke
     #[command(subcommand)]
     Token(TokenCommand),
@@ -210,6 +218,7 @@ pub async fn run(cli: Cli, cancel: CancellationToken) -> Result<()> {
         Command::Campaign(CampaignCommand::Status { name }) => {
             campaign::status(&r, name.as_deref()).await
         }
+        Command::Daemon { listen } => daemon::daemon(&r, listen).await,
         Command::Token(TokenCommand::Create { name }) => auth::token_create(&r, &name).await,
         Command::Token(TokenCommand::List) => auth::token_list(&r).await,
         Command::Token(TokenCommand::Revoke { name }) => auth::token_revoke(&r, &name).await,

@@ -96,6 +96,7 @@ impl Command {
                     AssetsCommand::Migrate { .. } => "migrate",
                 },
             ]),
+            Command::Daemon { .. } => words.push("daemon"),
             Command::Token(c) => words.extend([
                 "token",
                 match c {

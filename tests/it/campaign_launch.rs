@@ -484,19 +484,11 @@ fn offer_images_on_s3_are_uploaded_once_and_sent_as_urls_presigned_for_the_campa
     // The goal window and a day, capped at the 7 days a presigned URL can live.
     assert!(url.contains("X-Amz-Expires=604800"), "{url}");
     assert!(url.contains("X-Amz-Signature="), "{url}");
-    let fetched = std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async {
-            let _ = rustls::crypto::ring::default_provider().install_default();
-            let r = reqwest::get(&url).await.unwrap();
-            (r.status().as_u16(), r.text().await.unwrap())
-        })
-    })
-    .join()
-    .unwrap();
+    let fetched = crate::common::on_own_runtime(async move {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let r = reqwest::get(&url).await.unwrap();
+        (r.status().as_u16(), r.text().await.unwrap())
+    });
     assert_eq!(fetched, (200, SVG.to_string()), "a phone can open it");
 }
 

@@ -140,6 +140,20 @@ pub fn s3_server(test: &str, buckets: &[&str]) -> Option<crate::s3server::S3Serv
     Some(server)
 }
 
+/// Runs `work` to its end on a runtime of its own, in a thread of its own, so that sync and
+/// async tests alike can wait for it.
+pub fn on_own_runtime<T: Send + 'static>(work: impl Future<Output = T> + Send + 'static) -> T {
+    std::thread::spawn(move || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(work)
+    })
+    .join()
+    .expect("the work finished")
+}
+
 /// A fresh database on the test server, dropped when the guard goes.
 pub struct PgDatabase {
     pub url: String,
@@ -151,13 +165,8 @@ impl PgDatabase {
     pub fn create(admin_url: &str, test: &str) -> PgDatabase {
         let name = format!("cdp_t_{}_{}", test, std::process::id());
         let (admin, db) = (admin_url.to_string(), name.clone());
-        // A thread of its own, so this works from sync and async tests alike.
-        std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async {
+        on_own_runtime(async move {
+            {
                 use sqlx::Connection;
                 let mut c = sqlx::PgConnection::connect(&admin)
                     .await
@@ -171,10 +180,8 @@ impl PgDatabase {
                         .await
                         .unwrap();
                 }
-            });
-        })
-        .join()
-        .expect("test database created");
+            }
+        });
         let base = admin_url
             .rsplit_once('/')
             .map(|(b, _)| b)

@@ -12,6 +12,7 @@ mod common;
 mod compile;
 mod connect;
 mod crash;
+mod daemon;
 mod dashboard_export;
 mod dashboards;
 mod demo;

@@ -1,0 +1,55 @@
+//! `cdp daemon`: the HTTP server over the same operations as the command line. So far the JSON
+//! API's read side (segments, runs, campaigns) and `/healthz`, every route but `/healthz`
+//! behind a bearer token, and a graceful shutdown.
+
+mod api;
+mod auth;
+mod reply;
+pub mod routes;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio_util::sync::CancellationToken;
+
+use crate::error::{Error, Result};
+use crate::ops::Context;
+
+pub use routes::{ROUTES, Route};
+
+/// What every handler shares: the operations' context (project, state store, actor).
+#[derive(Clone)]
+pub struct App {
+    pub ctx: Arc<Context>,
+}
+
+/// Serves until `shutdown` is cancelled; `listening` is told the address bound (port 0 picks
+/// one). Requests in progress finish before it returns.
+pub async fn serve(
+    ctx: Context,
+    listen: SocketAddr,
+    shutdown: CancellationToken,
+    listening: impl FnOnce(SocketAddr),
+) -> Result<()> {
+    // Opened (and migrated) before the first request, so that a wrong store fails the start.
+    ctx.store().await?;
+    let app = App { ctx: Arc::new(ctx) };
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|source| Error::Listen {
+            addr: listen,
+            source,
+        })?;
+    let bound = listener.local_addr().map_err(|source| Error::Listen {
+        addr: listen,
+        source,
+    })?;
+    listening(bound);
+    axum::serve(listener, routes::router(app))
+        .with_graceful_shutdown(async move { shutdown.cancelled().await })
+        .await
+        .map_err(|source| Error::Listen {
+            addr: bound,
+            source,
+        })
+}

@@ -1,0 +1,142 @@
+//! `cdp daemon` on port 0 against a temporary project: it says where it listens, `/healthz`
+//! answers without credentials, every other route of the router's own table answers 401 without
+//! a token and with a revoked one, and serves JSON with a live one; SIGTERM stops it cleanly.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use assert_cmd::cargo::CommandCargoExt;
+use serde_json::Value;
+
+use crate::common::{NOW, TempProject};
+
+const VIP: &str = "name: vip\nrules:\n  all:\n    - { trait: tier, eq: gold }\n";
+
+struct Daemon {
+    child: Child,
+    url: String,
+}
+
+impl Daemon {
+    fn start(p: &TempProject) -> Daemon {
+        let mut child = Command::cargo_bin("cdp")
+            .unwrap()
+            .arg("--project-dir")
+            .arg(p.path())
+            .args(["daemon", "--listen", "127.0.0.1:0"])
+            .env("CDP_NOW", NOW)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+        let url = loop {
+            let line = lines
+                .next()
+                .expect("the daemon said where it listens")
+                .unwrap();
+            if let Some(url) = line.strip_prefix("listening on ") {
+                break url.to_string();
+            }
+        };
+        std::thread::spawn(move || lines.for_each(drop));
+        Daemon { child, url }
+    }
+
+    /// (status, JSON body) of a GET, with the token when given.
+    fn get(&self, path: &str, token: Option<&str>) -> (u16, Value) {
+        let url = format!("{}{path}", self.url);
+        let token = token.map(str::to_string);
+        crate::common::on_own_runtime(async move {
+            let _ = rustls::crypto::ring::default_provider().install_default();
+            let mut request = reqwest::Client::new().get(url);
+            if let Some(t) = token {
+                request = request.bearer_auth(t);
+            }
+            let r = request.send().await.unwrap();
+            let status = r.status().as_u16();
+            (status, r.json().await.unwrap_or(Value::Null))
+        })
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A route's path with its parameters filled in.
+fn concrete(path: &str) -> String {
+    path.replace("{name}", "vip")
+}
+
+#[test]
+fn every_route_but_healthz_needs_a_live_token_and_sigterm_stops_the_daemon() {
+    let p = TempProject::with("", &[("vip.yaml", VIP)]);
+    p.run(&[
+        "query",
+        "create table users as select 'u' || range as user_id, 'gold' as tier from range(10)",
+    ])
+    .ok();
+    p.run(&[
+        "query",
+        "create table events (user_id varchar, event varchar, ts timestamp, properties json)",
+    ])
+    .ok();
+    p.run(&["apply", "--auto-approve"]).ok();
+    p.run(&["refresh"]).ok();
+    let made = p.run(&["token", "create", "test", "--format", "json"]);
+    let token = serde_json::from_str::<Value>(&made.ok().stdout).unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let d = Daemon::start(&p);
+
+    let (status, health) = d.get("/healthz", None);
+    assert_eq!(
+        (status, health["status"].as_str()),
+        (200, Some("ok")),
+        "{health}"
+    );
+    assert!(cdp::daemon::ROUTES.len() > 1);
+    for route in cdp::daemon::ROUTES.iter().filter(|r| !r.public) {
+        let path = concrete(route.path);
+        let (status, body) = d.get(&path, None);
+        assert_eq!(status, 401, "{path} without a token: {body}");
+        assert!(body["error"].as_str().unwrap().contains("Bearer"), "{body}");
+        let (status, _) = d.get(&path, Some("cdp_00000000_forged"));
+        assert_eq!(status, 401, "{path} with a forged token");
+        let (status, body) = d.get(&path, Some(&token));
+        assert_eq!(status, 200, "{path} with the token: {body}");
+    }
+
+    let (_, list) = d.get("/api/v1/segments", Some(&token));
+    assert_eq!(list["segments"][0]["name"], "vip");
+    assert_eq!(list["segments"][0]["members"], 10);
+    let (_, one) = d.get("/api/v1/segments/vip", Some(&token));
+    assert!(
+        one["segment"]["compiled_sql"]
+            .as_str()
+            .is_some_and(|s| s.contains("gold")),
+        "{one}"
+    );
+    assert_eq!(one["history"].as_array().map(Vec::len), Some(1));
+    let (_, runs) = d.get("/api/v1/runs?kind=refresh", Some(&token));
+    assert_eq!(runs["runs"][0]["command"], "refresh");
+    let (status, missing) = d.get("/api/v1/segments/nope", Some(&token));
+    assert_eq!(status, 404, "{missing}");
+    let (status, _) = d.get("/api/v1/nothing", Some(&token));
+    assert_eq!(status, 404);
+
+    p.run(&["token", "revoke", "test"]).ok();
+    let (status, _) = d.get("/api/v1/segments", Some(&token));
+    assert_eq!(status, 401, "a revoked token stops working at once");
+
+    let mut d = d;
+    // SAFETY: a signal to our own child, which is still running.
+    unsafe { libc::kill(d.child.id() as libc::pid_t, libc::SIGTERM) };
+    let status = d.child.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "a clean stop");
+}
