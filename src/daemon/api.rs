@@ -3,7 +3,7 @@
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use super::App;
@@ -102,3 +102,78 @@ pub async fn campaigns(State(app): State<App>) -> Response {
     }
     ok(json!({ "campaigns": out }))
 }
+
+/// A fresh context for a job: the project read again, the instant it starts.
+fn job_context(app: &App) -> crate::error::Result<crate::ops::Context> {
+    let base = &app.ctx;
+    let project = crate::project::load(&base.project.root, Some(&base.project.env))?;
+    Ok(
+        crate::ops::Context::new(project, chrono::Utc::now(), base.actor.clone())
+            .with_cancel(base.cancel.clone()),
+    )
+}
+
+/// Starts a job for a segment of the project; 202 with its id.
+fn start(
+    app: &App,
+    kind: &'static str,
+    name: &str,
+    work: fn(crate::ops::Context, String) -> super::jobs::Work,
+) -> Response {
+    if let Err(e) = ops::segments::find(&app.ctx.project, name) {
+        return failure(&e);
+    }
+    let ctx = match job_context(app) {
+        Ok(c) => c.with_command(format!("cdp daemon {kind} {name}")),
+        Err(e) => return failure(&e),
+    };
+    let segment = name.to_string();
+    let id = app
+        .jobs
+        .start(kind, name, ctx, move |ctx| work(ctx, segment));
+    (
+        StatusCode::ACCEPTED,
+        axum::Json(json!({ "job": id, "status": "running", "url": format!("/api/v1/jobs/{id}") })),
+    )
+        .into_response()
+}
+
+/// Refreshes a segment (and those it refers to) as a job.
+pub async fn refresh(State(app): State<App>, Path(name): Path<String>) -> Response {
+    start(&app, "refresh", &name, |ctx, segment| {
+        Box::pin(async move {
+            let selection = crate::membership::refresh::Selection::Named(vec![segment]);
+            let report = ops::refresh::refresh(&ctx, &selection, LOCK_WAIT, false).await?;
+            Ok(serde_json::to_value(report).unwrap_or_default())
+        })
+    })
+}
+
+/// Syncs a segment to its destinations as a job.
+pub async fn sync(State(app): State<App>, Path(name): Path<String>) -> Response {
+    start(&app, "sync", &name, |ctx, segment| {
+        Box::pin(async move {
+            let options = crate::sync::Options {
+                segments: vec![segment],
+                ..Default::default()
+            };
+            let report = ops::sync::sync(&ctx, &options, LOCK_WAIT).await?;
+            report.outcome()?;
+            Ok(serde_json::to_value(report).unwrap_or_default())
+        })
+    })
+}
+
+/// A job the API started: its status, and its report or error once it ended.
+pub async fn job(State(app): State<App>, Path(id): Path<String>) -> Response {
+    match id.parse().ok().and_then(|id| app.jobs.get(id)) {
+        Some(job) => ok(job),
+        None => error(
+            StatusCode::NOT_FOUND,
+            &format!("no job `{id}` since the daemon started"),
+        ),
+    }
+}
+
+/// How long a job waits for another refresh or sync to release the project.
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(300);

@@ -1,9 +1,10 @@
 //! `cdp daemon`: the HTTP server over the same operations as the command line. So far the JSON
-//! API's read side (segments, runs, campaigns) and `/healthz`, every route but `/healthz`
-//! behind a bearer token, and a graceful shutdown.
+//! API (segments, runs, campaigns; a refresh or sync started as a job) and `/healthz`, every
+//! route but `/healthz` behind a bearer token, and a graceful shutdown.
 
 mod api;
 mod auth;
+pub mod jobs;
 mod reply;
 pub mod routes;
 
@@ -17,10 +18,12 @@ use crate::ops::Context;
 
 pub use routes::{ROUTES, Route};
 
-/// What every handler shares: the operations' context (project, state store, actor).
+/// What every handler shares: the operations' context (project, state store, actor), and the
+/// jobs the API started.
 #[derive(Clone)]
 pub struct App {
     pub ctx: Arc<Context>,
+    pub jobs: Arc<jobs::Jobs>,
 }
 
 /// Serves until `shutdown` is cancelled; `listening` is told the address bound (port 0 picks
@@ -33,7 +36,10 @@ pub async fn serve(
 ) -> Result<()> {
     // Opened (and migrated) before the first request, so that a wrong store fails the start.
     ctx.store().await?;
-    let app = App { ctx: Arc::new(ctx) };
+    let app = App {
+        ctx: Arc::new(ctx),
+        jobs: Arc::default(),
+    };
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|source| Error::Listen {

@@ -3,7 +3,7 @@
 
 use axum::Router;
 use axum::middleware::from_fn_with_state;
-use axum::routing::{MethodRouter, get};
+use axum::routing::{MethodRouter, get, post};
 
 use super::{App, api, auth};
 
@@ -30,6 +30,9 @@ pub const ROUTES: &[Route] = &[
     route("GET", "/api/v1/segments/{name}", false),
     route("GET", "/api/v1/runs", false),
     route("GET", "/api/v1/campaigns", false),
+    route("POST", "/api/v1/segments/{name}/refresh", false),
+    route("POST", "/api/v1/segments/{name}/sync", false),
+    route("GET", "/api/v1/jobs/{id}", false),
 ];
 
 fn handler(path: &str) -> MethodRouter<App> {
@@ -39,6 +42,9 @@ fn handler(path: &str) -> MethodRouter<App> {
         "/api/v1/segments/{name}" => get(api::segment),
         "/api/v1/runs" => get(api::runs),
         "/api/v1/campaigns" => get(api::campaigns),
+        "/api/v1/segments/{name}/refresh" => post(api::refresh),
+        "/api/v1/segments/{name}/sync" => post(api::sync),
+        "/api/v1/jobs/{id}" => get(api::job),
         other => unreachable!("route {other} has no handler"),
     }
 }

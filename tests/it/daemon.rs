@@ -45,11 +45,17 @@ impl Daemon {
 
     /// (status, JSON body) of a GET, with the token when given.
     fn get(&self, path: &str, token: Option<&str>) -> (u16, Value) {
+        self.call("GET", path, token)
+    }
+
+    /// (status, JSON body) of a request, with the token when given.
+    fn call(&self, method: &str, path: &str, token: Option<&str>) -> (u16, Value) {
         let url = format!("{}{path}", self.url);
         let token = token.map(str::to_string);
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
         crate::common::on_own_runtime(async move {
             let _ = rustls::crypto::ring::default_provider().install_default();
-            let mut request = reqwest::Client::new().get(url);
+            let mut request = reqwest::Client::new().request(method, url);
             if let Some(t) = token {
                 request = request.bearer_auth(t);
             }
@@ -69,7 +75,7 @@ impl Drop for Daemon {
 
 /// A route's path with its parameters filled in.
 fn concrete(path: &str) -> String {
-    path.replace("{name}", "vip")
+    path.replace("{name}", "vip").replace("{id}", "1")
 }
 
 #[test]
@@ -101,20 +107,63 @@ fn every_route_but_healthz_needs_a_live_token_and_sigterm_stops_the_daemon() {
         "{health}"
     );
     assert!(cdp::daemon::ROUTES.len() > 1);
+    // Every route of the router's own table: none answers without a live token.
     for route in cdp::daemon::ROUTES.iter().filter(|r| !r.public) {
         let path = concrete(route.path);
-        let (status, body) = d.get(&path, None);
-        assert_eq!(status, 401, "{path} without a token: {body}");
+        let (status, body) = d.call(route.method, &path, None);
+        assert_eq!(
+            status, 401,
+            "{} {path} without a token: {body}",
+            route.method
+        );
         assert!(body["error"].as_str().unwrap().contains("Bearer"), "{body}");
-        let (status, _) = d.get(&path, Some("cdp_00000000_forged"));
+        let (status, _) = d.call(route.method, &path, Some("cdp_00000000_forged"));
         assert_eq!(status, 401, "{path} with a forged token");
+    }
+    for route in cdp::daemon::ROUTES
+        .iter()
+        .filter(|r| !r.public && r.method == "GET")
+    {
+        let path = concrete(route.path);
+        if path.contains("/jobs/") {
+            continue;
+        }
         let (status, body) = d.get(&path, Some(&token));
         assert_eq!(status, 200, "{path} with the token: {body}");
     }
 
+    // A refresh started through the API runs as a job, recorded like any refresh.
+    p.run(&[
+        "query",
+        "update users set tier = 'silver' where user_id in ('u0', 'u1')",
+    ])
+    .ok();
+    let (status, started) = d.call("POST", "/api/v1/segments/vip/refresh", Some(&token));
+    assert_eq!(status, 202, "{started}");
+    let job = started["url"].as_str().unwrap().to_string();
+    let begun = std::time::Instant::now();
+    let done = loop {
+        let (status, body) = d.get(&job, Some(&token));
+        assert_eq!(status, 200, "{body}");
+        if body["status"] != "running" {
+            break body;
+        }
+        assert!(
+            begun.elapsed().as_secs() < 60,
+            "the job did not finish: {body}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert_eq!(done["status"], "succeeded", "{done}");
+    assert_eq!(done["report"]["refreshed"][0]["exited"], 2, "{done}");
+    let (status, _) = d.call("POST", "/api/v1/segments/nope/refresh", Some(&token));
+    assert_eq!(status, 404);
+    let (status, _) = d.get("/api/v1/jobs/999", Some(&token));
+    assert_eq!(status, 404);
+
     let (_, list) = d.get("/api/v1/segments", Some(&token));
     assert_eq!(list["segments"][0]["name"], "vip");
-    assert_eq!(list["segments"][0]["members"], 10);
+    assert_eq!(list["segments"][0]["members"], 8, "as of the refresh the job ran");
     let (_, one) = d.get("/api/v1/segments/vip", Some(&token));
     assert!(
         one["segment"]["compiled_sql"]
@@ -122,7 +171,7 @@ fn every_route_but_healthz_needs_a_live_token_and_sigterm_stops_the_daemon() {
             .is_some_and(|s| s.contains("gold")),
         "{one}"
     );
-    assert_eq!(one["history"].as_array().map(Vec::len), Some(1));
+    assert_eq!(one["history"].as_array().map(Vec::len), Some(2));
     let (_, runs) = d.get("/api/v1/runs?kind=refresh", Some(&token));
     assert_eq!(runs["runs"][0]["command"], "refresh");
     let (status, missing) = d.get("/api/v1/segments/nope", Some(&token));
