@@ -163,7 +163,10 @@ fn every_route_but_healthz_needs_a_live_token_and_sigterm_stops_the_daemon() {
 
     let (_, list) = d.get("/api/v1/segments", Some(&token));
     assert_eq!(list["segments"][0]["name"], "vip");
-    assert_eq!(list["segments"][0]["members"], 8, "as of the refresh the job ran");
+    assert_eq!(
+        list["segments"][0]["members"], 8,
+        "as of the refresh the job ran"
+    );
     let (_, one) = d.get("/api/v1/segments/vip", Some(&token));
     assert!(
         one["segment"]["compiled_sql"]
