@@ -10,19 +10,31 @@ use super::App;
 use super::reply::{error, failure, ok};
 use crate::ops;
 
-/// 200 when the state store answers, 503 (with what failed) when it does not.
+/// 200 when the state store and the warehouse answer, 503 (with what failed) when one does
+/// not. The embedded warehouse is opened only for the check and closed at once.
 pub async fn healthz(State(app): State<App>) -> Response {
-    let store = match app.ctx.store().await {
-        Ok(s) => s,
-        Err(e) => return error(StatusCode::SERVICE_UNAVAILABLE, &crate::error::chain(&e)),
+    let state = match app.ctx.store().await {
+        Ok(store) => store
+            .server_version()
+            .await
+            .map(|v| json!({ "ok": true, "version": v }))
+            .unwrap_or_else(|e| json!({ "ok": false, "error": crate::error::chain(&e) })),
+        Err(e) => json!({ "ok": false, "error": crate::error::chain(&e) }),
     };
-    match store.server_version().await {
-        Ok(version) => ok(json!({ "status": "ok", "state": { "ok": true, "version": version } })),
-        Err(e) => error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            &format!("state store: {}", crate::error::chain(&e)),
-        ),
-    }
+    let warehouse =
+        match crate::warehouse::check_connection(&app.ctx.project, &app.ctx.session()).await {
+            Ok(reached) => json!({ "ok": true, "reached": reached }),
+            Err(e) => json!({ "ok": false, "error": crate::error::chain(&e) }),
+        };
+    let up = state["ok"] == true && warehouse["ok"] == true;
+    let body =
+        json!({ "status": if up { "ok" } else { "down" }, "state": state, "warehouse": warehouse });
+    let status = if up {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, axum::Json(body)).into_response()
 }
 
 /// Every segment of the project with its applied version, size and last refresh.

@@ -192,3 +192,21 @@ fn every_route_but_healthz_needs_a_live_token_and_sigterm_stops_the_daemon() {
     let status = d.child.wait().unwrap();
     assert_eq!(status.code(), Some(0), "a clean stop");
 }
+
+#[test]
+fn healthz_is_503_when_the_warehouse_does_not_answer_and_says_why() {
+    let p = TempProject::with(
+        "environments:\n  dev:\n    warehouse: { type: postgres, url: \"postgres://cdp:secret-pw@127.0.0.1:1/none\" }\n",
+        &[],
+    );
+    let d = Daemon::start(&p);
+    let (status, health) = d.get("/healthz", None);
+    assert_eq!(status, 503, "{health}");
+    assert_eq!(health["status"], "down");
+    assert_eq!(health["state"]["ok"], true);
+    assert_eq!(health["warehouse"]["ok"], false);
+    assert!(
+        !health.to_string().contains("secret-pw"),
+        "no secret leaves the server: {health}"
+    );
+}
