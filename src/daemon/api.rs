@@ -189,3 +189,29 @@ pub async fn job(State(app): State<App>, Path(id): Path<String>) -> Response {
 
 /// How long a job waits for another refresh or sync to release the project.
 const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// The metrics in Prometheus's text format.
+pub async fn metrics(State(app): State<App>) -> Response {
+    let store = match app.ctx.store().await {
+        Ok(s) => s,
+        Err(e) => return failure(&e),
+    };
+    let segments: Vec<String> = app
+        .ctx
+        .project
+        .segments
+        .iter()
+        .map(|s| s.name.clone())
+        .collect();
+    match super::metrics::render(&app.jobs.all(), &segments, store.as_ref()).await {
+        Ok(text) => (
+            [(
+                axum::http::header::CONTENT_TYPE,
+                "text/plain; version=0.0.4; charset=utf-8",
+            )],
+            text,
+        )
+            .into_response(),
+        Err(e) => failure(&e.into()),
+    }
+}

@@ -90,6 +90,16 @@ impl Jobs {
         id
     }
 
+    /// Every job since the daemon started.
+    pub fn all(&self) -> Vec<Job> {
+        self.table
+            .lock()
+            .expect("not poisoned")
+            .values()
+            .cloned()
+            .collect()
+    }
+
     pub fn get(&self, id: u64) -> Option<Job> {
         self.table.lock().expect("not poisoned").get(&id).cloned()
     }

@@ -5,6 +5,7 @@
 mod api;
 mod auth;
 pub mod jobs;
+mod metrics;
 mod reply;
 pub mod routes;
 

@@ -48,6 +48,23 @@ impl Daemon {
         self.call("GET", path, token)
     }
 
+    /// The body of a GET as text, with the token.
+    fn text(&self, path: &str, token: &str) -> String {
+        let url = format!("{}{path}", self.url);
+        let token = token.to_string();
+        crate::common::on_own_runtime(async move {
+            let _ = rustls::crypto::ring::default_provider().install_default();
+            let r = reqwest::Client::new()
+                .get(url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status().as_u16(), 200);
+            r.text().await.unwrap()
+        })
+    }
+
     /// (status, JSON body) of a request, with the token when given.
     fn call(&self, method: &str, path: &str, token: Option<&str>) -> (u16, Value) {
         let url = format!("{}{path}", self.url);
@@ -156,6 +173,37 @@ fn every_route_but_healthz_needs_a_live_token_and_sigterm_stops_the_daemon() {
     };
     assert_eq!(done["status"], "succeeded", "{done}");
     assert_eq!(done["report"]["refreshed"][0]["exited"], 2, "{done}");
+    // The job is counted in /metrics, which parses as Prometheus's text format.
+    let metrics = d.text("/metrics", &token);
+    for line in metrics.lines().filter(|l| !l.is_empty()) {
+        if let Some(comment) = line.strip_prefix("# ") {
+            assert!(
+                comment.starts_with("HELP ") || comment.starts_with("TYPE "),
+                "{line}"
+            );
+            continue;
+        }
+        let (series, value) = line.rsplit_once(' ').unwrap_or_else(|| panic!("{line}"));
+        assert!(value.parse::<f64>().is_ok(), "{line}");
+        let name = series.split('{').next().unwrap();
+        assert!(
+            !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':'),
+            "{line}"
+        );
+        assert_eq!(series.contains('{'), series.ends_with('}'), "{line}");
+    }
+    for expected in [
+        "cdp_jobs_total{kind=\"refresh\",outcome=\"succeeded\"} 1",
+        "cdp_jobs_running 0",
+        "cdp_job_duration_seconds_count{kind=\"refresh\"} 1",
+        "cdp_last_success_timestamp_seconds{kind=\"refresh\",segment=\"vip\"}",
+    ] {
+        assert!(metrics.contains(expected), "{expected} missing:\n{metrics}");
+    }
+
     let (status, _) = d.call("POST", "/api/v1/segments/nope/refresh", Some(&token));
     assert_eq!(status, 404);
     let (status, _) = d.get("/api/v1/jobs/999", Some(&token));
