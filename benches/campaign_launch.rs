@@ -15,13 +15,15 @@
 //! Every send is recorded in the SQLite state store before its request goes out and after its
 //! answer, so the figures include that journal.
 
-use std::io::{BufRead, Write};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+#[path = "support/remote.rs"]
+mod remote;
 #[path = "../tests/support/serve.rs"]
 mod serve;
 mod support;
+use remote::Remote;
 use support::{ms, run};
 
 #[path = "../tests/support/destinations/mod.rs"]
@@ -54,36 +56,6 @@ fn serve_doubles() {
             unlimited.requests(),
             unlimited.delivered_count()
         );
-    }
-}
-
-struct Remote {
-    child: std::process::Child,
-    lines: std::io::Lines<std::io::BufReader<std::process::ChildStdout>>,
-}
-
-impl Remote {
-    fn start() -> (Remote, Vec<String>) {
-        let mut child = std::process::Command::new(std::env::current_exe().unwrap())
-            .env("CDP_BENCH_SERVE_DOUBLES", "1")
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
-        let urls = lines.next().unwrap().unwrap();
-        (
-            Remote { child, lines },
-            urls.split(' ').map(str::to_string).collect(),
-        )
-    }
-
-    /// Requests and messages of the limited double, then of the unlimited one.
-    fn counts(&mut self) -> [u64; 4] {
-        writeln!(self.child.stdin.as_mut().unwrap()).unwrap();
-        let line = self.lines.next().unwrap().unwrap();
-        let v: Vec<u64> = line.split(' ').map(|n| n.parse().unwrap()).collect();
-        [v[0], v[1], v[2], v[3]]
     }
 }
 
@@ -159,9 +131,10 @@ fn main() {
 
     let (base, _, base_wall) = launch(base_dir.path());
     let (first, peak, wall) = launch(limited_dir.path());
-    let [requests, delivered, base_requests, base_delivered] = doubles.counts();
-    drop(doubles.child.stdin.take());
-    let _ = doubles.child.wait();
+    let &[requests, delivered, base_requests, base_delivered] = &doubles.counts()[..] else {
+        panic!("four counts")
+    };
+    doubles.stop();
     let treatment = first["arms"]["treatment"].as_u64().unwrap();
     assert_eq!(first["sent"].as_u64().unwrap(), treatment, "{first}");
     assert_eq!(delivered, treatment, "every treatment user messaged once");

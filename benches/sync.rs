@@ -13,12 +13,14 @@
 //! - a re-sync after 1% of the members changed (half left, as many joined): its requests against
 //!   the first sync's (target: about 1%).
 
-use std::io::{BufRead, Write};
 use std::time::{Duration, Instant};
 
+#[path = "support/remote.rs"]
+mod remote;
 #[path = "../tests/support/serve.rs"]
 mod serve;
 mod support;
+use remote::Remote;
 use support::{ms, run};
 
 #[path = "../tests/support/destinations/mod.rs"]
@@ -53,35 +55,6 @@ fn serve_doubles() {
             unlimited.users_with("cdp_segments", "vip").len(),
             amplitude.cohort_members("vip (cdp)").map_or(0, |m| m.len()),
         );
-    }
-}
-
-struct Remote {
-    child: std::process::Child,
-    lines: std::io::Lines<std::io::BufReader<std::process::ChildStdout>>,
-}
-
-impl Remote {
-    fn start() -> (Remote, Vec<String>) {
-        let mut child = std::process::Command::new(std::env::current_exe().unwrap())
-            .env("CDP_BENCH_SERVE_DOUBLES", "1")
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
-        let urls = lines.next().unwrap().unwrap();
-        let urls = urls.split(' ').map(str::to_string).collect();
-        (Remote { child, lines }, urls)
-    }
-
-    /// (limited Braze requests, unlimited Braze requests, Amplitude requests, and the users
-    /// each holds in the segment).
-    fn counts(&mut self) -> [u64; 6] {
-        writeln!(self.child.stdin.as_mut().unwrap()).unwrap();
-        let line = self.lines.next().unwrap().unwrap();
-        let v: Vec<u64> = line.split(' ').map(|n| n.parse().unwrap()).collect();
-        [v[0], v[1], v[2], v[3], v[4], v[5]]
     }
 }
 
@@ -142,14 +115,17 @@ fn main() {
     let (base, _, base_wall) = sync(dir.path(), "braze_unlimited");
     let (first, peak, wall) = sync(dir.path(), "braze");
     let (amp, amp_peak, _) = sync(dir.path(), "amplitude");
-    let [
+    let &[
         braze_requests,
         _,
         amp_requests,
         held,
         held_unlimited,
         cohort,
-    ] = doubles.counts();
+    ] = &doubles.counts()[..]
+    else {
+        panic!("six counts")
+    };
     assert_eq!(
         (held, held_unlimited, cohort),
         (members, members, members),
@@ -168,9 +144,8 @@ fn main() {
     drop(duck);
     run(dir.path(), "2026-06-16T12:00:00Z", &["refresh"], None);
     let (again, _, _) = sync(dir.path(), "braze");
-    let [braze_after, ..] = doubles.counts();
-    drop(doubles.child.stdin.take());
-    let _ = doubles.child.wait();
+    let braze_after = doubles.counts()[0];
+    doubles.stop();
 
     let users_per_s = |r: &serde_json::Value| {
         r["sent"].as_f64().unwrap() / (r["duration_ms"].as_f64().unwrap() / 1000.0)

@@ -7,7 +7,7 @@ use sha2::{Digest, Sha256};
 
 /// Every token starts so, for secret scanners and for people.
 pub const TOKEN_PREFIX: &str = "cdp_";
-/// bcrypt's cost: about a quarter of a second a check on a server core.
+/// bcrypt's cost: the crate's default (2^12 rounds).
 pub const BCRYPT_COST: u32 = 12;
 /// The shortest password accepted.
 pub const MIN_PASSWORD: usize = 12;

@@ -90,15 +90,7 @@ pub(super) fn check_segments(segments: &[Outline], config: &Config, out: &mut Ve
 }
 
 fn check_destinations(s: &Outline, config: &Config, out: &mut Vec<Diagnostic>) {
-    let declared: BTreeMap<&str, &str> = config
-        .environments
-        .iter()
-        .flat_map(|(_, e)| {
-            e.destinations
-                .iter()
-                .map(|(n, d)| (n.as_str(), d.kind.as_str()))
-        })
-        .collect();
+    let declared = config.declared_destinations();
     for dest in &s.destinations {
         let key = format!("destinations[{}]", dest.index);
         let Some(kind) = declared.get(dest.to.as_str()) else {

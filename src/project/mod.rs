@@ -171,16 +171,10 @@ pub fn load_with(
         },
     )?;
     diagnostics.extend(campaign_spec::check_campaigns(&campaigns));
-    let declared: Vec<(&str, &str)> = config
-        .environments
-        .iter()
-        .flat_map(|(_, e)| {
-            e.destinations
-                .iter()
-                .map(|(n, d)| (n.as_str(), d.kind.as_str()))
-        })
-        .collect();
-    diagnostics.extend(campaign_spec::check_exposures(&campaigns, &declared));
+    diagnostics.extend(campaign_spec::check_exposures(
+        &campaigns,
+        &config.declared_destinations(),
+    ));
     let max_bytes = config
         .environments
         .iter()

@@ -295,7 +295,7 @@ fn a_planted_effect_is_found_with_its_interval_covering_it_and_the_json_has_the_
         "Arms: users converted",
         "treatment",
         "holdout",
-        "absolute (points of conversion rate)",
+        "absolute (the rates' difference, in points)",
         "relative (of the holdout's rate)",
         "revenue (USD)",
         "chance to beat holdout",

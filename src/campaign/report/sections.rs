@@ -183,7 +183,7 @@ pub fn uplift(r: &CampaignReport) -> Section {
         Format::Percent,
         vec![
             (
-                "absolute (points of conversion rate)".into(),
+                "absolute (the rates' difference, in points)".into(),
                 u.absolute,
                 u.absolute_ci,
             ),

@@ -26,10 +26,13 @@ pub fn check_campaigns(campaigns: &[CampaignDef]) -> Vec<Diagnostic> {
 }
 
 /// Each campaign's `exposures.to` against the destinations declared (name, type).
-pub fn check_exposures(campaigns: &[CampaignDef], declared: &[(&str, &str)]) -> Vec<Diagnostic> {
+pub fn check_exposures(
+    campaigns: &[CampaignDef],
+    declared: &std::collections::BTreeMap<&str, &str>,
+) -> Vec<Diagnostic> {
     let amplitude: Vec<&str> = declared
         .iter()
-        .filter(|(_, kind)| *kind == "amplitude")
+        .filter(|(_, kind)| **kind == "amplitude")
         .map(|(n, _)| *n)
         .collect();
     campaigns
@@ -37,7 +40,7 @@ pub fn check_exposures(campaigns: &[CampaignDef], declared: &[(&str, &str)]) -> 
         .filter_map(|c| c.exposures.as_ref().map(|x| (c, x)))
         .filter(|(_, x)| !amplitude.contains(&x.to.as_str()))
         .map(|(c, x)| {
-            let what = if declared.iter().any(|(n, _)| *n == x.to) {
+            let what = if declared.contains_key(x.to.as_str()) {
                 format!("`{}` is not an Amplitude destination", x.to)
             } else {
                 format!("unknown destination `{}`", x.to)

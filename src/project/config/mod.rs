@@ -38,6 +38,21 @@ pub struct Config {
     pub tables: Tables,
 }
 
+impl Config {
+    /// Every destination declared in any environment, by name, with its type (`braze`, ...):
+    /// what the files may name.
+    pub fn declared_destinations(&self) -> std::collections::BTreeMap<&str, &str> {
+        self.environments
+            .iter()
+            .flat_map(|(_, e)| {
+                e.destinations
+                    .iter()
+                    .map(|(n, d)| (n.as_str(), d.kind.as_str()))
+            })
+            .collect()
+    }
+}
+
 /// One environment as written. Only the environment in use has its warehouse resolved.
 #[derive(Clone, Debug, Default)]
 pub struct EnvSpec {
