@@ -125,55 +125,77 @@ fn job_context(app: &App) -> crate::error::Result<crate::ops::Context> {
     )
 }
 
-/// Starts a job for a segment of the project; 202 with its id.
-fn start(
-    app: &App,
-    kind: &'static str,
-    name: &str,
-    work: fn(crate::ops::Context, String) -> super::jobs::Work,
-) -> Response {
-    if let Err(e) = ops::segments::find(&app.ctx.project, name) {
-        return failure(&e);
+/// What the API and the UI's buttons can start for a segment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Trigger {
+    /// The segment's refresh (and those it refers to).
+    Refresh,
+    /// The segment's sync to its destinations.
+    Sync,
+}
+
+impl Trigger {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Trigger::Refresh => "refresh",
+            Trigger::Sync => "sync",
+        }
     }
-    let ctx = match job_context(app) {
-        Ok(c) => c.with_command(format!("cdp daemon {kind} {name}")),
-        Err(e) => return failure(&e),
-    };
+}
+
+/// Starts a refresh or a sync of a segment of the project as a job; its id. The API's `POST`s
+/// and the UI's buttons both come here.
+pub fn trigger(app: &App, what: Trigger, name: &str) -> crate::error::Result<u64> {
+    ops::segments::find(&app.ctx.project, name)?;
+    let kind = what.as_str();
+    let ctx = job_context(app)?.with_command(format!("cdp daemon {kind} {name}"));
     let segment = name.to_string();
-    let id = app
+    let work: fn(crate::ops::Context, String) -> super::jobs::Work = match what {
+        Trigger::Refresh => |ctx, segment| {
+            Box::pin(async move {
+                let selection = crate::membership::refresh::Selection::Named(vec![segment]);
+                let report = ops::refresh::refresh(&ctx, &selection, LOCK_WAIT, false).await?;
+                Ok(serde_json::to_value(report).unwrap_or_default())
+            })
+        },
+        Trigger::Sync => |ctx, segment| {
+            Box::pin(async move {
+                let options = crate::sync::Options {
+                    segments: vec![segment],
+                    ..Default::default()
+                };
+                let report = ops::sync::sync(&ctx, &options, LOCK_WAIT).await?;
+                report.outcome()?;
+                Ok(serde_json::to_value(report).unwrap_or_default())
+            })
+        },
+    };
+    Ok(app
         .jobs
-        .start(kind, name, ctx, move |ctx| work(ctx, segment));
-    (
-        StatusCode::ACCEPTED,
-        axum::Json(json!({ "job": id, "status": "running", "url": format!("/api/v1/jobs/{id}") })),
-    )
-        .into_response()
+        .start(kind, name, ctx, move |ctx| work(ctx, segment)))
+}
+
+fn started(app: &App, what: Trigger, name: &str) -> Response {
+    match trigger(app, what, name) {
+        Ok(id) => (
+            StatusCode::ACCEPTED,
+            axum::Json(
+                json!({ "job": id, "status": "running", "url": format!("/api/v1/jobs/{id}") }),
+            ),
+        )
+            .into_response(),
+        Err(e) => failure(&e),
+    }
 }
 
 /// Refreshes a segment (and those it refers to) as a job.
 pub async fn refresh(State(app): State<App>, Path(name): Path<String>) -> Response {
-    start(&app, "refresh", &name, |ctx, segment| {
-        Box::pin(async move {
-            let selection = crate::membership::refresh::Selection::Named(vec![segment]);
-            let report = ops::refresh::refresh(&ctx, &selection, LOCK_WAIT, false).await?;
-            Ok(serde_json::to_value(report).unwrap_or_default())
-        })
-    })
+    started(&app, Trigger::Refresh, &name)
 }
 
 /// Syncs a segment to its destinations as a job.
 pub async fn sync(State(app): State<App>, Path(name): Path<String>) -> Response {
-    start(&app, "sync", &name, |ctx, segment| {
-        Box::pin(async move {
-            let options = crate::sync::Options {
-                segments: vec![segment],
-                ..Default::default()
-            };
-            let report = ops::sync::sync(&ctx, &options, LOCK_WAIT).await?;
-            report.outcome()?;
-            Ok(serde_json::to_value(report).unwrap_or_default())
-        })
-    })
+    started(&app, Trigger::Sync, &name)
 }
 
 /// A job the API started: its status, and its report or error once it ended.
