@@ -103,6 +103,9 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// The job queue (Redis) failed; the message never holds the URL.
+    #[error("the job queue failed: {message}")]
+    Queue { message: String },
     #[error("a token named `{0}` exists already")]
     TokenExists(String),
     #[error("no token is named `{0}` (or has that id), or it is revoked already")]
@@ -177,6 +180,7 @@ impl Error {
             Error::Auth(crate::auth::AuthError::BadName(_)) => Some("use letters, digits and `_ - . @`, at most 64".into()),
             Error::Auth(_) => None,
             Error::Listen { .. } => Some("another process may hold the address; `--listen 127.0.0.1:0` picks a free port".into()),
+            Error::Queue { .. } => Some("check that Redis answers at the environment's `queue: { redis_url }` (`cdp env status` pings it)".into()),
             Error::TokenExists(name) => Some(format!("`cdp token revoke {name}` first, or choose another name")),
             Error::NoSuchToken(_) => Some("`cdp token list` shows the tokens, their ids and which are revoked".into()),
             Error::Dashboard(e) => e.hint(),

@@ -71,6 +71,27 @@ impl Schedule {
     pub fn next_after(&self, instant: DateTime<Utc>) -> Option<DateTime<Utc>> {
         self.cron.find_next_occurrence(&instant, false).ok()
     }
+
+    /// The last instant at or before `instant` that the schedule names: the tick a run at
+    /// `instant` belongs to.
+    pub fn last_at_or_before(&self, instant: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        self.cron.find_previous_occurrence(&instant, true).ok()
+    }
+
+    /// The expression with seconds first, as tokio-cron-scheduler reads it: a five-field one
+    /// runs at second 0, and a nickname is spelt out.
+    pub fn with_seconds(&self) -> String {
+        let text = self.text.trim();
+        match text {
+            "@yearly" | "@annually" => "0 0 0 1 1 *".into(),
+            "@monthly" => "0 0 0 1 * *".into(),
+            "@weekly" => "0 0 0 * * 0".into(),
+            "@daily" => "0 0 0 * * *".into(),
+            "@hourly" => "0 0 * * * *".into(),
+            _ if text.split_whitespace().count() == 5 => format!("0 {text}"),
+            _ => text.to_string(),
+        }
+    }
 }
 
 fn plural(n: &usize) -> &'static str {
@@ -212,6 +233,33 @@ mod tests {
         assert_eq!(s.next_after(at(1, 11, 59, 59)), Some(at(1, 12, 0, 0)));
         assert_eq!(s.to_string(), "0 */6 * * *");
         assert_eq!(s.as_str(), "0 */6 * * *");
+    }
+
+    #[test]
+    fn the_tick_a_run_belongs_to_is_the_last_at_or_before_it() {
+        let s = schedule("0 */6 * * *");
+        assert_eq!(s.last_at_or_before(at(1, 7, 30, 0)), Some(at(1, 6, 0, 0)));
+        assert_eq!(s.last_at_or_before(at(1, 12, 0, 0)), Some(at(1, 12, 0, 0)));
+        assert_eq!(s.last_at_or_before(at(1, 11, 59, 59)), Some(at(1, 6, 0, 0)));
+    }
+
+    #[test]
+    fn tokio_cron_scheduler_reads_every_schedule_with_seconds_first() {
+        for (text, six) in [
+            ("0 */6 * * *", "0 0 */6 * * *"),
+            ("*/5 * * * * *", "*/5 * * * * *"),
+            ("@daily", "0 0 0 * * *"),
+            ("@hourly", "0 0 * * * *"),
+            ("@weekly", "0 0 0 * * 0"),
+            ("@monthly", "0 0 0 1 * *"),
+            ("@yearly", "0 0 0 1 1 *"),
+        ] {
+            let s = schedule(text);
+            assert_eq!(s.with_seconds(), six);
+            let spelt = schedule(six);
+            let from = at(3, 4, 5, 6);
+            assert_eq!(s.next_after(from), spelt.next_after(from), "{text}");
+        }
     }
 
     #[test]

@@ -1,12 +1,11 @@
 //! `cdp daemon`: serves the API until Ctrl-C or SIGTERM, saying where it listens on stderr.
 
 use std::io::Write as _;
-use std::net::SocketAddr;
 
 use super::Resolved;
 use crate::error::Result;
 
-pub async fn daemon(r: &Resolved, listen: SocketAddr) -> Result<()> {
+pub async fn daemon(r: &Resolved, options: &crate::daemon::Options) -> Result<()> {
     let ctx = r.context()?;
     let shutdown = r.cancel.clone();
     // SIGTERM (systemd, a container's stop) asks the same as Ctrl-C: take nothing new, let
@@ -20,7 +19,7 @@ pub async fn daemon(r: &Resolved, listen: SocketAddr) -> Result<()> {
             on_term.cancel();
         }
     });
-    crate::daemon::serve(ctx, listen, shutdown, |addr| {
+    crate::daemon::serve(ctx, options, shutdown, |addr| {
         let _ = writeln!(std::io::stderr().lock(), "listening on http://{addr}");
     })
     .await

@@ -150,6 +150,17 @@ pub enum Command {
         /// The address to listen on; port 0 picks a free one (printed on stderr)
         #[arg(long, default_value = "127.0.0.1:8787")]
         listen: std::net::SocketAddr,
+        /// At SIGTERM or Ctrl-C, how long the running job has to finish before it is
+        /// cancelled (it checkpoints, and is taken up again)
+        #[arg(long, default_value = "30s", value_parser = parse_wait)]
+        shutdown_timeout: Duration,
+        /// With a Redis queue: how long a job's lock lasts unless its daemon renews it (a job
+        /// whose daemon died is taken up by another after this)
+        #[arg(long, default_value = "30s", value_parser = parse_wait)]
+        lock_ttl: Duration,
+        /// How the log on stderr is written
+        #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+        log_format: String,
     },
     /// API tokens for the daemon: create, list, revoke
     #[command(subcommand)]
@@ -218,7 +229,24 @@ pub async fn run(cli: Cli, cancel: CancellationToken) -> Result<()> {
         Command::Campaign(CampaignCommand::Status { name }) => {
             campaign::status(&r, name.as_deref()).await
         }
-        Command::Daemon { listen } => daemon::daemon(&r, listen).await,
+        Command::Daemon {
+            listen,
+            shutdown_timeout,
+            lock_ttl,
+            log_format,
+        } => {
+            let options = crate::daemon::Options {
+                listen,
+                shutdown_timeout,
+                lock_ttl,
+                log: if log_format == "json" {
+                    crate::daemon::log::LogFormat::Json
+                } else {
+                    crate::daemon::log::LogFormat::Text
+                },
+            };
+            daemon::daemon(&r, &options).await
+        }
         Command::Token(TokenCommand::Create { name }) => auth::token_create(&r, &name).await,
         Command::Token(TokenCommand::List) => auth::token_list(&r).await,
         Command::Token(TokenCommand::Revoke { name }) => auth::token_revoke(&r, &name).await,

@@ -8,10 +8,12 @@ use serde_json::json;
 
 use super::App;
 use super::reply::{error, failure, ok};
+use super::work::Work;
 use crate::ops;
 
-/// 200 when the state store and the warehouse answer, 503 (with what failed) when one does
-/// not. The embedded warehouse is opened only for the check and closed at once.
+/// 200 when the state store, the warehouse and the queue answer, 503 (with what failed) when
+/// one does not. The embedded DuckDB file is not opened (one process may hold it, and jobs
+/// open it while they run): its folder is checked instead.
 pub async fn healthz(State(app): State<App>) -> Response {
     let state = match app.ctx.store().await {
         Ok(store) => store
@@ -21,14 +23,31 @@ pub async fn healthz(State(app): State<App>) -> Response {
             .unwrap_or_else(|e| json!({ "ok": false, "error": crate::error::chain(&e) })),
         Err(e) => json!({ "ok": false, "error": crate::error::chain(&e) }),
     };
-    let warehouse =
-        match crate::warehouse::check_connection(&app.ctx.project, &app.ctx.session()).await {
-            Ok(reached) => json!({ "ok": true, "reached": reached }),
-            Err(e) => json!({ "ok": false, "error": crate::error::chain(&e) }),
-        };
-    let up = state["ok"] == true && warehouse["ok"] == true;
-    let body =
-        json!({ "status": if up { "ok" } else { "down" }, "state": state, "warehouse": warehouse });
+    let warehouse = match crate::warehouse::embedded_file(&app.ctx.project) {
+        Some(path) => match path.parent().map(std::fs::metadata) {
+            Some(Ok(m)) if m.is_dir() => json!({ "ok": true, "embedded": true }),
+            _ => json!({ "ok": false, "error": "the embedded warehouse's folder is missing" }),
+        },
+        None => {
+            match crate::warehouse::check_connection(&app.ctx.project, &app.ctx.session()).await {
+                Ok(reached) => json!({ "ok": true, "reached": reached }),
+                Err(e) => json!({ "ok": false, "error": crate::error::chain(&e) }),
+            }
+        }
+    };
+    let queue = match app.runner.queue.ping().await {
+        Ok(()) => json!({ "ok": true, "kind": app.runner.queue.kind() }),
+        Err(e) => {
+            json!({ "ok": false, "kind": app.runner.queue.kind(), "error": crate::error::chain(&e) })
+        }
+    };
+    let up = state["ok"] == true && warehouse["ok"] == true && queue["ok"] == true;
+    let body = json!({
+        "status": if up { "ok" } else { "down" },
+        "state": state,
+        "warehouse": warehouse,
+        "queue": queue,
+    });
     let status = if up {
         StatusCode::OK
     } else {
@@ -115,16 +134,6 @@ pub async fn campaigns(State(app): State<App>) -> Response {
     ok(json!({ "campaigns": out }))
 }
 
-/// A fresh context for a job: the project read again, the instant it starts.
-fn job_context(app: &App) -> crate::error::Result<crate::ops::Context> {
-    let base = &app.ctx;
-    let project = crate::project::load(&base.project.root, Some(&base.project.env))?;
-    Ok(
-        crate::ops::Context::new(project, chrono::Utc::now(), base.actor.clone())
-            .with_cancel(base.cancel.clone()),
-    )
-}
-
 /// What the API and the UI's buttons can start for a segment.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Trigger {
@@ -134,53 +143,28 @@ pub enum Trigger {
     Sync,
 }
 
-impl Trigger {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Trigger::Refresh => "refresh",
-            Trigger::Sync => "sync",
-        }
-    }
-}
-
-/// Starts a refresh or a sync of a segment of the project as a job; its id. The API's `POST`s
-/// and the UI's buttons both come here.
-pub fn trigger(app: &App, what: Trigger, name: &str) -> crate::error::Result<u64> {
+/// Queues a refresh or a sync of a segment of the project; its job id. The API's `POST`s and
+/// the UI's buttons both come here.
+pub async fn trigger(app: &App, what: Trigger, name: &str) -> crate::error::Result<String> {
     ops::segments::find(&app.ctx.project, name)?;
-    let kind = what.as_str();
-    let ctx = job_context(app)?.with_command(format!("cdp daemon {kind} {name}"));
     let segment = name.to_string();
-    let work: fn(crate::ops::Context, String) -> super::jobs::Work = match what {
-        Trigger::Refresh => |ctx, segment| {
-            Box::pin(async move {
-                let selection = crate::membership::refresh::Selection::Named(vec![segment]);
-                let report = ops::refresh::refresh(&ctx, &selection, LOCK_WAIT, false).await?;
-                Ok(serde_json::to_value(report).unwrap_or_default())
-            })
+    let work = match what {
+        Trigger::Refresh => Work::Refresh {
+            segment,
+            then_sync: false,
         },
-        Trigger::Sync => |ctx, segment| {
-            Box::pin(async move {
-                let options = crate::sync::Options {
-                    segments: vec![segment],
-                    ..Default::default()
-                };
-                let report = ops::sync::sync(&ctx, &options, LOCK_WAIT).await?;
-                report.outcome()?;
-                Ok(serde_json::to_value(report).unwrap_or_default())
-            })
-        },
+        Trigger::Sync => Work::Sync { segment },
     };
-    Ok(app
-        .jobs
-        .start(kind, name, ctx, move |ctx| work(ctx, segment)))
+    let id = app.runner.submit(work, None).await?;
+    Ok(id.unwrap_or_default())
 }
 
-fn started(app: &App, what: Trigger, name: &str) -> Response {
-    match trigger(app, what, name) {
+async fn started(app: &App, what: Trigger, name: &str) -> Response {
+    match trigger(app, what, name).await {
         Ok(id) => (
             StatusCode::ACCEPTED,
             axum::Json(
-                json!({ "job": id, "status": "running", "url": format!("/api/v1/jobs/{id}") }),
+                json!({ "job": id, "status": "queued", "url": format!("/api/v1/jobs/{id}") }),
             ),
         )
             .into_response(),
@@ -190,27 +174,37 @@ fn started(app: &App, what: Trigger, name: &str) -> Response {
 
 /// Refreshes a segment (and those it refers to) as a job.
 pub async fn refresh(State(app): State<App>, Path(name): Path<String>) -> Response {
-    started(&app, Trigger::Refresh, &name)
+    started(&app, Trigger::Refresh, &name).await
 }
 
 /// Syncs a segment to its destinations as a job.
 pub async fn sync(State(app): State<App>, Path(name): Path<String>) -> Response {
-    started(&app, Trigger::Sync, &name)
+    started(&app, Trigger::Sync, &name).await
 }
 
-/// A job the API started: its status, and its report or error once it ended.
+/// A job, whichever daemon runs it: its status, and its report or error once it ended.
 pub async fn job(State(app): State<App>, Path(id): Path<String>) -> Response {
-    match id.parse().ok().and_then(|id| app.jobs.get(id)) {
-        Some(job) => ok(job),
-        None => error(
-            StatusCode::NOT_FOUND,
-            &format!("no job `{id}` since the daemon started"),
-        ),
+    match app.runner.store.job(&id).await {
+        Ok(Some(job)) => ok(job),
+        Ok(None) => error(StatusCode::NOT_FOUND, &format!("no job `{id}`")),
+        Err(e) => failure(&e.into()),
     }
 }
 
-/// How long a job waits for another refresh or sync to release the project.
-const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(300);
+/// The daemon's jobs, newest first (`?job=refresh:vip` for one schedule's).
+pub async fn jobs(State(app): State<App>, Query(f): Query<JobFilter>) -> Response {
+    let limit = f.limit.unwrap_or(100).clamp(1, 1000);
+    match app.runner.store.jobs(f.job.as_deref(), limit).await {
+        Ok(jobs) => ok(json!({ "jobs": jobs })),
+        Err(e) => failure(&e.into()),
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct JobFilter {
+    job: Option<String>,
+    limit: Option<i64>,
+}
 
 /// The metrics in Prometheus's text format.
 pub async fn metrics(State(app): State<App>) -> Response {
@@ -225,7 +219,8 @@ pub async fn metrics(State(app): State<App>) -> Response {
         .iter()
         .map(|s| s.name.clone())
         .collect();
-    match super::metrics::render(&app.jobs.all(), &segments, store.as_ref()).await {
+    let depth = app.runner.queue.depth().await.ok();
+    match super::metrics::render(&app.runner.jobs.all(), depth, &segments, store.as_ref()).await {
         Ok(text) => (
             [(
                 axum::http::header::CONTENT_TYPE,

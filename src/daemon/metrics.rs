@@ -26,6 +26,7 @@ fn header(out: &mut String, name: &str, kind: &str, help: &str) {
 /// project's `segments`.
 pub async fn render(
     jobs: &[Job],
+    queue_depth: Option<usize>,
     segments: &[String],
     store: &dyn Store,
 ) -> Result<String, crate::state::StateError> {
@@ -57,6 +58,15 @@ pub async fn render(
     }
     header(&mut out, "cdp_jobs_running", "gauge", "Jobs running now.");
     let _ = writeln!(out, "cdp_jobs_running {running}");
+    if let Some(depth) = queue_depth {
+        header(
+            &mut out,
+            "cdp_queue_depth",
+            "gauge",
+            "Jobs waiting in the queue.",
+        );
+        let _ = writeln!(out, "cdp_queue_depth {depth}");
+    }
     header(
         &mut out,
         "cdp_job_duration_seconds",
@@ -128,6 +138,26 @@ pub async fn render(
             out,
             "cdp_last_success_timestamp_seconds{{kind=\"{kind}\",segment=\"{}\"}} {at}",
             label(segment)
+        );
+    }
+    header(
+        &mut out,
+        "cdp_schedule_last_success_timestamp_seconds",
+        "gauge",
+        "When each schedule's last scheduled run succeeded (Unix time), whichever daemon ran it.",
+    );
+    let mut schedules: BTreeMap<String, i64> = BTreeMap::new();
+    for j in store.jobs(None, 10_000).await? {
+        if let (Some(_), Some(end), "succeeded") = (j.instant, j.ended_at, j.status.as_str()) {
+            let at = schedules.entry(j.job).or_default();
+            *at = (*at).max(end.timestamp());
+        }
+    }
+    for (job, at) in &schedules {
+        let _ = writeln!(
+            out,
+            "cdp_schedule_last_success_timestamp_seconds{{job=\"{}\"}} {at}",
+            label(job)
         );
     }
     Ok(out)

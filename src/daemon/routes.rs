@@ -32,6 +32,7 @@ pub const ROUTES: &[Route] = &[
     route("GET", "/api/v1/campaigns", false),
     route("POST", "/api/v1/segments/{name}/refresh", false),
     route("POST", "/api/v1/segments/{name}/sync", false),
+    route("GET", "/api/v1/jobs", false),
     route("GET", "/api/v1/jobs/{id}", false),
     route("GET", "/metrics", false),
 ];
@@ -45,6 +46,7 @@ fn handler(path: &str) -> MethodRouter<App> {
         "/api/v1/campaigns" => get(api::campaigns),
         "/api/v1/segments/{name}/refresh" => post(api::refresh),
         "/api/v1/segments/{name}/sync" => post(api::sync),
+        "/api/v1/jobs" => get(api::jobs),
         "/api/v1/jobs/{id}" => get(api::job),
         "/metrics" => get(api::metrics),
         other => unreachable!("route {other} has no handler"),

@@ -53,6 +53,16 @@ pub enum LoadError {
 }
 
 impl Project {
+    /// The Redis URL of the environment's job queue (`queue: { redis_url }`); `None` is the
+    /// in-process queue.
+    pub fn queue_url(&self) -> Option<&secret::Secret> {
+        self.config
+            .environments
+            .iter()
+            .find(|(n, _)| *n == self.env)
+            .and_then(|(_, s)| s.queue_url.as_ref())
+    }
+
     pub fn segment(&self, name: &str) -> Option<&SegmentDef> {
         self.segments.iter().find(|s| s.name == name)
     }

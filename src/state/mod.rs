@@ -7,8 +7,10 @@
 pub mod auth;
 pub mod campaign;
 mod campaign_queries;
+pub mod daemon_jobs;
 pub mod dump;
 pub mod dump_queries;
+mod dump_tables;
 mod dump_values;
 mod lock;
 pub mod migration_log;
@@ -202,6 +204,7 @@ pub trait Store:
     sync::SyncState
     + campaign::CampaignState
     + auth::AuthState
+    + daemon_jobs::DaemonJobState
     + dump_queries::Dump
     + promotion::Promotions
     + Send

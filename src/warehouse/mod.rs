@@ -136,19 +136,25 @@ pub struct Session {
     pub cancel: CancellationToken,
 }
 
+/// The embedded DuckDB file of the selected environment; none for a warehouse over the network.
+pub fn embedded_file(project: &Project) -> Option<std::path::PathBuf> {
+    match &project.warehouse {
+        WarehouseConfig::DuckDb { path, .. } => Some(match path {
+            Some(p) => project.root.join(p),
+            None => project.local_dir().join("warehouse.duckdb"),
+        }),
+        _ => None,
+    }
+}
+
 /// Opens the project's warehouse for the selected environment.
 pub async fn open(
     project: &Project,
     session: &Session,
 ) -> Result<Box<dyn Warehouse>, WarehouseError> {
     match &project.warehouse {
-        WarehouseConfig::DuckDb {
-            path, memory_limit, ..
-        } => {
-            let file = match path {
-                Some(p) => project.root.join(p),
-                None => project.local_dir().join("warehouse.duckdb"),
-            };
+        WarehouseConfig::DuckDb { memory_limit, .. } => {
+            let file = embedded_file(project).unwrap_or_default();
             let mut wh = duckdb::DuckDbWarehouse::open_file(&file, memory_limit)?;
             wh.interrupt_on(session.cancel.clone());
             Ok(Box::new(wh))
