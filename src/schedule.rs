@@ -75,7 +75,10 @@ impl Schedule {
     /// The last instant at or before `instant` that the schedule names: the tick a run at
     /// `instant` belongs to.
     pub fn last_at_or_before(&self, instant: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        self.cron.find_previous_occurrence(&instant, true).ok()
+        use chrono::SubsecRound as _;
+        self.cron
+            .find_previous_occurrence(&instant.trunc_subsecs(0), true)
+            .ok()
     }
 
     /// The expression with seconds first, as tokio-cron-scheduler reads it: a five-field one
@@ -241,6 +244,12 @@ mod tests {
         assert_eq!(s.last_at_or_before(at(1, 7, 30, 0)), Some(at(1, 6, 0, 0)));
         assert_eq!(s.last_at_or_before(at(1, 12, 0, 0)), Some(at(1, 12, 0, 0)));
         assert_eq!(s.last_at_or_before(at(1, 11, 59, 59)), Some(at(1, 6, 0, 0)));
+        let late = at(1, 12, 0, 0) + chrono::Duration::milliseconds(386);
+        assert_eq!(
+            s.last_at_or_before(late),
+            Some(at(1, 12, 0, 0)),
+            "to the second"
+        );
     }
 
     #[test]

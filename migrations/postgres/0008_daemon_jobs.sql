@@ -10,7 +10,7 @@ create table daemon_jobs (
     instant    timestamptz,
     status     text not null,
     daemon     text,
-    attempts   integer not null default 0,
+    attempts   bigint  not null default 0,
     queued_at  timestamptz not null,
     started_at timestamptz,
     ended_at   timestamptz,

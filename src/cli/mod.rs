@@ -64,6 +64,10 @@ pub struct Cli {
     /// Evaluate time windows as of this instant instead of now (RFC 3339 or a date)
     #[arg(long, global = true, env = "CDP_NOW", value_name = "INSTANT")]
     pub now: Option<String>,
+    /// How long to wait for what another cdp holds: the project lock (an apply, refresh, sync
+    /// or launch running) or the embedded DuckDB file (a daemon's job), e.g. 30s, 10m
+    #[arg(long, global = true, default_value = "5m", value_parser = parse_wait, value_name = "DURATION")]
+    pub wait: Duration,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -106,9 +110,6 @@ pub enum Command {
         /// Apply without asking (for CI)
         #[arg(long)]
         auto_approve: bool,
-        /// How long to wait for another apply or refresh to finish (e.g. 30s, 10m)
-        #[arg(long, default_value = "5m", value_parser = parse_wait)]
-        wait: Duration,
     },
     /// Compute applied segments' members in the warehouse and record who entered and exited
     Refresh {
@@ -117,9 +118,6 @@ pub enum Command {
         /// Refresh every applied segment, in one query
         #[arg(long, conflicts_with = "segments")]
         all: bool,
-        /// How long to wait for another apply or refresh to finish (e.g. 30s, 10m)
-        #[arg(long, default_value = "5m", value_parser = parse_wait)]
-        wait: Duration,
         /// Then send what changed to the refreshed segments' destinations
         #[arg(long)]
         sync: bool,
@@ -200,13 +198,12 @@ pub async fn run(cli: Cli, cancel: CancellationToken) -> Result<()> {
         Command::Compile { segment, dialect } => check::compile(&r, &segment, dialect),
         Command::Migrate => state::migrate(&r).await,
         Command::Plan { detailed_exitcode } => state::plan(&r, detailed_exitcode).await,
-        Command::Apply { auto_approve, wait } => state::apply(&r, auto_approve, wait).await,
+        Command::Apply { auto_approve } => state::apply(&r, auto_approve, r.wait).await,
         Command::Refresh {
             segments,
             all,
-            wait,
             sync,
-        } => state::refresh(&r, segments, all, wait, sync).await,
+        } => state::refresh(&r, segments, all, r.wait, sync).await,
         Command::Sync(args) => match args.command {
             Some(SyncCommand::Status) => sync::status(&r).await,
             Some(SyncCommand::Log { segment, rejected }) => sync::log(&r, &segment, rejected).await,
@@ -217,15 +214,14 @@ pub async fn run(cli: Cli, cancel: CancellationToken) -> Result<()> {
                     dry_run: args.dry_run,
                     full: args.full,
                 };
-                sync::sync(&r, &options, args.wait).await
+                sync::sync(&r, &options, r.wait).await
             }
         },
         Command::Campaign(CampaignCommand::Plan { name }) => campaign::plan(&r, &name).await,
         Command::Campaign(CampaignCommand::Launch {
             name,
             resend_unknown,
-            wait,
-        }) => campaign::launch(&r, &name, resend_unknown, wait).await,
+        }) => campaign::launch(&r, &name, resend_unknown, r.wait).await,
         Command::Campaign(CampaignCommand::Status { name }) => {
             campaign::status(&r, name.as_deref()).await
         }
@@ -268,8 +264,8 @@ pub async fn run(cli: Cli, cancel: CancellationToken) -> Result<()> {
             state_dump::export(&r, out.as_deref()).await
         }
         Command::State(StateCommand::Import { file }) => state_dump::import(&r, &file).await,
-        Command::State(StateCommand::Migrate { to, force, wait }) => {
-            state_migrate::migrate(&r, &to, force, wait).await
+        Command::State(StateCommand::Migrate { to, force }) => {
+            state_migrate::migrate(&r, &to, force, r.wait).await
         }
         Command::State(StateCommand::History { limit }) => state_migrate::history(&r, limit).await,
         Command::Env(EnvCommand::List) => env::list(&r),
@@ -278,8 +274,7 @@ pub async fn run(cli: Cli, cancel: CancellationToken) -> Result<()> {
             from,
             to,
             auto_approve,
-            wait,
-        }) => promote::promote(&r, &from, &to, auto_approve, wait).await,
+        }) => promote::promote(&r, &from, &to, auto_approve, r.wait).await,
         Command::Env(EnvCommand::History { limit }) => promote::history(&r, limit).await,
         Command::Dashboard(DashboardCommand::List) => dashboard::list(&r),
         Command::Dashboard(DashboardCommand::Run { name, params }) => {

@@ -23,6 +23,8 @@ pub struct Resolved {
     pub cancel: CancellationToken,
     /// The command as the warehouse's query history names it.
     pub tag: String,
+    /// How long to wait for the project lock or the embedded warehouse's file.
+    pub wait: std::time::Duration,
 }
 
 impl Resolved {
@@ -40,6 +42,7 @@ impl Resolved {
             verbose: cli.verbose,
             cancel,
             tag: cli.command.tag(),
+            wait: cli.wait,
         })
     }
 
@@ -58,6 +61,7 @@ impl Resolved {
             .with_cancel(self.cancel.clone())
             .with_command(self.tag.clone());
         ctx.verbose = self.verbose;
+        ctx.file_wait = self.wait;
         ctx
     }
 }

@@ -61,9 +61,6 @@ pub enum StateCommand {
         /// Replace what the target holds (a backup of it is written first)
         #[arg(long)]
         force: bool,
-        /// How long to wait for a refresh, sync or apply to finish (e.g. 30s, 10m)
-        #[arg(long, default_value = "5m", value_parser = parse_wait)]
-        wait: Duration,
     },
     /// The migrations this state store took part in, newest first
     History {
@@ -93,9 +90,6 @@ pub enum EnvCommand {
         /// Skip the typed confirmation (for CI)
         #[arg(long)]
         auto_approve: bool,
-        /// How long to wait for a refresh, sync or apply in the target to finish (e.g. 30s, 10m)
-        #[arg(long, default_value = "5m", value_parser = parse_wait)]
-        wait: Duration,
     },
     /// Promotions into this environment (`--env`), newest first
     History {
@@ -186,9 +180,6 @@ pub struct SyncArgs {
     /// Send every member again, not only the changes since the last sync
     #[arg(long)]
     pub full: bool,
-    /// How long to wait for another sync, apply or refresh to finish (e.g. 30s, 10m)
-    #[arg(long, default_value = "5m", value_parser = parse_wait)]
-    pub wait: Duration,
 }
 
 #[derive(Subcommand, Debug)]
@@ -224,9 +215,6 @@ pub enum CampaignCommand {
         /// Message again the users a lost answer left `unknown` (they may receive it twice)
         #[arg(long)]
         resend_unknown: bool,
-        /// How long to wait for another launch, refresh or sync to finish (e.g. 30s, 10m)
-        #[arg(long, default_value = "5m", value_parser = parse_wait)]
-        wait: Duration,
     },
     /// Per campaign: audience, treatment, holdout, sent, unknown, failed, last run
     Status { name: Option<String> },

@@ -54,6 +54,9 @@ pub struct Context {
     pub cancel: CancellationToken,
     /// Tell more, such as the SQL a refresh runs.
     pub verbose: bool,
+    /// How long to wait for the embedded DuckDB file while another process (a daemon's job)
+    /// holds it; none: fail at once.
+    pub file_wait: Duration,
     store: OnceCell<Arc<dyn Store>>,
 }
 
@@ -67,6 +70,7 @@ impl Context {
             reporter: Arc::new(Silent),
             cancel: CancellationToken::new(),
             verbose: false,
+            file_wait: Duration::ZERO,
             store: OnceCell::new(),
         }
     }
@@ -110,9 +114,14 @@ impl Context {
     }
 
     pub fn session(&self) -> Session {
+        let reporter = self.reporter.clone();
         Session {
             tag: self.command.clone(),
             cancel: self.cancel.clone(),
+            file_wait: self.file_wait,
+            waiting: Some(warehouse::Waiting(Arc::new(move |text: &str| {
+                reporter.note(text)
+            }))),
         }
     }
 

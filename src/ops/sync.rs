@@ -72,8 +72,8 @@ pub(crate) async fn sync_locked(
     // A sync stops on its own terms (what is in flight answered, checkpointed and folded in),
     // so its statements are not interrupted by the context's token.
     let session = Session {
-        tag: ctx.command.clone(),
         cancel: CancellationToken::new(),
+        ..ctx.session()
     };
     let wh = crate::warehouse::open(&ctx.project, &session).await?;
     let reporter = ctx.reporter.clone();

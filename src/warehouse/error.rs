@@ -31,11 +31,16 @@ pub enum WarehouseError {
 }
 
 impl WarehouseError {
+    /// Whether another process holds the DuckDB file (DuckDB allows one at a time).
+    pub fn is_busy(&self) -> bool {
+        matches!(self, WarehouseError::DuckDbOpen { source, .. } if source.0.contains("lock"))
+    }
+
     /// What to do about it, when the warehouse layer knows.
     pub fn hint(&self) -> Option<String> {
         match self {
-            WarehouseError::DuckDbOpen { source, .. } if source.0.contains("lock") => Some(
-                "another process has the DuckDB file open (DuckDB allows one writer): wait for that cdp command to finish, or point `--env` at another warehouse".into(),
+            e if e.is_busy() => Some(
+                "another process has the DuckDB file open (DuckDB allows one; a daemon opens it only while a job runs): wait longer with `--wait 10m`, or point `--env` at another warehouse".into(),
             ),
             WarehouseError::Snowflake(e) => e.hint(),
             WarehouseError::SnowflakeConnect(e) => match e.as_ref() {

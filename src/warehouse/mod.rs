@@ -134,6 +134,20 @@ pub struct Session {
     /// Cancelled when the run is asked to stop: a statement still running is cancelled in the
     /// warehouse (Snowflake), not abandoned.
     pub cancel: CancellationToken,
+    /// How long to wait for the embedded DuckDB file while another process holds it.
+    pub file_wait: std::time::Duration,
+    /// Told once when the file is busy and the run waits for it.
+    pub waiting: Option<Waiting>,
+}
+
+/// Says that a run waits (for the command line, a note on stderr).
+#[derive(Clone)]
+pub struct Waiting(pub std::sync::Arc<dyn Fn(&str) + Send + Sync>);
+
+impl std::fmt::Debug for Waiting {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Waiting")
+    }
 }
 
 /// The embedded DuckDB file of the selected environment; none for a warehouse over the network.
@@ -155,7 +169,7 @@ pub async fn open(
     match &project.warehouse {
         WarehouseConfig::DuckDb { memory_limit, .. } => {
             let file = embedded_file(project).unwrap_or_default();
-            let mut wh = duckdb::DuckDbWarehouse::open_file(&file, memory_limit)?;
+            let mut wh = open_duckdb_waiting(&file, memory_limit, session).await?;
             wh.interrupt_on(session.cancel.clone());
             Ok(Box::new(wh))
         }
@@ -206,6 +220,36 @@ pub async fn check_connection(
             let mut wh = open(project, session).await?;
             wh.count("select 1").await?;
             Ok(format!("{} warehouse", other.kind()))
+        }
+    }
+}
+
+/// Opens the DuckDB file; while another process holds it (DuckDB allows one), tries again
+/// until `session.file_wait` has passed, saying so once.
+async fn open_duckdb_waiting(
+    file: &std::path::Path,
+    memory_limit: &str,
+    session: &Session,
+) -> Result<duckdb::DuckDbWarehouse, WarehouseError> {
+    let started = std::time::Instant::now();
+    let mut said = false;
+    loop {
+        match duckdb::DuckDbWarehouse::open_file(file, memory_limit) {
+            Err(e) if e.is_busy() && started.elapsed() < session.file_wait => {
+                if !said && let Some(w) = &session.waiting {
+                    (w.0)(&format!(
+                        "waiting for the warehouse file `{}`: another process holds it (a daemon's job?); up to {}s (--wait)",
+                        file.display(),
+                        session.file_wait.as_secs()
+                    ));
+                    said = true;
+                }
+                tokio::select! {
+                    _ = session.cancel.cancelled() => return Err(e),
+                    _ = tokio::time::sleep(std::time::Duration::from_millis(100)) => {}
+                }
+            }
+            other => return other,
         }
     }
 }

@@ -13,6 +13,8 @@ mod compile;
 mod connect;
 mod crash;
 mod daemon;
+mod daemon_proc;
+mod daemon_schedule;
 mod dashboard_export;
 mod dashboards;
 mod demo;
