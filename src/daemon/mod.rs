@@ -2,6 +2,7 @@
 //! API (segments, runs, campaigns; a refresh or sync started as a job) and `/healthz`, every
 //! route but `/healthz` behind a bearer token, and a graceful shutdown.
 
+pub mod alerts;
 pub mod api;
 mod auth;
 pub mod jobs;

@@ -203,6 +203,7 @@ pub const TABLES: &[(&str, Columns, &str)] = &[
         ],
         "name",
     ),
+    ("alert_streaks", super::alert::DUMP_COLUMNS, "job"),
 ];
 
 /// An instant as the document writes it: RFC 3339, UTC, microseconds.
