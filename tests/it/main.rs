@@ -1,5 +1,8 @@
 //! The integration suite: one binary (each links DuckDB), a module per area.
 
+#[path = "../support/alerts/mod.rs"]
+pub mod alert_doubles;
+mod alerts;
 mod assets;
 mod assignment;
 mod auth;

@@ -205,11 +205,11 @@ mod tests {
         let e = AlertError::Refused {
             channel: Channel::Sendgrid,
             status: 401,
-            answer: "The provided authorization grant is invalid".into(),
+            answer: "the API key is invalid, expired or revoked".into(),
         };
         assert_eq!(
             e.to_string(),
-            "SendGrid refused the alert with HTTP 401: The provided authorization grant is invalid"
+            "SendGrid refused the alert with HTTP 401: the API key is invalid, expired or revoked"
         );
     }
 }

@@ -85,10 +85,10 @@ mod tests {
 
     #[test]
     fn error_bodies_are_read_as_their_messages() {
-        let body = r#"{"errors":[{"message":"The from email does not contain a valid address.","field":"from.email","help":"http://x"},{"message":"bad","field":null}]}"#;
+        let body = r#"{"errors":[{"message":"from.email is not a valid address","field":"from.email","help":"http://x"},{"message":"bad","field":null}]}"#;
         assert_eq!(
             answer(body),
-            "The from email does not contain a valid address. (`from.email`); bad"
+            "from.email is not a valid address (`from.email`); bad"
         );
         assert_eq!(answer("upstream timeout"), "upstream timeout");
     }
