@@ -2,6 +2,7 @@
 
 #[path = "../support/alerts/mod.rs"]
 pub mod alert_doubles;
+mod alert_state;
 mod alerts;
 mod assets;
 mod assignment;
