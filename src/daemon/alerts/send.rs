@@ -127,7 +127,9 @@ pub async fn post(client: &reqwest::Client, p: Post<'_>) -> Delivery {
             }
             Ok(r) => {
                 let status = r.status().as_u16();
-                if status == 429 {
+                // A 429's reset, or a 503's `Retry-After` (other answers may carry a reset
+                // that says nothing about retrying).
+                if status == 429 || status == 503 {
                     wait = server_wait(r.headers());
                 }
                 let body = r.text().await.unwrap_or_default();
