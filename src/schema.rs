@@ -78,7 +78,8 @@ fn config_schema() -> Value {
                 "s3": strict(json!({ "bucket": text, "region": text, "prefix": text, "endpoint": text }), &["bucket"]),
                 "max_bytes": { "type": ["integer", "string"] }
             }), &[])),
-            "destinations": { "type": "object", "additionalProperties": destination }
+            "destinations": { "type": "object", "additionalProperties": destination },
+            "alerts": alerts_schema()
         }),
         &[],
     );
@@ -97,6 +98,26 @@ fn config_schema() -> Value {
             }), &[])
         }
     })
+}
+
+/// `alerts:` of an environment: a webhook, SendGrid email, and the rejected users' threshold.
+fn alerts_schema() -> Value {
+    let text = json!({ "type": "string" });
+    let email =
+        json!({ "type": "string", "pattern": "^[^@\\s<>,;\"]+@[^@\\s<>,;\"]+\\.[^@\\s<>,;\"]+$" });
+    strict(
+        json!({
+            "webhook": strict(json!({ "url": text }), &["url"]),
+            "sendgrid": strict(json!({
+                "api_key": { "type": "string", "pattern": "\\$\\{", "description": "a `${NAME}` reference: never the key itself" },
+                "from": email,
+                "to": { "type": "array", "items": email, "minItems": 1, "maxItems": 1000, "uniqueItems": true },
+                "endpoint": text
+            }), &["api_key", "from", "to"]),
+            "rejected_threshold": { "type": "integer", "minimum": 0 }
+        }),
+        &[],
+    )
 }
 
 /// Each comparison operator of a condition with the value it takes.

@@ -2,6 +2,7 @@
 //! daemons) and its runner, and the HTTP server (JSON API, `/healthz`, `/metrics`) over the
 //! same operations as the command line; every route but `/healthz` behind a credential.
 
+pub mod alerts;
 pub mod api;
 mod auth;
 pub mod jobs;
@@ -67,6 +68,7 @@ pub async fn serve(
     // The operations' own cancellation stays with the runner: shutdown stops the queue, and
     // the running job is cancelled only once its time is up.
     let ctx = ctx.with_cancel(CancellationToken::new());
+    let alerts = alerts::Alerts::new(ctx.project.alerts(), &project_name(&ctx), &ctx.project.env);
     let runner = Arc::new(runner::Runner {
         base: Arc::new(ctx),
         queue: queue.clone(),
@@ -75,6 +77,7 @@ pub async fn serve(
         log: log.clone(),
         daemon: format!("{host}:{}", std::process::id()),
         shutdown_timeout: options.shutdown_timeout,
+        alerts,
     });
     if queue.kind() == "in-process" {
         resume(&runner).await;

@@ -10,6 +10,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use tokio_util::sync::CancellationToken;
 
+use super::alerts::{Action, Alerts, JobOutcome};
 use super::jobs::Jobs;
 use super::log::Log;
 use super::queue::{Queue, Taken};
@@ -32,6 +33,8 @@ pub struct Runner {
     /// This daemon, as the state store records who took a job: `host:pid`.
     pub daemon: String,
     pub shutdown_timeout: Duration,
+    /// Failed jobs, too many users refused, and recoveries, told by webhook and email.
+    pub alerts: Alerts,
 }
 
 impl Runner {
@@ -161,6 +164,14 @@ impl Runner {
             self.log.error("cannot record a job", &e.into());
         }
         self.finish_in_queue(&entry, status == "interrupted").await;
+        let outcome = match (status, &error) {
+            ("succeeded", _) => Some(JobOutcome::Succeeded { rejected }),
+            ("failed", Some(e)) => Some(JobOutcome::Failed { error: e.clone() }),
+            _ => None,
+        };
+        if let Some(outcome) = outcome {
+            self.alert(&key, &outcome).await;
+        }
         let fields = [("job", key.as_str()), ("seconds", secs.as_str())];
         match (status, &error) {
             ("succeeded", _) => {
@@ -173,6 +184,34 @@ impl Runner {
             (_, e) => self
                 .log
                 .error_text(status, &fields, e.as_deref().unwrap_or_default()),
+        }
+    }
+
+    /// Tells the alerts how a job ended; logs what they sent.
+    async fn alert(&self, key: &str, outcome: &JobOutcome) {
+        match self
+            .alerts
+            .finished(self.store.as_ref(), key, outcome)
+            .await
+        {
+            Ok(report) => {
+                if let Action::Alerted { kind } = &report.action {
+                    let kind = format!("{kind:?}").to_lowercase();
+                    for d in &report.deliveries {
+                        let channel = format!("{:?}", d.channel).to_lowercase();
+                        let fields = [
+                            ("job", key),
+                            ("kind", kind.as_str()),
+                            ("channel", channel.as_str()),
+                        ];
+                        match &d.error {
+                            None => self.log.info("alert sent", &fields),
+                            Some(e) => self.log.error_text("alert not delivered", &fields, e),
+                        }
+                    }
+                }
+            }
+            Err(e) => self.log.error("cannot record the job's alert streak", &e),
         }
     }
 

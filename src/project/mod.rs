@@ -81,6 +81,15 @@ impl Project {
             .and_then(|d| d.config.as_ref())
     }
 
+    /// The alerts of the environment in use, with their secrets resolved.
+    pub fn alerts(&self) -> Option<&config::AlertsSpec> {
+        self.config
+            .environments
+            .iter()
+            .find(|(n, _)| *n == self.env)
+            .and_then(|(_, e)| e.alerts.as_ref())
+    }
+
     /// Where cdp keeps its local files (`.cdp/`).
     pub fn local_dir(&self) -> PathBuf {
         self.root.join(".cdp")

@@ -206,4 +206,5 @@ pub const TABLES: &[(&str, Columns, &str)] = &[
         &[("dashboard", Text), ("computed_at", Time), ("data", Text)],
         "dashboard",
     ),
+    ("alert_streaks", super::alert::DUMP_COLUMNS, "job"),
 ];

@@ -4,6 +4,7 @@
 //! One trait with a backend per engine: SQLite (a file, the default) and PostgreSQL (by URL). Both
 //! run the same SQL (see `queries.rs`); each has its own migrations under `migrations/`.
 
+pub mod alert;
 pub mod auth;
 pub mod campaign;
 mod campaign_queries;
@@ -203,6 +204,7 @@ pub struct Snapshot {
 pub trait Store:
     sync::SyncState
     + campaign::CampaignState
+    + alert::AlertState
     + auth::AuthState
     + daemon_jobs::DaemonJobState
     + dump_queries::Dump

@@ -1,5 +1,9 @@
 //! The integration suite: one binary (each links DuckDB), a module per area.
 
+#[path = "../support/alerts/mod.rs"]
+pub mod alert_doubles;
+mod alert_state;
+mod alerts;
 mod assets;
 mod assignment;
 mod auth;

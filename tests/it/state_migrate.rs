@@ -92,7 +92,7 @@ fn a_store_migrates_to_postgres_and_back_unchanged() {
     assert_eq!(roles, ["source", "target", "target"], "{log}");
     assert_eq!(log[1]["result"], "verified");
     assert_eq!(log[2]["result"], "succeeded");
-    assert_eq!(log[2]["tables"], 14);
+    assert_eq!(log[2]["tables"], 15);
     let source_log = s.run(&["state", "history", "--format", "json"]);
     let source_log: serde_json::Value = serde_json::from_str(&source_log.ok().stdout).unwrap();
     let results: Vec<&str> = source_log

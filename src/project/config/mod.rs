@@ -2,9 +2,15 @@
 
 use std::collections::BTreeMap;
 
+mod alerts;
 mod assets;
 mod destination;
 mod warehouse;
+
+pub use alerts::{
+    AlertsSpec, DEFAULT_REJECTED_THRESHOLD, SENDGRID_ENDPOINT, SendgridSpec, WebhookSpec,
+    parse_alerts,
+};
 
 pub use assets::{
     AssetsBackend, AssetsSpec, DEFAULT_LOCAL_PATH, DEFAULT_MAX_BYTES, S3Spec, parse_assets,
@@ -66,6 +72,8 @@ pub struct EnvSpec {
     /// Where assets are kept; `None` is the local folder `.cdp/assets`.
     pub assets: Option<AssetsSpec>,
     pub destinations: BTreeMap<String, DestinationSpec>,
+    /// Where the daemon reports failed jobs; `None` sends no alerts.
+    pub alerts: Option<AlertsSpec>,
 }
 
 /// The warehouse of the selected environment, with secrets resolved.
@@ -154,7 +162,14 @@ pub enum KeySource {
 pub use crate::sql::tables::{EventsTable, Tables, UsersTable};
 
 const TOP_KEYS: &[&str] = &["name", "default_env", "environments", "tables"];
-const ENV_KEYS: &[&str] = &["warehouse", "state", "queue", "assets", "destinations"];
+const ENV_KEYS: &[&str] = &[
+    "warehouse",
+    "state",
+    "queue",
+    "assets",
+    "destinations",
+    "alerts",
+];
 
 /// Reads `cdp.yaml`; `env` (or `default_env`) names the environment whose secrets are resolved.
 pub fn parse_config(d: &mut Decoder, root: &Node, env: Option<&str>) -> Config {
@@ -291,6 +306,9 @@ fn check_optional_sections(d: &mut Decoder, f: &Fields, spec: &mut EnvSpec, sele
     }
     if let Some(n) = f.get("assets") {
         spec.assets = parse_assets(d, n, &f.at("assets"), selected);
+    }
+    if let Some(n) = f.get("alerts") {
+        spec.alerts = parse_alerts(d, n, &f.at("alerts"), selected);
     }
 }
 

@@ -194,7 +194,7 @@ impl Window {
 /// A running double: its state behind a lock, and where it listens. What every double answers
 /// about faults and requests is here; each API adds its own state's views.
 pub struct Handle<I> {
-    pub(super) inner: std::sync::Arc<std::sync::Mutex<I>>,
+    pub(crate) inner: std::sync::Arc<std::sync::Mutex<I>>,
     pub url: String,
 }
 
@@ -208,7 +208,7 @@ impl<I> Clone for Handle<I> {
 }
 
 impl<I: Faulty> Handle<I> {
-    pub(super) fn lock(&self) -> std::sync::MutexGuard<'_, I> {
+    pub(crate) fn lock(&self) -> std::sync::MutexGuard<'_, I> {
         self.inner.lock().unwrap()
     }
 
