@@ -1,6 +1,6 @@
 //! `cdp daemon`: the HTTP server over the same operations as the command line. So far the JSON
-//! API (segments, runs, campaigns; a refresh or sync started as a job) and `/healthz`, every
-//! route but `/healthz` behind a bearer token, and a graceful shutdown.
+//! API (segments, runs, campaigns; a refresh or sync started as a job) behind a bearer token,
+//! the web UI behind a login, `/healthz`, and a graceful shutdown.
 
 pub mod api;
 mod auth;
@@ -8,6 +8,7 @@ pub mod jobs;
 mod metrics;
 mod reply;
 pub mod routes;
+pub mod ui;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -17,7 +18,7 @@ use tokio_util::sync::CancellationToken;
 use crate::error::{Error, Result};
 use crate::ops::Context;
 
-pub use routes::{ROUTES, Route};
+pub use routes::{Auth, ROUTES, Route};
 
 /// What every handler shares: the operations' context (project, state store, actor), and the
 /// jobs the API started.
@@ -52,11 +53,14 @@ pub async fn serve(
         source,
     })?;
     listening(bound);
-    axum::serve(listener, routes::router(app))
-        .with_graceful_shutdown(async move { shutdown.cancelled().await })
-        .await
-        .map_err(|source| Error::Listen {
-            addr: bound,
-            source,
-        })
+    axum::serve(
+        listener,
+        routes::router(app).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move { shutdown.cancelled().await })
+    .await
+    .map_err(|source| Error::Listen {
+        addr: bound,
+        source,
+    })
 }
