@@ -15,13 +15,13 @@ use crate::common::{NOW, TempProject};
 
 const VIP: &str = "name: vip\nrules:\n  all:\n    - { trait: tier, eq: gold }\n";
 
-struct Daemon {
-    child: Child,
-    url: String,
+pub(crate) struct Daemon {
+    pub(crate) child: Child,
+    pub(crate) url: String,
 }
 
 impl Daemon {
-    fn start(p: &TempProject) -> Daemon {
+    pub(crate) fn start(p: &TempProject) -> Daemon {
         let mut child = Command::cargo_bin("cdp")
             .unwrap()
             .arg("--project-dir")
@@ -117,8 +117,8 @@ fn concrete(path: &str) -> String {
     path.replace("{name}", "vip").replace("{id}", "1")
 }
 
-#[test]
-fn every_route_but_healthz_needs_a_live_token_and_sigterm_stops_the_daemon() {
+/// A project with one segment, `vip` (ten gold users), applied and refreshed once.
+pub(crate) fn vip_project() -> TempProject {
     let p = TempProject::with("", &[("vip.yaml", VIP)]);
     p.run(&[
         "query",
@@ -132,6 +132,12 @@ fn every_route_but_healthz_needs_a_live_token_and_sigterm_stops_the_daemon() {
     .ok();
     p.run(&["apply", "--auto-approve"]).ok();
     p.run(&["refresh"]).ok();
+    p
+}
+
+#[test]
+fn every_route_but_healthz_needs_a_live_token_and_sigterm_stops_the_daemon() {
+    let p = vip_project();
     let made = p.run(&["token", "create", "test", "--format", "json"]);
     let token = serde_json::from_str::<Value>(&made.ok().stdout).unwrap()["token"]
         .as_str()

@@ -13,6 +13,7 @@ mod compile;
 mod connect;
 mod crash;
 mod daemon;
+mod daemon_ui;
 mod dashboard_export;
 mod dashboards;
 mod demo;
