@@ -4,6 +4,7 @@ mod assets;
 mod assignment;
 mod auth;
 mod braze_messaging;
+mod browser_ui;
 mod campaign_launch;
 mod campaign_report;
 mod campaigns;
@@ -39,4 +40,6 @@ mod state_migrate;
 mod sync;
 mod validate;
 mod warehouses;
+#[path = "../support/webdriver.rs"]
+mod webdriver;
 mod workflow;
