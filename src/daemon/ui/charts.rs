@@ -40,39 +40,59 @@ fn figure(chart: &Chart, wide: (f32, f32), narrow: (f32, f32)) -> String {
     )
 }
 
+/// The drawings' sizes in points, a little smaller than the page shows them (the dashboard
+/// model's text is sized for print; on a screen it reads better larger): wide in a card of
+/// about 500 pixels, narrow on a phone's 340.
+const WIDE: (f32, f32) = (400.0, 180.0);
+const NARROW: (f32, f32) = (280.0, 190.0);
+
 /// Members at each refresh.
 pub fn members(table: &Table) -> String {
     let c = chart(ChartKind::Line, "Members", &["members"], table);
-    figure(&c, (520.0, 220.0), (330.0, 200.0))
+    figure(&c, WIDE, NARROW)
 }
 
-/// Entered and exited at each refresh.
-pub fn changes(table: &Table) -> String {
+/// The refreshes whose entered and exited are changes: all but a segment's first, which
+/// enters every member and would dwarf the rest.
+pub fn changed(snapshots: &[Snapshot]) -> &[Snapshot] {
+    if snapshots.len() > 1 {
+        &snapshots[1..]
+    } else {
+        snapshots
+    }
+}
+
+/// Entered and exited at each refresh but the first.
+pub fn changes(snapshots: &[Snapshot]) -> String {
+    let table = history(changed(snapshots));
     let c = chart(
         ChartKind::Bar,
         "Entered and exited",
         &["entered", "exited"],
-        table,
+        &table,
     );
-    figure(&c, (520.0, 220.0), (330.0, 200.0))
+    figure(&c, WIDE, NARROW)
 }
 
-/// The last refreshes' entered and exited, small, for a list.
+/// The last refreshes' entered and exited, small and without a legend (the page has one),
+/// for a list.
 pub fn sparkline(snapshots: &[Snapshot]) -> String {
-    if snapshots.is_empty() {
+    let shown = changed(snapshots);
+    if shown.is_empty() {
         return "<span class=\"muted\">no refresh yet</span>".to_string();
     }
-    let last = &snapshots[snapshots.len().saturating_sub(SPARK_REFRESHES)..];
-    let c = chart(
+    let last = &shown[shown.len().saturating_sub(SPARK_REFRESHES)..];
+    let mut c = chart(
         ChartKind::Line,
         "Entered and exited",
         &["entered", "exited"],
         &history(last),
     );
+    c.legend = false;
     format!(
         "<div class=\"spark\" role=\"img\" aria-label=\"entered and exited at the last {} refreshes\">{}</div>",
         last.len(),
-        svg::render(&c.scene(200.0, 64.0))
+        svg::render(&c.scene(170.0, 56.0))
     )
 }
 
@@ -107,12 +127,16 @@ mod tests {
             members.contains("<polyline") && members.contains(">Jun 5<"),
             "{members}"
         );
-        let changes = changes(&table);
-        assert!(changes.contains("entered") && changes.contains("exited"));
+        let changes = changes(&snapshots(5));
         assert!(
-            changes.matches("<rect").count() >= 2 * 10,
-            "a bar per refresh and series"
+            changes.contains(">entered<") && changes.contains(">exited<"),
+            "a legend"
         );
+        // In each drawing, a legend dot and a bar per refresh but the first, for each series.
+        for color in ["#0072b2", "#e69f00"] {
+            let marks = changes.matches(&format!("fill=\"{color}\"/>")).count();
+            assert_eq!(marks, 2 * (1 + 4), "{color}: {changes}");
+        }
     }
 
     #[test]
@@ -122,6 +146,11 @@ mod tests {
         assert!(
             s.contains("last 20 refreshes") && s.contains("<polyline"),
             "{s}"
+        );
+        assert!(!s.contains(">entered<"), "no legend: {s}");
+        assert!(
+            sparkline(&snapshots(1)).contains("<circle"),
+            "a first refresh alone"
         );
     }
 }

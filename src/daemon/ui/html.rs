@@ -31,17 +31,30 @@ pub fn when(t: Option<DateTime<Utc>>) -> String {
 }
 
 /// A `<table>` in a box that scrolls sideways on a narrow screen. `head` is text (escaped
-/// here); `rows` are cells already written as HTML.
+/// here), a heading starting with `#` names a column of numbers (aligned right); `rows` are
+/// cells already written as HTML.
 pub fn table(head: &[&str], rows: &[Vec<String>]) -> String {
+    let numeric: Vec<bool> = head.iter().map(|h| h.starts_with('#')).collect();
+    let class = |i: usize| {
+        if numeric.get(i) == Some(&true) {
+            " class=\"num\""
+        } else {
+            ""
+        }
+    };
     let mut out = String::from("<div class=\"scroll\"><table><thead><tr>");
-    for h in head {
-        out.push_str(&format!("<th>{}</th>", escape(h)));
+    for (i, h) in head.iter().enumerate() {
+        out.push_str(&format!(
+            "<th{}>{}</th>",
+            class(i),
+            escape(h.trim_start_matches('#'))
+        ));
     }
     out.push_str("</tr></thead><tbody>");
     for row in rows {
         out.push_str("<tr>");
-        for cell in row {
-            out.push_str(&format!("<td>{cell}</td>"));
+        for (i, cell) in row.iter().enumerate() {
+            out.push_str(&format!("<td{}>{cell}</td>", class(i)));
         }
         out.push_str("</tr>");
     }
@@ -107,6 +120,12 @@ mod tests {
             "{t}"
         );
         assert!(table(&["a", "b"], &[]).contains("colspan=\"2\""));
+        let numbers = table(&["name", "#size"], &[vec!["a".into(), "1".into()]]);
+        assert!(
+            numbers.contains("<th class=\"num\">size</th>")
+                && numbers.contains("<td class=\"num\">1</td>"),
+            "{numbers}"
+        );
         assert_eq!(
             link("/x?a=\"b\"", "<y>"),
             "<a href=\"/x?a=&quot;b&quot;\">&lt;y&gt;</a>"

@@ -33,15 +33,18 @@ pub async fn list(State(app): State<App>, Extension(me): Extension<LoggedIn>) ->
             shown
                 .description
                 .as_deref()
-                .map(|d| format!("<br><span class=\"muted\">{}</span>", escape(d)))
+                .map(|d| format!("<br><span class=\"muted desc\">{}</span>", escape(d)))
                 .unwrap_or_default()
         );
         rows.push(vec![
             name,
-            format!("<span class=\"num\">{}</span>", count(shown.members)),
-            format!("<span class=\"nowrap\">{}</span>", when(shown.last_refresh)),
-            escape(shown.schedule.as_deref().unwrap_or("–")),
+            count(shown.members),
             charts::sparkline(&history),
+            format!("<span class=\"nowrap\">{}</span>", when(shown.last_refresh)),
+            format!(
+                "<code class=\"nowrap\">{}</code>",
+                escape(shown.schedule.as_deref().unwrap_or("–"))
+            ),
         ]);
     }
     let body = format!(
@@ -127,7 +130,7 @@ pub async fn one(
             "<div class=\"grid\"><div class=\"card\"><h2>Members</h2>{}</div>\
              <div class=\"card\"><h2>Entered and exited</h2>{}</div></div>",
             charts::members(&table_of),
-            charts::changes(&table_of)
+            charts::changes(&history)
         )
     };
     let rows: Vec<Vec<String>> = history
@@ -166,7 +169,7 @@ pub async fn one(
          <div class=\"card\"><h2>About</h2>{facts}</div>\
          <div class=\"grid\"><div class=\"card\"><h2>Rules</h2><pre>{}</pre></div>\
          <div class=\"card\"><h2>Compiled SQL</h2><pre>{}</pre></div></div>\
-         <div class=\"card\" style=\"margin-top:18px\"><h2>Refreshes</h2>{}</div>",
+         <div class=\"card\"><h2>Refreshes</h2>{}</div>",
         escape(&name),
         escape(shown.description.as_deref().unwrap_or("")),
         stat("Members", count(shown.members)),
@@ -176,7 +179,7 @@ pub async fn one(
         escape(yaml.trim_end()),
         escape(shown.compiled_sql.as_deref().unwrap_or("(not compiled)")),
         table(
-            &["At", "Members", "Entered", "Exited", "Version", "Took"],
+            &["At", "#Members", "#Entered", "#Exited", "Version", "#Took"],
             &rows
         ),
     );
