@@ -38,11 +38,11 @@ fn status_row(c: &CampaignStatus) -> Vec<String> {
 const HEAD: [&str; 8] = [
     "Campaign",
     "Audience",
-    "Audience size",
-    "Treatment",
-    "Holdout",
-    "Sent",
-    "Failed",
+    "#Audience size",
+    "#Treatment",
+    "#Holdout",
+    "#Sent",
+    "#Failed",
     "Last launch",
 ];
 

@@ -115,7 +115,7 @@ pub async fn list(
         chips("Status", &STATUSES, status, |s| query(kind, s)),
         table(
             &[
-                "#", "Kind", "Segment", "Status", "Started", "Took", "Rows", "Error"
+                "#Run", "Kind", "Segment", "Status", "Started", "#Took", "#Rows", "Error"
             ],
             &rows
         )

@@ -56,10 +56,10 @@ pub async fn list(State(app): State<App>, Extension(me): Extension<LoggedIn>) ->
         table(
             &[
                 "Segment",
-                "Members",
+                "#Members",
+                "Entered / exited",
                 "Last refresh",
-                "Schedule",
-                "Entered / exited"
+                "Schedule"
             ],
             &rows
         )
