@@ -87,23 +87,30 @@ pub struct RunFilter {
     limit: Option<i64>,
 }
 
+/// The last `limit` runs (1 to 1000, 100 when not given), newest first, those of `kind`
+/// (`refresh`, `sync`) and `status` when given. The API's and the UI's list.
+pub async fn runs_matching(
+    app: &App,
+    kind: Option<&str>,
+    status: Option<&str>,
+    limit: Option<i64>,
+) -> crate::error::Result<Vec<crate::state::Run>> {
+    let store = app.ctx.store().await?;
+    let limit = limit.unwrap_or(100).clamp(1, 1000);
+    Ok(store
+        .runs(limit)
+        .await?
+        .into_iter()
+        .filter(|r| kind.is_none_or(|k| r.kind.as_str() == k))
+        .filter(|r| status.is_none_or(|s| r.status == s))
+        .collect())
+}
+
 /// Runs, newest first, filtered by kind (`refresh`, `sync`) and status.
 pub async fn runs(State(app): State<App>, Query(f): Query<RunFilter>) -> Response {
-    let store = match app.ctx.store().await {
-        Ok(s) => s,
-        Err(e) => return failure(&e),
-    };
-    let limit = f.limit.unwrap_or(100).clamp(1, 1000);
-    match store.runs(limit).await {
-        Ok(runs) => {
-            let runs: Vec<_> = runs
-                .into_iter()
-                .filter(|r| f.kind.as_deref().is_none_or(|k| r.kind.as_str() == k))
-                .filter(|r| f.status.as_deref().is_none_or(|s| r.status == s))
-                .collect();
-            ok(json!({ "runs": runs }))
-        }
-        Err(e) => failure(&e.into()),
+    match runs_matching(&app, f.kind.as_deref(), f.status.as_deref(), f.limit).await {
+        Ok(runs) => ok(json!({ "runs": runs })),
+        Err(e) => failure(&e),
     }
 }
 

@@ -1,6 +1,7 @@
 //! `cdp daemon`: the schedules, the job queue (in the process, or on Redis shared by several
 //! daemons) and its runner, and the HTTP server (JSON API, `/healthz`, `/metrics`) over the
-//! same operations as the command line; every route but `/healthz` behind a credential.
+//! same operations as the command line; the web UI
+//! behind a login; every route but `/healthz` and the login page behind a credential.
 
 pub mod alerts;
 pub mod api;
@@ -13,6 +14,7 @@ mod reply;
 pub mod routes;
 pub mod runner;
 pub mod scheduler;
+pub mod ui;
 pub mod work;
 
 use std::net::SocketAddr;
@@ -24,7 +26,7 @@ use tokio_util::sync::CancellationToken;
 use crate::error::{Error, Result};
 use crate::ops::Context;
 
-pub use routes::{ROUTES, Route};
+pub use routes::{Auth, ROUTES, Route};
 
 /// What every handler shares: the operations' context (project, state store, actor), and the
 /// runner that queues jobs and keeps the daemon's own.

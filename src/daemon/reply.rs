@@ -20,15 +20,24 @@ pub fn unauthorized(message: &str) -> Response {
     error(StatusCode::UNAUTHORIZED, message)
 }
 
-/// A failed operation: 404 for what does not exist, 500 otherwise.
-pub fn failure(e: &Error) -> Response {
-    let status = match e {
+/// The status of a failed operation: 404 for what does not exist, 500 otherwise.
+pub fn status_of(e: &Error) -> StatusCode {
+    match e {
         Error::UnknownSegment { .. }
         | Error::Campaign(crate::campaign::CampaignError::Unknown { .. }) => StatusCode::NOT_FOUND,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
-    };
+    }
+}
+
+/// What failed, its causes and the hint, in one line for people.
+pub fn describe(e: &Error) -> String {
     let hint = e.hint().map(|h| format!(" ({h})")).unwrap_or_default();
-    error(status, &format!("{}{hint}", crate::error::chain(e)))
+    format!("{}{hint}", crate::error::chain(e))
+}
+
+/// A failed operation, as JSON.
+pub fn failure(e: &Error) -> Response {
+    error(status_of(e), &describe(e))
 }
 
 pub async fn not_found() -> Response {

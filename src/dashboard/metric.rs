@@ -25,19 +25,9 @@ pub async fn table(metric: &Metric, store: &dyn Store) -> Result<Table, StateErr
             rows.sort_by_key(|r| std::cmp::Reverse(r[1].as_i64()));
             rows
         }
-        Metric::SegmentHistory { segment } => store
-            .snapshots(segment)
-            .await?
-            .into_iter()
-            .map(|s| {
-                vec![
-                    Cell::Timestamp(s.at),
-                    Cell::Int(s.size),
-                    Cell::Int(s.entered),
-                    Cell::Int(s.exited),
-                ]
-            })
-            .collect(),
+        Metric::SegmentHistory { segment } => {
+            return Ok(segment_history(&store.snapshots(segment).await?));
+        }
         Metric::SyncRuns => store
             .syncs(None, 1_000)
             .await?
@@ -56,4 +46,24 @@ pub async fn table(metric: &Metric, store: &dyn Store) -> Result<Table, StateErr
             .collect(),
     };
     Ok(Table::new(metric.columns(), rows))
+}
+
+/// A segment's refreshes as the `segment_history` metric reads them: one row each, with
+/// `at`, `members`, `entered` and `exited`. (The daemon's UI charts them too.)
+pub fn segment_history(snapshots: &[state::Snapshot]) -> Table {
+    let rows = snapshots
+        .iter()
+        .map(|s| {
+            vec![
+                Cell::Timestamp(s.at),
+                Cell::Int(s.size),
+                Cell::Int(s.entered),
+                Cell::Int(s.exited),
+            ]
+        })
+        .collect();
+    let history = Metric::SegmentHistory {
+        segment: String::new(),
+    };
+    Table::new(history.columns(), rows)
 }

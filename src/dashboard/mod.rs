@@ -5,6 +5,7 @@ pub mod error;
 pub mod export;
 pub mod font;
 mod metric;
+pub use metric::segment_history;
 pub mod params_given;
 pub mod result;
 pub mod run;

@@ -1,5 +1,6 @@
 //! What the state store keeps of who may use the daemon: API tokens by the SHA-256 of each (the
-//! token itself is never stored), and UI users by a bcrypt hash of their password.
+//! token itself is never stored), UI users by a bcrypt hash of their password, and the UI's
+//! secrets (the key that signs session cookies).
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -50,6 +51,15 @@ pub trait AuthState {
     async fn password_hash(&self, name: &str) -> Result<Option<String>, StateError>;
 
     async fn users(&self) -> Result<Vec<UserRecord>, StateError>;
+
+    /// The UI's secret `name`: the one stored, or `fresh` stored now when there is none yet (so
+    /// that daemons starting together on one store agree on it).
+    async fn ui_secret(
+        &self,
+        name: &str,
+        fresh: &str,
+        at: DateTime<Utc>,
+    ) -> Result<String, StateError>;
 }
 
 /// `impl AuthState` for a backend struct with a `pool`.
@@ -182,6 +192,29 @@ macro_rules! impl_auth_state {
                     });
                 }
                 Ok(out)
+            }
+
+            async fn ui_secret(
+                &self,
+                name: &str,
+                fresh: &str,
+                at: chrono::DateTime<chrono::Utc>,
+            ) -> Result<String, $crate::state::StateError> {
+                use sqlx::Row as _;
+                sqlx::query(
+                    "insert into ui_secrets (name, value, created_at) values ($1, $2, $3) \
+                     on conflict (name) do nothing",
+                )
+                .bind(name)
+                .bind(fresh)
+                .bind(at)
+                .execute(&self.pool)
+                .await?;
+                let row = sqlx::query("select value from ui_secrets where name = $1")
+                    .bind(name)
+                    .fetch_one(&self.pool)
+                    .await?;
+                Ok(row.try_get::<String, _>(0)?)
             }
         }
 

@@ -3,8 +3,9 @@
 use super::dump::Columns;
 use super::dump::Kind::{Bool, Int, Text, Time};
 
-/// Every table that holds state (not `locks`, which live processes hold), with its columns in
-/// order and the key its rows are ordered by.
+/// Every table that holds state (not `locks`, which live processes hold, nor `ui_secrets`, the
+/// key that signs the UI's cookies: a secret stays out of exports and backups, and a store
+/// without one makes a new one), with its columns in order and the key its rows are ordered by.
 pub const TABLES: &[(&str, Columns, &str)] = &[
     (
         "definitions",

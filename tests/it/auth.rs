@@ -29,7 +29,12 @@ fn context(p: &TempProject, env: &[(&str, &str)]) -> Context {
 }
 
 /// Runs `cdp user add NAME` with `input` on stdin.
-fn user_add(p: &TempProject, env: &[(&str, &str)], name: &str, input: &str) -> (i32, String) {
+pub(crate) fn user_add(
+    p: &TempProject,
+    env: &[(&str, &str)],
+    name: &str,
+    input: &str,
+) -> (i32, String) {
     let mut cmd = Command::cargo_bin("cdp").unwrap();
     cmd.arg("--project-dir")
         .arg(p.path())

@@ -1,6 +1,7 @@
 //! `cdp daemon` on port 0 against a temporary project: it says where it listens, `/healthz`
-//! answers without credentials, every other route of the router's own table answers 401 without
-//! a token and with a revoked one, and serves JSON with a live one; SIGTERM stops it cleanly.
+//! answers without credentials, every API route of the router's own table answers 401 without
+//! a token and with a revoked one, and serves JSON with a live one; every UI page answers 401
+//! with the login form without a session; SIGTERM stops it cleanly.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -8,17 +9,19 @@ use std::process::{Child, Command, Stdio};
 use assert_cmd::cargo::CommandCargoExt;
 use serde_json::Value;
 
+use cdp::daemon::Auth;
+
 use crate::common::{NOW, TempProject};
 
 const VIP: &str = "name: vip\nrules:\n  all:\n    - { trait: tier, eq: gold }\n";
 
-struct Daemon {
-    child: Child,
-    url: String,
+pub(crate) struct Daemon {
+    pub(crate) child: Child,
+    pub(crate) url: String,
 }
 
 impl Daemon {
-    fn start(p: &TempProject) -> Daemon {
+    pub(crate) fn start(p: &TempProject) -> Daemon {
         let mut child = Command::cargo_bin("cdp")
             .unwrap()
             .arg("--project-dir")
@@ -65,6 +68,25 @@ impl Daemon {
         })
     }
 
+    /// (status, body as text) of a request with these headers, as a browser would send it.
+    fn page(&self, method: &str, path: &str, headers: &[(&str, String)]) -> (u16, String) {
+        let url = format!("{}{path}", self.url);
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let headers: Vec<(String, String)> = headers
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect();
+        crate::common::on_own_runtime(async move {
+            let _ = rustls::crypto::ring::default_provider().install_default();
+            let mut request = reqwest::Client::new().request(method, url);
+            for (k, v) in headers {
+                request = request.header(k, v);
+            }
+            let r = request.send().await.unwrap();
+            (r.status().as_u16(), r.text().await.unwrap_or_default())
+        })
+    }
+
     /// (status, JSON body) of a request, with the token when given.
     fn call(&self, method: &str, path: &str, token: Option<&str>) -> (u16, Value) {
         let url = format!("{}{path}", self.url);
@@ -95,8 +117,8 @@ fn concrete(path: &str) -> String {
     path.replace("{name}", "vip").replace("{id}", "1")
 }
 
-#[test]
-fn every_route_but_healthz_needs_a_live_token_and_sigterm_stops_the_daemon() {
+/// A project with one segment, `vip` (ten gold users), applied and refreshed once.
+pub(crate) fn vip_project() -> TempProject {
     let p = TempProject::with("", &[("vip.yaml", VIP)]);
     p.run(&[
         "query",
@@ -110,6 +132,12 @@ fn every_route_but_healthz_needs_a_live_token_and_sigterm_stops_the_daemon() {
     .ok();
     p.run(&["apply", "--auto-approve"]).ok();
     p.run(&["refresh"]).ok();
+    p
+}
+
+#[test]
+fn every_route_but_healthz_needs_a_live_token_and_sigterm_stops_the_daemon() {
+    let p = vip_project();
     let made = p.run(&["token", "create", "test", "--format", "json"]);
     let token = serde_json::from_str::<Value>(&made.ok().stdout).unwrap()["token"]
         .as_str()
@@ -124,8 +152,11 @@ fn every_route_but_healthz_needs_a_live_token_and_sigterm_stops_the_daemon() {
         "{health}"
     );
     assert!(cdp::daemon::ROUTES.len() > 1);
-    // Every route of the router's own table: none answers without a live token.
-    for route in cdp::daemon::ROUTES.iter().filter(|r| !r.public) {
+    // Every route of the router's own table: none answers without a live token or session.
+    for route in cdp::daemon::ROUTES
+        .iter()
+        .filter(|r| r.auth == Auth::Bearer)
+    {
         let path = concrete(route.path);
         let (status, body) = d.call(route.method, &path, None);
         assert_eq!(
@@ -137,9 +168,45 @@ fn every_route_but_healthz_needs_a_live_token_and_sigterm_stops_the_daemon() {
         let (status, _) = d.call(route.method, &path, Some("cdp_00000000_forged"));
         assert_eq!(status, 401, "{path} with a forged token");
     }
+    let pages: Vec<_> = cdp::daemon::ROUTES
+        .iter()
+        .filter(|r| r.auth == Auth::Session)
+        .collect();
+    assert!(pages.len() > 5, "the UI's pages are in the table");
+    for route in pages {
+        let path = concrete(route.path);
+        // A browser without a session gets the login page in place of the page, coming back
+        // to it after (a form's POST comes back to the segments).
+        let (status, body) = d.page(route.method, &path, &[]);
+        assert_eq!(status, 401, "{} {path} without a session", route.method);
+        assert!(
+            body.contains("<form method=\"post\" action=\"/login\">")
+                && body.contains("name=\"csrf\""),
+            "{path}: {body}"
+        );
+        let next = if route.method == "GET" {
+            path.as_str()
+        } else {
+            "/segments"
+        };
+        assert!(
+            body.contains(&format!("name=\"next\" value=\"{next}\"")),
+            "{path}: {body}"
+        );
+        // Neither an API token nor a forged cookie opens a page.
+        let (status, _) = d.page(
+            route.method,
+            &path,
+            &[("authorization", format!("Bearer {token}"))],
+        );
+        assert_eq!(status, 401, "{path} with a bearer token");
+        let forged = "cdp_session=test|9999999999|bm9uY2U|ZmluZ2VycHJpbnQ|c2ln";
+        let (status, _) = d.page(route.method, &path, &[("cookie", forged.to_string())]);
+        assert_eq!(status, 401, "{path} with a forged cookie");
+    }
     for route in cdp::daemon::ROUTES
         .iter()
-        .filter(|r| !r.public && r.method == "GET")
+        .filter(|r| r.auth == Auth::Bearer && r.method == "GET")
     {
         let path = concrete(route.path);
         if path.contains("/jobs/") {

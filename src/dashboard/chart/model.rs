@@ -48,6 +48,9 @@ pub struct Chart {
     pub figure: Option<Figure>,
     /// A table tile's first rows, formatted.
     pub grid: Option<Grid>,
+    /// Whether the scene draws the legend (true from [`Chart::build`]; a sparkline in a list
+    /// leaves it to the page, once for every row).
+    pub legend: bool,
 }
 
 /// What the x values are, which decides the axis.
@@ -140,6 +143,7 @@ impl Chart {
             slices: Vec::new(),
             figure: None,
             grid: None,
+            legend: true,
         };
         match spec.kind {
             ChartKind::Line | ChartKind::Bar | ChartKind::Area => {
@@ -154,9 +158,11 @@ impl Chart {
         chart
     }
 
-    /// The legend's entries: the series when there are several, a pie's slices.
+    /// The legend's entries: the series when there are several, a pie's slices; none when
+    /// `legend` is off.
     pub fn legend(&self) -> Vec<(String, Color)> {
         match self.kind {
+            _ if !self.legend => Vec::new(),
             ChartKind::Pie => self
                 .slices
                 .iter()

@@ -154,6 +154,13 @@ fn hex(c: Color) -> String {
 
 /// Text safe in an element or an attribute.
 fn escape(text: &str) -> String {
+    escape_markup(text, false)
+}
+
+/// Text safe in an element or a quoted attribute of SVG or HTML: `& < > " '` as entities,
+/// control characters as spaces but for tabs and, when `keep_breaks`, line breaks. The one
+/// escaping function of cdp's markup (the daemon's pages use it too).
+pub fn escape_markup(text: &str, keep_breaks: bool) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -162,6 +169,7 @@ fn escape(text: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
+            '\n' | '\r' if keep_breaks => out.push(c),
             c if c.is_control() && c != '\t' => out.push(' '),
             c => out.push(c),
         }
