@@ -3,114 +3,13 @@
 //! a token and with a revoked one, and serves JSON with a live one; every UI page answers 401
 //! with the login form without a session; SIGTERM stops it cleanly.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-
-use assert_cmd::cargo::CommandCargoExt;
-use serde_json::Value;
-
 use cdp::daemon::Auth;
 
-use crate::common::{NOW, TempProject};
+use crate::common::TempProject;
 
 const VIP: &str = "name: vip\nrules:\n  all:\n    - { trait: tier, eq: gold }\n";
 
-pub(crate) struct Daemon {
-    pub(crate) child: Child,
-    pub(crate) url: String,
-}
-
-impl Daemon {
-    pub(crate) fn start(p: &TempProject) -> Daemon {
-        let mut child = Command::cargo_bin("cdp")
-            .unwrap()
-            .arg("--project-dir")
-            .arg(p.path())
-            .args(["daemon", "--listen", "127.0.0.1:0"])
-            .env("CDP_NOW", NOW)
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-        let url = loop {
-            let line = lines
-                .next()
-                .expect("the daemon said where it listens")
-                .unwrap();
-            if let Some(url) = line.strip_prefix("listening on ") {
-                break url.to_string();
-            }
-        };
-        std::thread::spawn(move || lines.for_each(drop));
-        Daemon { child, url }
-    }
-
-    /// (status, JSON body) of a GET, with the token when given.
-    fn get(&self, path: &str, token: Option<&str>) -> (u16, Value) {
-        self.call("GET", path, token)
-    }
-
-    /// The body of a GET as text, with the token.
-    fn text(&self, path: &str, token: &str) -> String {
-        let url = format!("{}{path}", self.url);
-        let token = token.to_string();
-        crate::common::on_own_runtime(async move {
-            let _ = rustls::crypto::ring::default_provider().install_default();
-            let r = reqwest::Client::new()
-                .get(url)
-                .bearer_auth(token)
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(r.status().as_u16(), 200);
-            r.text().await.unwrap()
-        })
-    }
-
-    /// (status, body as text) of a request with these headers, as a browser would send it.
-    fn page(&self, method: &str, path: &str, headers: &[(&str, String)]) -> (u16, String) {
-        let url = format!("{}{path}", self.url);
-        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-        let headers: Vec<(String, String)> = headers
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.clone()))
-            .collect();
-        crate::common::on_own_runtime(async move {
-            let _ = rustls::crypto::ring::default_provider().install_default();
-            let mut request = reqwest::Client::new().request(method, url);
-            for (k, v) in headers {
-                request = request.header(k, v);
-            }
-            let r = request.send().await.unwrap();
-            (r.status().as_u16(), r.text().await.unwrap_or_default())
-        })
-    }
-
-    /// (status, JSON body) of a request, with the token when given.
-    fn call(&self, method: &str, path: &str, token: Option<&str>) -> (u16, Value) {
-        let url = format!("{}{path}", self.url);
-        let token = token.map(str::to_string);
-        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-        crate::common::on_own_runtime(async move {
-            let _ = rustls::crypto::ring::default_provider().install_default();
-            let mut request = reqwest::Client::new().request(method, url);
-            if let Some(t) = token {
-                request = request.bearer_auth(t);
-            }
-            let r = request.send().await.unwrap();
-            let status = r.status().as_u16();
-            (status, r.json().await.unwrap_or(Value::Null))
-        })
-    }
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+pub(crate) use crate::daemon_proc::DaemonProc as Daemon;
 
 /// A route's path with its parameters filled in.
 fn concrete(path: &str) -> String {
@@ -119,18 +18,7 @@ fn concrete(path: &str) -> String {
 
 /// A project with one segment, `vip` (ten gold users), applied and refreshed once.
 pub(crate) fn vip_project() -> TempProject {
-    let p = TempProject::with("", &[("vip.yaml", VIP)]);
-    p.run(&[
-        "query",
-        "create table users as select 'u' || range as user_id, 'gold' as tier from range(10)",
-    ])
-    .ok();
-    p.run(&[
-        "query",
-        "create table events (user_id varchar, event varchar, ts timestamp, properties json)",
-    ])
-    .ok();
-    p.run(&["apply", "--auto-approve"]).ok();
+    let p = crate::daemon_schedule::embedded(&[("vip.yaml", VIP)]);
     p.run(&["refresh"]).ok();
     p
 }
@@ -138,11 +26,7 @@ pub(crate) fn vip_project() -> TempProject {
 #[test]
 fn every_route_but_healthz_needs_a_live_token_and_sigterm_stops_the_daemon() {
     let p = vip_project();
-    let made = p.run(&["token", "create", "test", "--format", "json"]);
-    let token = serde_json::from_str::<Value>(&made.ok().stdout).unwrap()["token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let token = crate::daemon_proc::token(&p, &[]);
     let d = Daemon::start(&p);
 
     let (status, health) = d.get("/healthz", None);

@@ -18,7 +18,12 @@ pub struct DaemonProc {
 }
 
 impl DaemonProc {
-    pub fn start(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> DaemonProc {
+    /// The daemon of a test project, at the tests' fixed instant.
+    pub fn start(p: &crate::common::TempProject) -> DaemonProc {
+        DaemonProc::spawn(p.path(), &[], &[("CDP_NOW", crate::common::NOW)])
+    }
+
+    pub fn spawn(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> DaemonProc {
         let mut cmd = Command::cargo_bin("cdp").unwrap();
         cmd.arg("--project-dir")
             .arg(dir)
@@ -55,8 +60,13 @@ impl DaemonProc {
         self.child.id()
     }
 
-    /// (status, JSON body) of a GET with the token.
-    pub fn get(&self, path: &str, token: &str) -> (u16, Value) {
+    /// (status, JSON body) of a GET, with the token when given.
+    pub fn get(&self, path: &str, token: Option<&str>) -> (u16, Value) {
+        self.call("GET", path, token)
+    }
+
+    /// The body of a GET as text, with the token.
+    pub fn text(&self, path: &str, token: &str) -> String {
         let url = format!("{}{path}", self.url);
         let token = token.to_string();
         crate::common::on_own_runtime(async move {
@@ -67,6 +77,42 @@ impl DaemonProc {
                 .send()
                 .await
                 .unwrap();
+            assert_eq!(r.status().as_u16(), 200);
+            r.text().await.unwrap()
+        })
+    }
+
+    /// (status, body as text) of a request with these headers, as a browser would send it.
+    pub fn page(&self, method: &str, path: &str, headers: &[(&str, String)]) -> (u16, String) {
+        let url = format!("{}{path}", self.url);
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let headers: Vec<(String, String)> = headers
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect();
+        crate::common::on_own_runtime(async move {
+            let _ = rustls::crypto::ring::default_provider().install_default();
+            let mut request = reqwest::Client::new().request(method, url);
+            for (k, v) in headers {
+                request = request.header(k, v);
+            }
+            let r = request.send().await.unwrap();
+            (r.status().as_u16(), r.text().await.unwrap_or_default())
+        })
+    }
+
+    /// (status, JSON body) of a request, with the token when given.
+    pub fn call(&self, method: &str, path: &str, token: Option<&str>) -> (u16, Value) {
+        let url = format!("{}{path}", self.url);
+        let token = token.map(str::to_string);
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        crate::common::on_own_runtime(async move {
+            let _ = rustls::crypto::ring::default_provider().install_default();
+            let mut request = reqwest::Client::new().request(method, url);
+            if let Some(t) = token {
+                request = request.bearer_auth(t);
+            }
+            let r = request.send().await.unwrap();
             let status = r.status().as_u16();
             (status, r.json().await.unwrap_or(Value::Null))
         })
@@ -74,7 +120,7 @@ impl DaemonProc {
 
     /// The jobs the state store has of one key, oldest first.
     pub fn jobs(&self, key: &str, token: &str) -> Vec<Value> {
-        let (status, body) = self.get(&format!("/api/v1/jobs?job={key}&limit=1000"), token);
+        let (status, body) = self.get(&format!("/api/v1/jobs?job={key}&limit=1000"), Some(token));
         assert_eq!(status, 200, "{body}");
         let mut jobs = body["jobs"].as_array().cloned().unwrap_or_default();
         jobs.reverse();

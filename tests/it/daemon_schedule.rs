@@ -19,7 +19,8 @@ fn segment(name: &str, schedule: Option<&str>) -> String {
     format!("name: {name}\n{schedule}rules:\n  all:\n    - {{ trait: tier, eq: gold }}\n")
 }
 
-fn embedded(segments: &[(&str, &str)]) -> TempProject {
+/// A project on the embedded warehouse with these segments over ten gold users, applied.
+pub(crate) fn embedded(segments: &[(&str, &str)]) -> TempProject {
     let p = TempProject::with("", segments);
     p.run(&[
         "query",
@@ -48,7 +49,7 @@ fn a_schedule_fires_apply_changes_it_and_commands_beside_wait_for_the_file() {
     let vip = segment("vip", Some("*/2 * * * * *"));
     let p = embedded(&[("vip.yaml", &vip)]);
     let token = token(&p, &[]);
-    let mut d = DaemonProc::start(p.path(), &["--log-format", "json"], &[]);
+    let mut d = DaemonProc::spawn(p.path(), &["--log-format", "json"], &[]);
 
     let jobs = within(40, "two scheduled refreshes of vip", || {
         let jobs = d.jobs("refresh:vip", &token);
@@ -63,7 +64,7 @@ fn a_schedule_fires_apply_changes_it_and_commands_beside_wait_for_the_file() {
         assert_eq!(j["report"]["refreshed"][0]["segment"], "vip", "{j}");
         assert!(j["report"]["syncs"].is_array(), "refresh then sync: {j}");
     }
-    let (_, runs) = d.get("/api/v1/runs?kind=refresh", &token);
+    let (_, runs) = d.get("/api/v1/runs?kind=refresh", Some(&token));
     assert!(runs["runs"].as_array().unwrap().len() >= 2, "{runs}");
 
     // `cdp apply` moves the schedule to another segment; the daemon is not restarted. The
@@ -89,7 +90,7 @@ fn a_schedule_fires_apply_changes_it_and_commands_beside_wait_for_the_file() {
         "vip is no longer scheduled"
     );
 
-    let (_, metrics) = d.get("/metrics", &token);
+    let (_, metrics) = d.get("/metrics", Some(&token));
     assert_eq!(metrics, Value::Null, "metrics are text, not JSON");
     assert_eq!(d.terminate(), Some(0), "a clean stop");
     let log = d.log_text();
@@ -115,7 +116,7 @@ fn a_schedule_missed_while_no_daemon_ran_runs_once() {
     let p = embedded(&[("vip.yaml", &vip)]);
     let token = token(&p, &[]);
     let started = Utc::now();
-    let mut d = DaemonProc::start(p.path(), &[], &[]);
+    let mut d = DaemonProc::spawn(p.path(), &[], &[]);
     let jobs = within(40, "the missed instant caught up", || {
         let jobs = d.jobs("refresh:vip", &token);
         (!succeeded(&jobs).is_empty()).then_some(jobs)
@@ -141,7 +142,7 @@ fn a_schedule_missed_while_no_daemon_ran_runs_once() {
     assert_eq!(d.terminate(), Some(0));
 
     // A restart does not run it again.
-    let mut again = DaemonProc::start(p.path(), &[], &[]);
+    let mut again = DaemonProc::spawn(p.path(), &[], &[]);
     std::thread::sleep(crate::daemon_proc::RELOAD + Duration::from_secs(1));
     let jobs = again.jobs("refresh:vip", &token);
     let instants: BTreeSet<_> = jobs.iter().map(instant).collect();
@@ -186,7 +187,7 @@ fn three_daemons_on_one_redis_run_each_instant_once_and_take_up_a_killed_ones_jo
     let token = token(&s.p, &env);
     let args = ["--lock-ttl", "3s"];
     let mut daemons: Vec<DaemonProc> = (0..3)
-        .map(|_| DaemonProc::start(s.p.path(), &args, &env))
+        .map(|_| DaemonProc::spawn(s.p.path(), &args, &env))
         .collect();
 
     // Each scheduled instant runs once, whichever daemon takes it.
@@ -202,7 +203,7 @@ fn three_daemons_on_one_redis_run_each_instant_once_and_take_up_a_killed_ones_jo
     }
     // The setup's own refresh, then one per job that ran: counted between two looks at the
     // jobs, as the schedule goes on meanwhile.
-    let (_, runs) = daemons[1].get("/api/v1/runs?kind=refresh&limit=1000", &token);
+    let (_, runs) = daemons[1].get("/api/v1/runs?kind=refresh&limit=1000", Some(&token));
     let refreshes = runs["runs"].as_array().unwrap().len();
     let later = daemons[2].jobs("refresh:vip", &token);
     let taken = later.iter().filter(|j| j["attempts"] == 1).count();
@@ -211,7 +212,7 @@ fn three_daemons_on_one_redis_run_each_instant_once_and_take_up_a_killed_ones_jo
         "each instant refreshed once: {} done, {taken} taken, {refreshes} refreshes",
         done.len()
     );
-    let (status, health) = daemons[2].get("/healthz", &token);
+    let (status, health) = daemons[2].get("/healthz", Some(&token));
     assert_eq!(
         (status, health["queue"]["kind"].as_str()),
         (200, Some("redis")),
@@ -238,7 +239,7 @@ fn three_daemons_on_one_redis_run_each_instant_once_and_take_up_a_killed_ones_jo
     });
     let id = started["job"].as_str().unwrap().to_string();
     let runner = within(20, "the sync running", || {
-        let (_, j) = daemons[0].get(&format!("/api/v1/jobs/{id}"), &token);
+        let (_, j) = daemons[0].get(&format!("/api/v1/jobs/{id}"), Some(&token));
         (j["status"] == "running").then(|| j["daemon"].as_str().unwrap().to_string())
     });
     let victim = daemons
@@ -249,7 +250,7 @@ fn three_daemons_on_one_redis_run_each_instant_once_and_take_up_a_killed_ones_jo
     daemons[victim].kill9();
     let other = (victim + 1) % 3;
     let finished = within(90, "the killed daemon's job finished by another", || {
-        let (_, j) = daemons[other].get(&format!("/api/v1/jobs/{id}"), &token);
+        let (_, j) = daemons[other].get(&format!("/api/v1/jobs/{id}"), Some(&token));
         (j["status"] == "succeeded").then_some(j)
     });
     assert_eq!(finished["attempts"], 2, "{finished}");
