@@ -6,6 +6,7 @@
 pub mod alerts;
 pub mod api;
 mod auth;
+mod job_thread;
 pub mod jobs;
 pub mod log;
 mod metrics;
@@ -80,6 +81,7 @@ pub async fn serve(
         daemon: format!("{host}:{}", std::process::id()),
         shutdown_timeout: options.shutdown_timeout,
         alerts,
+        thread: Default::default(),
     });
     if queue.kind() == "in-process" {
         resume(&runner).await;

@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 use tokio_util::sync::CancellationToken;
 
 use super::alerts::{Action, Alerts, JobOutcome};
+use super::job_thread::JobThread;
 use super::jobs::Jobs;
 use super::log::Log;
 use super::queue::{Queue, Taken};
@@ -35,6 +36,8 @@ pub struct Runner {
     pub shutdown_timeout: Duration,
     /// Failed jobs, too many users refused, and recoveries, told by webhook and email.
     pub alerts: Alerts,
+    /// Where jobs run.
+    pub thread: JobThread,
 }
 
 impl Runner {
@@ -235,22 +238,10 @@ impl Runner {
         stop: &CancellationToken,
         cancel: &CancellationToken,
     ) -> (Option<Result<Done>>, bool) {
-        let (tx, mut rx) = tokio::sync::oneshot::channel();
-        let ctx = self.job_context(&entry.work, cancel.clone());
-        let work = entry.work.clone();
-        std::thread::spawn(move || {
-            let done = match ctx {
-                Ok(ctx) => match tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                {
-                    Ok(rt) => rt.block_on(async { work.run(&ctx).await }),
-                    Err(e) => Err(Error::Runtime(e)),
-                },
-                Err(e) => Err(e),
-            };
-            let _ = tx.send(done);
-        });
+        let mut rx = match self.job_context(&entry.work, cancel.clone()) {
+            Ok(ctx) => self.thread.run(entry.work.clone(), ctx),
+            Err(e) => return (Some(Err(e)), false),
+        };
         let renew_every = (self.queue.lock_ttl() / 3).max(Duration::from_millis(200));
         let mut renew = tokio::time::interval(renew_every);
         renew.tick().await;
@@ -286,6 +277,7 @@ impl Runner {
         let base = &self.base;
         let project = crate::project::load(&base.project.root, Some(&base.project.env))?;
         Ok(Context::new(project, Utc::now(), base.actor.clone())
+            .with_store(self.store.clone())
             .with_cancel(cancel)
             .with_command(format!("cdp daemon {} {}", work.kind(), work.subject())))
     }

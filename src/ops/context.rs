@@ -57,6 +57,8 @@ pub struct Context {
     /// How long to wait for the embedded DuckDB file while another process (a daemon's job)
     /// holds it; none: fail at once.
     pub file_wait: Duration,
+    /// The daemon's pool of PostgreSQL warehouse connections, lent to its jobs.
+    pub pg_pool: Option<sqlx::PgPool>,
     store: OnceCell<Arc<dyn Store>>,
 }
 
@@ -71,8 +73,15 @@ impl Context {
             cancel: CancellationToken::new(),
             verbose: false,
             file_wait: Duration::ZERO,
+            pg_pool: None,
             store: OnceCell::new(),
         }
+    }
+
+    /// Uses `store` (already open, its connections pooled) instead of opening one.
+    pub fn with_store(self, store: Arc<dyn Store>) -> Context {
+        let _ = self.store.set(store);
+        self
     }
 
     pub fn with_reporter(mut self, reporter: Arc<dyn Reporter>) -> Context {
@@ -119,6 +128,7 @@ impl Context {
             tag: self.command.clone(),
             cancel: self.cancel.clone(),
             file_wait: self.file_wait,
+            pg_pool: self.pg_pool.clone(),
             waiting: Some(warehouse::Waiting(Arc::new(move |text: &str| {
                 reporter.note(text)
             }))),

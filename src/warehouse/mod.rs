@@ -138,6 +138,9 @@ pub struct Session {
     pub file_wait: std::time::Duration,
     /// Told once when the file is busy and the run waits for it.
     pub waiting: Option<Waiting>,
+    /// Connections to a PostgreSQL warehouse, kept by the daemon across its jobs; none: each
+    /// warehouse opened connects on its own.
+    pub pg_pool: Option<sqlx::PgPool>,
 }
 
 /// Says that a run waits (for the command line, a note on stderr).
@@ -173,9 +176,10 @@ pub async fn open(
             wh.interrupt_on(session.cancel.clone());
             Ok(Box::new(wh))
         }
-        WarehouseConfig::Postgres { url, .. } => Ok(Box::new(
-            postgres::PostgresWarehouse::connect(url.expose()).await?,
-        )),
+        WarehouseConfig::Postgres { url, .. } => Ok(Box::new(match &session.pg_pool {
+            Some(pool) => postgres::PostgresWarehouse::from_pool(pool, url.expose()).await?,
+            None => postgres::PostgresWarehouse::connect(url.expose()).await?,
+        })),
         WarehouseConfig::Snowflake(config) => {
             let client = snowflake::connect(config, &project.root, session.cancel.clone())
                 .map_err(|e| WarehouseError::SnowflakeConnect(Box::new(e)))?;

@@ -1,4 +1,5 @@
-//! PostgreSQL as a warehouse, over one sqlx connection.
+//! PostgreSQL as a warehouse, over one sqlx connection: its own, or one of a pool the daemon
+//! keeps for its jobs.
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
@@ -13,10 +14,68 @@ use crate::secret::redact_url;
 use crate::sql::dialect::DialectKind;
 
 pub struct PostgresWarehouse {
-    conn: PgConnection,
+    conn: Conn,
+}
+
+/// A connection of its own, or one lent by a pool (returned to it when dropped).
+enum Conn {
+    Own(PgConnection),
+    Pooled(sqlx::pool::PoolConnection<sqlx::Postgres>),
+}
+
+impl std::ops::Deref for Conn {
+    type Target = PgConnection;
+    fn deref(&self) -> &PgConnection {
+        match self {
+            Conn::Own(c) => c,
+            Conn::Pooled(c) => c,
+        }
+    }
+}
+
+impl std::ops::DerefMut for Conn {
+    fn deref_mut(&mut self) -> &mut PgConnection {
+        match self {
+            Conn::Own(c) => c,
+            Conn::Pooled(c) => c,
+        }
+    }
+}
+
+/// A pool of warehouse connections, each in UTC as a connection of its own is; connects on
+/// first use. For a process that runs one job after another (the daemon).
+pub fn pool(url: &str) -> Result<sqlx::PgPool, WarehouseError> {
+    sqlx::postgres::PgPoolOptions::new()
+        .max_connections(8)
+        .idle_timeout(std::time::Duration::from_secs(300))
+        .after_connect(|conn, _| {
+            Box::pin(async move {
+                sqlx::raw_sql("set time zone 'UTC'").execute(conn).await?;
+                Ok(())
+            })
+        })
+        .connect_lazy(url)
+        .map_err(|source| WarehouseError::PostgresConnect {
+            url: redact_url(url),
+            source,
+        })
 }
 
 impl PostgresWarehouse {
+    /// A connection lent by `pool`.
+    pub async fn from_pool(pool: &sqlx::PgPool, url: &str) -> Result<Self, WarehouseError> {
+        let conn = pool
+            .acquire()
+            .await
+            .map_err(|source| WarehouseError::PostgresConnect {
+                url: redact_url(url),
+                source,
+            })?;
+        Ok(PostgresWarehouse {
+            conn: Conn::Pooled(conn),
+        })
+    }
+
     pub async fn connect(url: &str) -> Result<Self, WarehouseError> {
         let mut conn =
             PgConnection::connect(url)
@@ -30,7 +89,9 @@ impl PostgresWarehouse {
             .execute(&mut conn)
             .await
             .map_err(WarehouseError::Postgres)?;
-        Ok(PostgresWarehouse { conn })
+        Ok(PostgresWarehouse {
+            conn: Conn::Own(conn),
+        })
     }
 }
 
@@ -42,7 +103,7 @@ impl Warehouse for PostgresWarehouse {
 
     async fn execute(&mut self, sql: &str) -> Result<(), WarehouseError> {
         sqlx::raw_sql(AssertSqlSafe(sql.to_string()))
-            .execute(&mut self.conn)
+            .execute(&mut *self.conn)
             .await
             .map_err(WarehouseError::Postgres)?;
         Ok(())
@@ -50,7 +111,7 @@ impl Warehouse for PostgresWarehouse {
 
     async fn query(&mut self, sql: &str, sink: &mut dyn RowSink) -> Result<(), WarehouseError> {
         // The simple protocol returns every value as text, which is decoded by column type below.
-        let mut rows = sqlx::raw_sql(AssertSqlSafe(sql.to_string())).fetch(&mut self.conn);
+        let mut rows = sqlx::raw_sql(AssertSqlSafe(sql.to_string())).fetch(&mut *self.conn);
         let mut named = false;
         let mut cells = Vec::new();
         while let Some(row) = rows.try_next().await.map_err(WarehouseError::Postgres)? {
