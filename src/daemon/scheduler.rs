@@ -117,18 +117,27 @@ pub async fn run(runner: Arc<Runner>, stop: CancellationToken) -> Result<()> {
     let mut current: BTreeMap<String, (String, Work, tokio_cron_scheduler::job::JobId)> =
         BTreeMap::new();
     let mut reload = tokio::time::interval(RELOAD_EVERY);
+    let mut seen: Option<u64> = None;
     loop {
         tokio::select! {
             _ = stop.cancelled() => break,
-            _ = reload.tick() => match scheduled(&runner).await {
-                Ok(list) => {
-                    let added = update(&cron, &mut current, list, &tx, &runner).await;
-                    for s in added {
-                        catch_up(&runner, &s).await;
-                    }
+            _ = reload.tick() => {
+                // Read again only when an apply or a file changed since the last read.
+                let now = fingerprint(&runner).await;
+                if now.is_some() && now == seen {
+                    continue;
                 }
-                Err(e) => runner.log.error("cannot read the schedules; the last ones read stay", &e),
-            },
+                match scheduled(&runner).await {
+                    Ok(list) => {
+                        seen = now;
+                        let added = update(&cron, &mut current, list, &tx, &runner).await;
+                        for s in added {
+                            catch_up(&runner, &s).await;
+                        }
+                    }
+                    Err(e) => runner.log.error("cannot read the schedules; the last ones read stay", &e),
+                }
+            }
             Some((key, at)) = fired.recv() => {
                 if let Some((_, work, _)) = current.get(&key)
                     && let Err(e) = runner.submit(work.clone(), Some(at)).await
@@ -139,6 +148,34 @@ pub async fn run(runner: Arc<Runner>, stop: CancellationToken) -> Result<()> {
         }
     }
     cron.shutdown().await.map_err(scheduler_error)
+}
+
+/// What the schedules are read from, in brief: the applied versions, and the size and time of
+/// each project file. None when it cannot be read (then the schedules are read again).
+async fn fingerprint(runner: &Runner) -> Option<u64> {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for d in runner.store.definitions(crate::state::SEGMENT).await.ok()? {
+        (d.name, d.version, d.applied_at).hash(&mut h);
+    }
+    let root = &runner.base.project.root;
+    let mut files = vec![root.join("cdp.yaml")];
+    for dir in ["segments", "campaigns", "dashboards"] {
+        if let Ok(entries) = std::fs::read_dir(root.join(dir)) {
+            files.extend(entries.filter_map(|e| e.ok().map(|e| e.path())));
+        }
+    }
+    files.sort();
+    for f in files {
+        let meta = std::fs::metadata(&f).ok();
+        (
+            f,
+            meta.as_ref().map(|m| m.len()),
+            meta.and_then(|m| m.modified().ok()),
+        )
+            .hash(&mut h);
+    }
+    Some(h.finish())
 }
 
 /// Makes the cron scheduler's jobs those of `list`; the schedules new or changed.
