@@ -5,6 +5,7 @@
 
 pub mod alerts;
 pub mod api;
+mod api_dashboards;
 mod auth;
 pub mod jobs;
 pub mod log;
@@ -14,6 +15,7 @@ mod reply;
 pub mod routes;
 pub mod runner;
 pub mod scheduler;
+mod tiles;
 pub mod ui;
 pub mod work;
 
