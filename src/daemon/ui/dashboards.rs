@@ -41,15 +41,15 @@ pub async fn list(State(app): State<App>, Extension(me): Extension<LoggedIn>) ->
             .map(|k| {
                 vec![
                     format!(
-                        "<b>{}</b>{}",
+                        "<b>{}</b> <code class=\"muted\">{}</code>{}",
                         link(&format!("/dashboards/{}", k.def.name), &k.def.title),
+                        escape(&k.def.name),
                         k.def
                             .description
                             .as_deref()
                             .map(|d| format!("<br><span class=\"muted desc\">{}</span>", escape(d)))
                             .unwrap_or_default()
                     ),
-                    format!("<code>{}</code>", escape(&k.def.name)),
                     k.def.tiles.len().to_string(),
                     format!(
                         "<code class=\"nowrap\">{}</code>",
@@ -67,18 +67,16 @@ pub async fn list(State(app): State<App>, Extension(me): Extension<LoggedIn>) ->
                 ]
             })
             .collect();
-        table(
-            &["Dashboard", "Name", "#Tiles", "Refresh", "Computed"],
-            &rows,
-        )
+        table(&["Dashboard", "#Tiles", "Refresh", "Computed"], &rows)
     };
     me.page(Page {
         title: "Dashboards",
         nav: Nav::Dashboards,
         refresh: None,
         body: format!(
-            "<div class=\"head\"><div><h1>Dashboards</h1><p class=\"sub\">{} dashboards, computed by the daemon at their interval</p></div></div>{content}",
-            all.len()
+            "<div class=\"head\"><div><h1>Dashboards</h1><p class=\"sub\">{} dashboard{}, computed by the daemon at their interval</p></div></div>{content}",
+            all.len(),
+            if all.len() == 1 { "" } else { "s" }
         ),
     })
 }
@@ -119,14 +117,13 @@ pub async fn one(
             escape(&k.when_computed())
         ),
     };
-    let sub = k
-        .def
-        .description
-        .as_deref()
-        .map(|d| format!("<p class=\"sub\">{}</p>", escape(d)))
-        .unwrap_or_default();
-    let computed = format!(
-        "<p class=\"computed\" id=\"computed\">{}{}</p>",
+    let sub = format!(
+        "<p class=\"sub\">{}<span class=\"computed\" id=\"computed\">{}{}</span></p>",
+        k.def
+            .description
+            .as_deref()
+            .map(|d| format!("{}<br>", escape(d)))
+            .unwrap_or_default(),
         escape(&k.when_computed()),
         report
             .as_ref()
@@ -144,7 +141,7 @@ pub async fn one(
         },
         body: format!(
             "<div class=\"head\"><div><h1>{}</h1>{sub}</div><div class=\"actions\">{button}</div></div>\
-             {computed}{status}{content}",
+             {status}{content}",
             escape(&k.def.title)
         ),
     })

@@ -5,6 +5,7 @@
 
 use super::charts::figure;
 use super::html::{escape, table};
+use crate::dashboard::chart::model::MAX_GRID_ROWS;
 use crate::dashboard::chart::{Chart, ChartKind};
 use crate::dashboard::result::TileResult;
 use crate::table::ColumnType;
@@ -22,12 +23,38 @@ const SCALE: f32 = 0.8;
 /// A chart's drawing on a phone (one column of about 340 pixels).
 const NARROW: (f32, f32) = (280.0, 200.0);
 
+/// A table's row (and its header) on a laptop, in CSS pixels.
+const TABLE_ROW: f32 = 40.0;
+
 /// The tiles in a grid.
 pub fn grid(tiles: &[TileResult]) -> String {
     let mut order: Vec<&TileResult> = tiles.iter().collect();
     order.sort_by_key(|t| (t.meta.layout.y, t.meta.layout.x));
-    let cells: String = order.into_iter().map(tile).collect();
+    let cells: String = order.iter().map(|t| tile(t, rows_tall(t, tiles))).collect();
     format!("<div class=\"dash\">{cells}</div>")
+}
+
+/// The grid rows a tile spans: as declared, but a table at the bottom of the grid with fewer
+/// rows than its tile holds ends where they do, rather than leave an empty box below them.
+fn rows_tall(t: &TileResult, all: &[TileResult]) -> u32 {
+    let l = t.meta.layout;
+    let declared = l.h.max(1);
+    if t.meta.chart.kind != ChartKind::Table {
+        return declared;
+    }
+    let shown = t.table.rows.len().clamp(1, MAX_GRID_ROWS) as f32;
+    let note = if t.left_out() > 0 { TABLE_ROW } else { 0.0 };
+    let needed = TITLE + 2.0 * PAD + TABLE_ROW * (shown + 1.0) + note;
+    let fits = (((needed + GAP) / (ROW + GAP)).ceil() as u32).max(2);
+    let below = all
+        .iter()
+        .filter(|o| !std::ptr::eq(*o, t))
+        .any(|o| o.meta.layout.y + o.meta.layout.h > l.y + fits);
+    if fits < declared && !below {
+        fits
+    } else {
+        declared
+    }
 }
 
 /// The room a tile's content has on a laptop, in CSS pixels.
@@ -40,7 +67,7 @@ fn room(t: &TileResult) -> (f32, f32) {
     )
 }
 
-fn tile(t: &TileResult) -> String {
+fn tile(t: &TileResult, tall: u32) -> String {
     let l = t.meta.layout;
     let chart = Chart::build(&t.meta.chart, &t.table);
     let (kind, content) = match chart.kind {
@@ -58,13 +85,13 @@ fn tile(t: &TileResult) -> String {
     };
     format!(
         "<section class=\"tile {kind}\" id=\"tile-{}\" style=\"--x:{};--y:{};--w:{};--h:{}\">\
-         <h2>{}</h2><div class=\"body\">{content}</div></section>",
+         <h2 title=\"{title}\">{title}</h2><div class=\"body\">{content}</div></section>",
         escape(&t.meta.id),
         l.x + 1,
         l.y + 1,
         l.w.max(1),
-        l.h.max(1),
-        escape(&t.meta.chart.title),
+        tall,
+        title = escape(&t.meta.chart.title),
     )
 }
 
@@ -75,8 +102,9 @@ fn number(chart: &Chart) -> String {
     };
     let text = if f.text.is_empty() { "–" } else { &f.text };
     let caption = f.column.replace('_', " ");
+    // A line for the caption even when there is none, so that figures side by side align.
     let caption = if caption.trim().eq_ignore_ascii_case(chart.title.trim()) {
-        String::new()
+        "<small>&nbsp;</small>".to_string()
     } else {
         format!("<small>{}</small>", escape(&caption))
     };
@@ -89,8 +117,8 @@ fn number(chart: &Chart) -> String {
 
 /// A table tile: its first rows, numbers aligned right, and how many were left out.
 fn rows(chart: &Chart, t: &TileResult) -> String {
-    let Some(g) = &chart.grid else {
-        return "<p class=\"muted\">No rows</p>".to_string();
+    let Some(g) = chart.grid.as_ref().filter(|g| !g.rows.is_empty()) else {
+        return "<p class=\"muted none\">No rows</p>".to_string();
     };
     let numeric = |k: &ColumnType| matches!(k, ColumnType::Int | ColumnType::Float);
     let head: Vec<String> = g
@@ -171,7 +199,11 @@ mod tests {
         let first = |id: &str| html.find(&format!("id=\"tile-{id}\"")).unwrap();
         assert!(first("total") < first("bars") && first("bars") < first("rows"));
         assert!(html.contains("style=\"--x:9;--y:3;--w:4;--h:4\""), "{html}");
-        assert!(html.contains("<h2>&lt;bars&gt;</h2>"), "titles escaped");
+        assert!(html.contains(">&lt;bars&gt;</h2>"), "titles escaped");
+        assert!(
+            html.contains("style=\"--x:9;--y:3;--w:4;--h:4\""),
+            "a table with others beside it keeps its height"
+        );
         assert_eq!(
             html.matches("<svg").count(),
             2,
@@ -179,5 +211,13 @@ mod tests {
         );
         assert!(html.contains("<b title=\"1.23k\">1,234</b>"), "{html}");
         assert!(html.contains("<th class=\"num\">n</th>") && html.contains(">5</td>"));
+
+        // A table at the bottom ends with its rows; one with none says so.
+        let few = grid(&[
+            tile_of("top", ChartKind::Number, at(0, 0, 12, 2), Table::default()),
+            tile_of("rows", ChartKind::Table, at(0, 2, 12, 10), Table::default()),
+        ]);
+        assert!(few.contains("--y:3;--w:12;--h:3\""), "{few}");
+        assert!(few.contains("No rows") && !few.contains("<table"), "{few}");
     }
 }
