@@ -141,6 +141,33 @@ pub async fn campaigns(State(app): State<App>) -> Response {
     ok(json!({ "campaigns": out }))
 }
 
+/// One campaign: its status (arms, sends, last launch) and, once launched, its report
+/// (treatment against holdout). Never launched: 409 with what to do and the status. Both read
+/// the warehouse.
+pub async fn campaign(State(app): State<App>, Path(name): Path<String>) -> Response {
+    let status = match ops::campaign::status(&app.ctx, Some(&name)).await {
+        Ok(s) => s.campaigns.into_iter().next(),
+        Err(e) => return failure(&e),
+    };
+    match ops::campaign_report::report(&app.ctx, &name).await {
+        Ok(report) => {
+            ok(json!({ "campaign": name, "launched": true, "status": status, "report": report }))
+        }
+        Err(e @ crate::error::Error::NotLaunched(_)) => (
+            StatusCode::CONFLICT,
+            axum::Json(json!({
+                "error": super::reply::describe(&e),
+                "campaign": name,
+                "launched": false,
+                "status": status,
+                "report": null,
+            })),
+        )
+            .into_response(),
+        Err(e) => failure(&e),
+    }
+}
+
 /// What the API and the UI's buttons can start for a segment.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Trigger {
@@ -166,8 +193,9 @@ pub async fn trigger(app: &App, what: Trigger, name: &str) -> crate::error::Resu
     Ok(id.unwrap_or_default())
 }
 
-async fn started(app: &App, what: Trigger, name: &str) -> Response {
-    match trigger(app, what, name).await {
+/// 202 for a job queued: its id, and where to follow it.
+pub fn accepted(queued: crate::error::Result<String>) -> Response {
+    match queued {
         Ok(id) => (
             StatusCode::ACCEPTED,
             axum::Json(
@@ -177,6 +205,10 @@ async fn started(app: &App, what: Trigger, name: &str) -> Response {
             .into_response(),
         Err(e) => failure(&e),
     }
+}
+
+async fn started(app: &App, what: Trigger, name: &str) -> Response {
+    accepted(trigger(app, what, name).await)
 }
 
 /// Refreshes a segment (and those it refers to) as a job.

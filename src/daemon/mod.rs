@@ -5,6 +5,7 @@
 
 pub mod alerts;
 pub mod api;
+mod api_dashboards;
 mod auth;
 mod job_thread;
 pub mod jobs;
@@ -15,6 +16,7 @@ mod reply;
 pub mod routes;
 pub mod runner;
 pub mod scheduler;
+mod tiles;
 pub mod ui;
 pub mod work;
 

@@ -25,6 +25,9 @@ pub fn status_of(e: &Error) -> StatusCode {
     match e {
         Error::UnknownSegment { .. }
         | Error::Campaign(crate::campaign::CampaignError::Unknown { .. }) => StatusCode::NOT_FOUND,
+        Error::Dashboard(d) if matches!(**d, crate::dashboard::DashboardError::Unknown { .. }) => {
+            StatusCode::NOT_FOUND
+        }
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }

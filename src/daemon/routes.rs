@@ -9,7 +9,7 @@ use axum::middleware::from_fn_with_state;
 use axum::routing::{MethodRouter, get, post};
 use axum::{Extension, Router};
 
-use super::{App, api, auth, ui};
+use super::{App, api, api_dashboards, auth, ui};
 
 /// How a route is authenticated.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,6 +54,10 @@ pub const ROUTES: &[Route] = &[
     route("GET", "/api/v1/segments/{name}", false),
     route("GET", "/api/v1/runs", false),
     route("GET", "/api/v1/campaigns", false),
+    route("GET", "/api/v1/campaigns/{name}", false),
+    route("GET", "/api/v1/dashboards", false),
+    route("GET", "/api/v1/dashboards/{name}", false),
+    route("POST", "/api/v1/dashboards/{name}/refresh", false),
     route("POST", "/api/v1/segments/{name}/refresh", false),
     route("POST", "/api/v1/segments/{name}/sync", false),
     route("GET", "/api/v1/jobs", false),
@@ -71,6 +75,9 @@ pub const ROUTES: &[Route] = &[
     page("GET", "/jobs/{id}", Session),
     page("GET", "/campaigns", Session),
     page("GET", "/campaigns/{name}", Session),
+    page("GET", "/dashboards", Session),
+    page("GET", "/dashboards/{name}", Session),
+    page("POST", "/dashboards/{name}/refresh", Session),
     page("GET", "/environment", Session),
 ];
 
@@ -84,6 +91,10 @@ fn handler(method: &str, path: &str) -> MethodRouter<App> {
         "/api/v1/segments/{name}" => get(api::segment),
         "/api/v1/runs" => get(api::runs),
         "/api/v1/campaigns" => get(api::campaigns),
+        "/api/v1/campaigns/{name}" => get(api::campaign),
+        "/api/v1/dashboards" => get(api_dashboards::list),
+        "/api/v1/dashboards/{name}" => get(api_dashboards::one),
+        "/api/v1/dashboards/{name}/refresh" => post(api_dashboards::refresh),
         "/api/v1/segments/{name}/refresh" => post(api::refresh),
         "/api/v1/segments/{name}/sync" => post(api::sync),
         "/api/v1/jobs" => get(api::jobs),

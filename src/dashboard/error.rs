@@ -45,6 +45,12 @@ pub enum DashboardError {
     Xlsx(#[source] Box<dyn std::error::Error + Send + Sync>),
     #[error("unknown export format `{0}`")]
     UnknownFormat(String),
+    #[error("the tiles of dashboard `{name}` kept in the state store do not read back")]
+    StoredTiles {
+        name: String,
+        #[source]
+        source: serde_json::Error,
+    },
 }
 
 impl DashboardError {
@@ -88,6 +94,9 @@ impl DashboardError {
             DashboardError::UnknownFormat(_) => {
                 Some("the formats are `pdf` and `xlsx`, e.g. `--format pdf,xlsx`".into())
             }
+            DashboardError::StoredTiles { name, .. } => Some(format!(
+                "refresh it to compute them again: `POST /api/v1/dashboards/{name}/refresh`, or its page's Refresh now"
+            )),
             DashboardError::Pdf(_) | DashboardError::Xlsx(_) => {
                 Some("check that the output folder is writable and has space".into())
             }

@@ -67,7 +67,7 @@ pub fn find<'p>(ctx: &'p Context, name: &str) -> Result<&'p DashboardDef> {
 }
 
 /// A dashboard after its tiles ran.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct DashboardReport {
     pub header: Header,
     pub tiles: Vec<TileResult>,

@@ -2,13 +2,14 @@
 //! (the terminal table, JSON, CSV and Markdown today; spreadsheets, charts and the API next).
 
 mod cell;
+pub mod json;
 
 pub use cell::{Cell, ColType};
 
 use serde::ser::{SerializeMap, SerializeSeq};
 
 /// What a column holds, for renderers that type their cells (a spreadsheet, a chart's axis).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ColumnType {
     Text,
@@ -39,7 +40,7 @@ impl ColumnType {
 }
 
 /// A named, typed column.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Column {
     pub name: String,
     #[serde(rename = "type")]

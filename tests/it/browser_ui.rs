@@ -1,6 +1,6 @@
 //! The daemon's web UI in a real browser: headless Chromium driven through chromedriver's W3C
-//! WebDriver API. It logs in through the form, opens a segment and finds its SVG charts,
-//! presses Refresh and follows the job to its end, and saves screenshots of the main pages at
+//! WebDriver API. It logs in through the form, opens a segment and finds its SVG charts, opens
+//! the demo dashboard and finds its tiles, presses Refresh and follows the job to its end, and saves screenshots of the main pages at
 //! laptop (1280x800) and phone (390x844) sizes under `$CARGO_TARGET_TMPDIR/ui-screenshots/`.
 //! Skipped, with a message, only when Chromium or chromedriver is not installed.
 
@@ -134,12 +134,37 @@ fn the_ui_in_a_headless_browser() {
             assert!((8..=12).contains(&points), "a point per refresh: {points}");
             assert!(b.text("h1").await.contains(SEGMENT));
 
+            // The demo's dashboard, computed by the daemon when it started: its tiles on
+            // their grid, the charts as inline SVG.
+            let dashboard = format!("{base}/dashboards/growth");
+            let begun = Instant::now();
+            loop {
+                b.goto(&dashboard).await;
+                if !b.find_all(".dash .tile").await.is_empty() {
+                    break;
+                }
+                assert!(
+                    begun.elapsed() < Duration::from_secs(90),
+                    "the dashboard was not computed:\n{}",
+                    b.source().await
+                );
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+            assert_eq!(b.find_all(".dash .tile").await.len(), 11, "every tile");
+            assert_eq!(
+                b.find_all(".tile.chart svg").await.len(),
+                12,
+                "6 charts, wide and narrow"
+            );
+
             let pages = [
                 ("segments", "/segments".to_string()),
                 ("segment", format!("/segments/{SEGMENT}")),
                 ("runs", "/runs".to_string()),
                 ("campaigns", "/campaigns".to_string()),
                 ("campaign", "/campaigns/pro_annual_upsell".to_string()),
+                ("dashboards", "/dashboards".to_string()),
+                ("dashboard", "/dashboards/growth".to_string()),
                 ("environment", "/environment".to_string()),
             ];
             for size in SIZES {

@@ -6,7 +6,7 @@ use crate::common::TempProject;
 const SEGMENT: &str = "name: active\nrules:\n  event: session_start\n  within: 30d\n";
 
 /// A valid campaign, with `{}` replaced by the case's change.
-const CAMPAIGN: &str = "name: spring
+pub(crate) const CAMPAIGN: &str = "name: spring
 audience: active
 holdout: 10%
 offer:
@@ -19,7 +19,8 @@ message:
 goal: { event: purchase, within: 14d, revenue: amount }
 ";
 
-const SVG: &str = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"10\"/>\n";
+pub(crate) const SVG: &str =
+    "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"10\"/>\n";
 
 fn project(campaign: &str) -> TempProject {
     let p = TempProject::with("", &[("active.yaml", SEGMENT)]);

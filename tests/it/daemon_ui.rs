@@ -10,14 +10,14 @@ use std::net::IpAddr;
 use crate::auth::user_add;
 use crate::daemon::{Daemon, vip_project};
 
-const PASSWORD: &str = "correct horse battery";
+pub(crate) const PASSWORD: &str = "correct horse battery";
 
 /// An answer: status, the `Location` header, the `Set-Cookie` headers, the body.
-struct Answer {
-    status: u16,
-    location: Option<String>,
-    set_cookies: Vec<String>,
-    body: String,
+pub(crate) struct Answer {
+    pub(crate) status: u16,
+    pub(crate) location: Option<String>,
+    pub(crate) set_cookies: Vec<String>,
+    pub(crate) body: String,
 }
 
 impl Answer {
@@ -28,7 +28,7 @@ impl Answer {
     }
 
     /// The value of the hidden field `name` of the page's first form that has one.
-    fn field(&self, name: &str) -> String {
+    pub(crate) fn field(&self, name: &str) -> String {
         let marker = format!("name=\"{name}\" value=\"");
         let start = self
             .body
@@ -40,14 +40,14 @@ impl Answer {
 }
 
 /// A client that keeps cookies, does not follow redirects, and connects from `from`.
-struct Browser {
+pub(crate) struct Browser {
     base: String,
     from: IpAddr,
     cookies: BTreeMap<String, String>,
 }
 
 impl Browser {
-    fn new(d: &Daemon, from: &str) -> Browser {
+    pub(crate) fn new(d: &Daemon, from: &str) -> Browser {
         Browser {
             base: d.url.clone(),
             from: from.parse().unwrap(),
@@ -55,11 +55,11 @@ impl Browser {
         }
     }
 
-    fn get(&mut self, path: &str) -> Answer {
+    pub(crate) fn get(&mut self, path: &str) -> Answer {
         self.send("GET", path, &[], &[])
     }
 
-    fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Answer {
+    pub(crate) fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Answer {
         self.send("POST", path, form, &[])
     }
 
@@ -132,7 +132,7 @@ impl Browser {
     }
 
     /// Posts the login form (fetched first, for its CSRF token) as `user`.
-    fn login(&mut self, user: &str, password: &str) -> Answer {
+    pub(crate) fn login(&mut self, user: &str, password: &str) -> Answer {
         let form = self.get("/login?next=/segments/vip");
         assert_eq!(form.status, 200, "{}", form.body);
         let token = form.field("csrf");

@@ -18,6 +18,7 @@ mod compile;
 mod connect;
 mod crash;
 mod daemon;
+mod daemon_dashboards;
 mod daemon_jobs;
 mod daemon_proc;
 mod daemon_schedule;

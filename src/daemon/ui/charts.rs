@@ -30,7 +30,7 @@ fn chart(kind: ChartKind, title: &str, y: &[&str], table: &Table) -> Chart {
 }
 
 /// A chart as a figure with a wide drawing and a narrow one (the style sheet shows one).
-fn figure(chart: &Chart, wide: (f32, f32), narrow: (f32, f32)) -> String {
+pub(super) fn figure(chart: &Chart, wide: (f32, f32), narrow: (f32, f32)) -> String {
     format!(
         "<figure class=\"chart\" role=\"img\" aria-label=\"{}\" style=\"margin:0\">\
          <div class=\"wide\">{}</div><div class=\"narrow\">{}</div></figure>",

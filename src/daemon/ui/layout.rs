@@ -17,14 +17,16 @@ pub enum Nav {
     Segments,
     Runs,
     Campaigns,
+    Dashboards,
     Environment,
     None,
 }
 
-const NAV: [(Nav, &str, &str); 4] = [
+const NAV: [(Nav, &str, &str); 5] = [
     (Nav::Segments, "/segments", "Segments"),
     (Nav::Runs, "/runs", "Runs"),
     (Nav::Campaigns, "/campaigns", "Campaigns"),
+    (Nav::Dashboards, "/dashboards", "Dashboards"),
     (Nav::Environment, "/environment", "Environment"),
 ];
 

@@ -1,11 +1,12 @@
 //! The daemon's web UI: server-rendered pages with inline SVG charts (no JavaScript) over the
-//! same operations as the command line — segments, runs, campaigns, the environment — with
-//! buttons that start a refresh or a sync as a job. Every page needs a session (see
+//! same operations as the command line — segments, runs, campaigns, dashboards, the
+//! environment — with buttons that start a refresh or a sync as a job. Every page needs a session (see
 //! [`login`]); every form carries a CSRF token.
 
 mod campaigns;
 mod charts;
 pub mod csrf;
+mod dashboards;
 mod environment;
 pub mod html;
 mod layout;
@@ -14,6 +15,7 @@ pub mod ratelimit;
 mod runs;
 mod segments;
 pub mod session;
+mod tiles;
 
 use std::sync::Mutex;
 
@@ -134,6 +136,9 @@ pub fn handler(method: &str, path: &str) -> Option<MethodRouter<App>> {
         ("GET", "/jobs/{id}") => get(runs::job),
         ("GET", "/campaigns") => get(campaigns::list),
         ("GET", "/campaigns/{name}") => get(campaigns::one),
+        ("GET", "/dashboards") => get(dashboards::list),
+        ("GET", "/dashboards/{name}") => get(dashboards::one),
+        ("POST", "/dashboards/{name}/refresh") => post(dashboards::refresh),
         ("GET", "/environment") => get(environment::status),
         _ => return None,
     })

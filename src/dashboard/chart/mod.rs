@@ -17,7 +17,7 @@ pub use read::number;
 use std::collections::BTreeMap;
 
 /// How a tile shows its result.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ChartKind {
     Line,
@@ -48,7 +48,7 @@ impl ChartKind {
 }
 
 /// How the values of one column are written.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Format {
     /// Grouped digits, large values shortened on axes (1.2k, 3.4M).
@@ -62,7 +62,7 @@ pub enum Format {
 }
 
 /// What a tile asks of its chart: the kind, the columns it reads and how values are written.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChartSpec {
     pub kind: ChartKind,
     pub title: String,
