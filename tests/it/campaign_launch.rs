@@ -16,7 +16,7 @@ const PUBLIC: &str = "https://cdn.acme.test/offers";
 
 const AUDIENCE: &str = "name: vip\nrules:\n  all:\n    - { trait: tier, eq: gold }\n";
 
-const CAMPAIGN: &str = r#"name: vip_upsell
+pub(crate) const CAMPAIGN: &str = r#"name: vip_upsell
 audience: vip
 holdout: 10%
 offer:
@@ -52,7 +52,7 @@ fn config(assets: &str, message_limit: &str, postgres: bool) -> String {
 }
 
 /// `users` users (every third gold: the audience), the campaign, its image, and the Braze double.
-fn setup(users: usize, assets: &str, message_limit: &str, braze: BrazeConfig) -> Setup {
+pub(crate) fn setup(users: usize, assets: &str, message_limit: &str, braze: BrazeConfig) -> Setup {
     setup_on(users, assets, message_limit, braze, None)
 }
 
@@ -73,11 +73,11 @@ fn setup_on(
     Setup::around(p, users, braze, postgres)
 }
 
-fn public() -> String {
+pub(crate) fn public() -> String {
     format!("{{ local: {{ public_base_url: \"{PUBLIC}\" }} }}")
 }
 
-fn launch_env(s: &Setup) -> Vec<(&'static str, String)> {
+pub(crate) fn launch_env(s: &Setup) -> Vec<(&'static str, String)> {
     let mut env = s.env();
     env.push(("BRAZE_CAMPAIGN_ID", "campaign-test".into()));
     env

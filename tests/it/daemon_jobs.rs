@@ -175,3 +175,41 @@ fn a_killed_daemon_carries_its_job_on_and_sigterm_gives_it_the_shutdown_timeout(
         "everyone synced once more"
     );
 }
+
+#[test]
+fn a_campaign_with_a_cron_schedule_is_launched_by_the_daemon_and_messages_each_user_once() {
+    let s = crate::campaign_launch::setup(
+        600,
+        &crate::campaign_launch::public(),
+        "",
+        crate::destination_doubles::braze::BrazeConfig::default(),
+    );
+    s.p.write(
+        "campaigns/vip_upsell.yaml",
+        &crate::campaign_launch::CAMPAIGN.replace("schedule: once", "schedule: \"*/2 * * * * *\""),
+    );
+    let env = crate::campaign_launch::launch_env(&s);
+    let pairs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let token = token(&s.p, &pairs);
+    let mut d = DaemonProc::spawn(s.p.path(), &[], &pairs);
+    let launches = within(40, "two scheduled launches", || {
+        let jobs = d.jobs("launch:vip_upsell", &token);
+        let done: Vec<Value> = jobs
+            .into_iter()
+            .filter(|j| j["status"] == "succeeded")
+            .collect();
+        (done.len() >= 2).then_some(done)
+    });
+    let first = &launches[0]["report"];
+    let treatment = first["arms"]["treatment"].as_i64().unwrap();
+    assert!(treatment > 150, "{first}");
+    assert_eq!(first["sent"], treatment, "{first}");
+    assert_eq!(
+        launches[1]["report"]["sent"], 0,
+        "a later tick sends only to new members"
+    );
+    let per_user = s.braze.messages_per_user();
+    assert_eq!(per_user.len() as i64, treatment);
+    assert!(per_user.values().all(|n| *n == 1), "messaged once each");
+    assert_eq!(d.terminate(), Some(0));
+}
