@@ -173,12 +173,18 @@ impl Browser {
             .unwrap_or_default()
     }
 
-    /// The first element `css` selects; panics when there is none.
+    /// The first element `css` selects, waiting up to 10 s for it (a page a click led to may
+    /// still be loading); panics when there is none.
     pub async fn find(&self, css: &str) -> String {
-        let all = self.find_all(css).await;
-        match all.into_iter().next() {
-            Some(e) => e,
-            None => panic!("no `{css}` in:\n{}", self.source().await),
+        let begun = std::time::Instant::now();
+        loop {
+            if let Some(e) = self.find_all(css).await.into_iter().next() {
+                return e;
+            }
+            if begun.elapsed() > std::time::Duration::from_secs(10) {
+                panic!("no `{css}` in:\n{}", self.source().await);
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
     }
 
