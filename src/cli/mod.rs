@@ -142,8 +142,8 @@ pub enum Command {
     /// Offer images: upload them, list them, give their URLs, copy them to another environment
     #[command(subcommand)]
     Assets(AssetsCommand),
-    /// Serve the JSON API (segments, runs, campaigns) and /healthz; every route but /healthz
-    /// needs a token from `cdp token create`
+    /// Run the schedules (segments' refresh and sync, campaigns' launches, dashboards' tiles) and
+    /// serve the web UI and the JSON API; `queue: { redis_url }` shares the work between daemons
     Daemon {
         /// The address to listen on; port 0 picks a free one (printed on stderr)
         #[arg(long, default_value = "127.0.0.1:8787")]

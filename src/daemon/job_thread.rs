@@ -75,9 +75,21 @@ fn start() -> mpsc::UnboundedSender<Job> {
                     job.ctx.pg_pool = pool.as_ref().map(|(_, p)| p.clone());
                 }
                 let result = job.work.run(&job.ctx).await;
+                drop(job.ctx);
+                release_memory();
                 let _ = job.done.send(result);
             }
         });
     });
     sender
+}
+
+/// Gives back to the system the memory a job freed: glibc keeps freed memory in its arenas,
+/// and an idle daemon should be small.
+fn release_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns the allocator's free pages to the system.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
