@@ -14,9 +14,12 @@
 
 use std::time::{Duration, Instant};
 
+#[path = "support/pg.rs"]
+mod pg;
 #[path = "../tests/it/state_fixture.rs"]
 mod state_fixture;
 mod support;
+use pg::{db_url, pg};
 use support::{ms, run};
 
 const NOW: &str = "2026-06-15T00:00:00Z";
@@ -24,34 +27,6 @@ const NOW: &str = "2026-06-15T00:00:00Z";
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
     v[v.len() / 2]
-}
-
-/// Creates (or drops) a database on the server of `admin`.
-fn pg(admin: &str, sql: &str) {
-    let (admin, sql) = (admin.to_string(), sql.to_string());
-    std::thread::spawn(move || {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap()
-            .block_on(async {
-                use sqlx::Connection;
-                let mut c = sqlx::PgConnection::connect(&admin).await.unwrap();
-                sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
-                    .execute(&mut c)
-                    .await
-                    .unwrap();
-            })
-    })
-    .join()
-    .unwrap();
-}
-
-/// The URL of database `name` on the server of `admin`.
-fn db_url(admin: &str, name: &str) -> String {
-    let base = admin.split('?').next().unwrap();
-    let cut = base.rfind('/').unwrap();
-    format!("{}/{name}", &base[..cut])
 }
 
 fn main() {
