@@ -14,6 +14,24 @@ use crate::syntax::yaml::{self, Node, Value};
 /// A hash of what a segment file means: its YAML without comments, layout, quoting or `tests:`
 /// (fixtures check a definition; they are not part of it).
 pub fn content_hash(text: &str) -> String {
+    // Remembered by text: the daemon's pages ask it of every segment file on every request.
+    static SEEN: std::sync::OnceLock<std::sync::Mutex<std::collections::HashMap<String, String>>> =
+        std::sync::OnceLock::new();
+    let seen = SEEN.get_or_init(Default::default);
+    if let Some(hash) = seen.lock().ok().and_then(|m| m.get(text).cloned()) {
+        return hash;
+    }
+    let hash = compute_hash(text);
+    if let Ok(mut m) = seen.lock() {
+        if m.len() >= 1024 {
+            m.clear();
+        }
+        m.insert(text.to_string(), hash.clone());
+    }
+    hash
+}
+
+fn compute_hash(text: &str) -> String {
     let canonical = match yaml::parse(text) {
         Ok(node) => {
             let mut out = String::new();

@@ -60,7 +60,7 @@ pub async fn healthz(State(app): State<App>) -> Response {
 pub async fn segments(State(app): State<App>) -> Response {
     let mut out = Vec::new();
     for s in &app.ctx.project.segments {
-        match ops::segments::show(&app.ctx, &s.name).await {
+        match ops::segments::summary(&app.ctx, &s.name, None).await {
             Ok(shown) => out.push(shown),
             Err(e) => return failure(&e),
         }

@@ -26,8 +26,22 @@ pub struct Check {
 
 type Answer = Result<Option<String>, (String, Option<String>)>;
 
+/// How the components are asked: the state store already open (the daemon's, pooled) instead
+/// of a new one, and whether the embedded DuckDB file may be opened (not while the daemon's
+/// jobs may need it: then its folder is checked).
+#[derive(Clone, Default)]
+pub struct How {
+    pub store: Option<std::sync::Arc<dyn crate::state::Store>>,
+    pub leave_embedded_file: bool,
+}
+
 /// Asks every component of the project's environment, all at once, each within `timeout`.
-pub async fn status(project: &Project, session: &Session, timeout: Duration) -> Vec<Check> {
+pub async fn status(
+    project: &Project,
+    session: &Session,
+    timeout: Duration,
+    how: &How,
+) -> Vec<Check> {
     let spec = project
         .config
         .environments
@@ -36,12 +50,13 @@ pub async fn status(project: &Project, session: &Session, timeout: Duration) -> 
         .map(|(_, s)| s.clone())
         .unwrap_or_default();
     let listed = components(&spec);
-    let asks = listed.iter().map(|c| {
-        let spec = &spec;
-        async move {
-            let started = Instant::now();
-            let answer: Answer = match tokio::time::timeout(timeout, ask(project, spec, c, session))
-                .await
+    let asks =
+        listed.iter().map(|c| {
+            let spec = &spec;
+            async move {
+                let started = Instant::now();
+                let answer: Answer =
+                match tokio::time::timeout(timeout, ask(project, spec, c, session, how)).await
             {
                 Ok(answer) => answer,
                 Err(_) => Err((
@@ -52,27 +67,27 @@ pub async fn status(project: &Project, session: &Session, timeout: Duration) -> 
                     ),
                 )),
             };
-            let latency = started.elapsed().as_millis() as u64;
-            match answer {
-                Ok(version) => Check {
-                    component: c.clone(),
-                    up: true,
-                    latency_ms: Some(latency),
-                    version,
-                    error: None,
-                    hint: None,
-                },
-                Err((error, hint)) => Check {
-                    component: c.clone(),
-                    up: false,
-                    latency_ms: None,
-                    version: None,
-                    error: Some(mask_passwords(&error)),
-                    hint,
-                },
+                let latency = started.elapsed().as_millis() as u64;
+                match answer {
+                    Ok(version) => Check {
+                        component: c.clone(),
+                        up: true,
+                        latency_ms: Some(latency),
+                        version,
+                        error: None,
+                        hint: None,
+                    },
+                    Err((error, hint)) => Check {
+                        component: c.clone(),
+                        up: false,
+                        latency_ms: None,
+                        version: None,
+                        error: Some(mask_passwords(&error)),
+                        hint,
+                    },
+                }
             }
-        }
-    });
+        });
     join_all(asks).await
 }
 
@@ -81,13 +96,25 @@ async fn ask(
     spec: &crate::project::config::EnvSpec,
     c: &Component,
     session: &Session,
+    how: &How,
 ) -> Answer {
     match c.role {
-        "warehouse" => warehouse_version(project, session).await,
+        "warehouse" => match crate::warehouse::embedded_file(project) {
+            Some(file) if how.leave_embedded_file => match file.parent().map(std::fs::metadata) {
+                Some(Ok(m)) if m.is_dir() => Ok(None),
+                _ => Err(("the embedded warehouse's folder is missing".into(), None)),
+            },
+            _ => warehouse_version(project, session).await,
+        },
         "state" => {
-            let store = crate::state::open(project.state_url.as_ref(), &project.local_dir())
-                .await
-                .map_err(|e| (chain(&e), e.hint()))?;
+            let store = match &how.store {
+                Some(store) => store.clone(),
+                None => std::sync::Arc::from(
+                    crate::state::open(project.state_url.as_ref(), &project.local_dir())
+                        .await
+                        .map_err(|e| (chain(&e), e.hint()))?,
+                ),
+            };
             let version = store
                 .server_version()
                 .await

@@ -250,8 +250,9 @@ pub struct CampaignStatus {
     pub audience: String,
     /// The audience's size at its last refresh.
     pub audience_size: Option<i64>,
-    pub treatment: i64,
-    pub holdout: i64,
+    /// The arms as frozen in the warehouse; none when read from the state store alone.
+    pub treatment: Option<i64>,
+    pub holdout: Option<i64>,
     pub sent: i64,
     pub unknown: i64,
     pub failed: i64,
@@ -268,23 +269,42 @@ pub struct StatusReport {
 
 /// Every campaign of the project (or the one named), with its arms, sends and last launch.
 pub async fn status(ctx: &Context, name: Option<&str>) -> Result<StatusReport> {
+    status_with(ctx, name, true).await
+}
+
+/// As `status`, from the state store alone, without the arms (they are in the warehouse): for
+/// pages served while the warehouse is left to the daemon's jobs.
+pub async fn recorded_status(ctx: &Context, name: Option<&str>) -> Result<StatusReport> {
+    status_with(ctx, name, false).await
+}
+
+async fn status_with(ctx: &Context, name: Option<&str>, arms: bool) -> Result<StatusReport> {
     let chosen: Vec<&CampaignDef> = match name {
         Some(n) => vec![find(&ctx.project, n)?],
         None => ctx.project.campaigns.iter().collect(),
     };
     let store = ctx.store().await?;
-    let mut wh = ctx.warehouse().await?;
     let t = membership_tables(&ctx.project);
-    ensure(wh.as_mut(), &t).await?;
+    let mut wh = match arms {
+        true => {
+            let mut wh = ctx.warehouse().await?;
+            ensure(wh.as_mut(), &t).await?;
+            Some(wh)
+        }
+        false => None,
+    };
     let mut campaigns = Vec::new();
     for c in chosen {
-        let arms = arm_counts(wh.as_mut(), &t, &c.name).await?;
+        let arms = match wh.as_mut() {
+            Some(wh) => Some(arm_counts(wh.as_mut(), &t, &c.name).await?),
+            None => None,
+        };
         let mut s = CampaignStatus {
             campaign: c.name.clone(),
             audience: c.audience.clone(),
-            audience_size: store.snapshots(&c.audience).await?.last().map(|s| s.size),
-            treatment: arms.treatment,
-            holdout: arms.holdout,
+            audience_size: store.last_snapshot(&c.audience).await?.map(|s| s.size),
+            treatment: arms.as_ref().map(|a| a.treatment),
+            holdout: arms.as_ref().map(|a| a.holdout),
             sent: 0,
             unknown: 0,
             failed: 0,

@@ -56,9 +56,23 @@ impl StatusReport {
 }
 
 pub async fn status(ctx: &Context) -> Result<StatusReport> {
+    status_with(ctx, &status::How::default()).await
+}
+
+/// As `status`, for a page of the daemon: its state store, and the embedded DuckDB file left to
+/// its jobs.
+pub async fn served_status(ctx: &Context) -> Result<StatusReport> {
+    let how = status::How {
+        store: Some(ctx.store().await?),
+        leave_embedded_file: true,
+    };
+    status_with(ctx, &how).await
+}
+
+async fn status_with(ctx: &Context, how: &status::How) -> Result<StatusReport> {
     let components = ctx
         .unless_cancelled(async {
-            Ok(status::status(&ctx.project, &ctx.session(), STATUS_TIMEOUT).await)
+            Ok(status::status(&ctx.project, &ctx.session(), STATUS_TIMEOUT, how).await)
         })
         .await?;
     Ok(StatusReport {

@@ -224,13 +224,32 @@ pub struct Shown {
 }
 
 pub async fn show(ctx: &Context, name: &str) -> Result<Shown> {
+    let last = ctx.store().await?.last_snapshot(name).await?;
+    show_with(ctx, name, last, true).await
+}
+
+/// As `show`, without the compiled SQL: what a list of segments shows, with the last refresh
+/// given (read with the history, say) or read here.
+pub async fn summary(ctx: &Context, name: &str, last: Option<Option<Snapshot>>) -> Result<Shown> {
+    let last = match last {
+        Some(last) => last,
+        None => ctx.store().await?.last_snapshot(name).await?,
+    };
+    show_with(ctx, name, last, false).await
+}
+
+async fn show_with(
+    ctx: &Context,
+    name: &str,
+    last: Option<Snapshot>,
+    with_sql: bool,
+) -> Result<Shown> {
     let project = &ctx.project;
     let store = ctx.store().await?;
     let (versions, removed) = known(project, store.as_ref(), name).await?;
     let def = project.segment(name);
     let applied = versions.last();
-    let last = store.snapshots(name).await?.pop();
-    let compiled_sql = def.and_then(|_| {
+    let compiled_sql = def.filter(|_| with_sql).and_then(|_| {
         let compiler = Compiler {
             dialect: warehouse::dialect_of(&project.warehouse).dialect(),
             tables: project.tables(),

@@ -263,6 +263,9 @@ pub trait Store:
     async fn record_snapshot(&self, s: &Snapshot) -> Result<(), StateError>;
 
     /// Snapshots of a segment, oldest first.
+    /// A segment's last refresh, if any.
+    async fn last_snapshot(&self, segment: &str) -> Result<Option<Snapshot>, StateError>;
+
     async fn snapshots(&self, segment: &str) -> Result<Vec<Snapshot>, StateError>;
 
     async fn audit(

@@ -241,6 +241,21 @@ macro_rules! impl_store {
                 Ok(())
             }
 
+            async fn last_snapshot(
+                &self,
+                segment: &str,
+            ) -> Result<Option<$crate::state::Snapshot>, $crate::state::StateError> {
+                let sql = format!(
+                    "select {} from snapshots where segment = $1 order by at desc, run_id desc limit 1",
+                    $crate::state::rows::SNAPSHOT_COLUMNS
+                );
+                let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(segment)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                Ok(row.as_ref().map($crate::state::rows::snapshot).transpose()?)
+            }
+
             async fn snapshots(
                 &self,
                 segment: &str,

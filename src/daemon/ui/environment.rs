@@ -13,7 +13,7 @@ use crate::ops;
 
 /// `GET /environment`.
 pub async fn status(State(app): State<App>, Extension(me): Extension<LoggedIn>) -> Response {
-    let report = match ops::env::status(&app.ctx).await {
+    let report = match ops::env::served_status(&app.ctx).await {
         Ok(r) => r,
         Err(e) => return me.failed(&e),
     };

@@ -20,12 +20,14 @@ const HISTORY_ROWS: usize = 20;
 pub async fn list(State(app): State<App>, Extension(me): Extension<LoggedIn>) -> Response {
     let mut rows = Vec::new();
     for s in &app.ctx.project.segments {
-        let (shown, history) = match (
-            ops::segments::show(&app.ctx, &s.name).await,
-            ops::segments::history(&app.ctx, &s.name).await,
-        ) {
-            (Ok(shown), Ok(history)) => (shown, history),
-            (Err(e), _) | (_, Err(e)) => return me.failed(&e),
+        let history = match ops::segments::history(&app.ctx, &s.name).await {
+            Ok(history) => history,
+            Err(e) => return me.failed(&e),
+        };
+        let last = Some(history.last().cloned());
+        let shown = match ops::segments::summary(&app.ctx, &s.name, last).await {
+            Ok(shown) => shown,
+            Err(e) => return me.failed(&e),
         };
         let name = format!(
             "<b>{}</b>{}",
