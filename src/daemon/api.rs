@@ -58,14 +58,10 @@ pub async fn healthz(State(app): State<App>) -> Response {
 
 /// Every segment of the project with its applied version, size and last refresh.
 pub async fn segments(State(app): State<App>) -> Response {
-    let mut out = Vec::new();
-    for s in &app.ctx.project.segments {
-        match ops::segments::summary(&app.ctx, &s.name, None).await {
-            Ok(shown) => out.push(shown),
-            Err(e) => return failure(&e),
-        }
+    match ops::segments::summaries(&app.ctx).await {
+        Ok(out) => ok(json!({ "segments": out })),
+        Err(e) => failure(&e),
     }
-    ok(json!({ "segments": out }))
 }
 
 /// One segment: its rules, compiled SQL, and refresh history.

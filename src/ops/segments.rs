@@ -228,16 +228,6 @@ pub async fn show(ctx: &Context, name: &str) -> Result<Shown> {
     show_with(ctx, name, last, true).await
 }
 
-/// As `show`, without the compiled SQL: what a list of segments shows, with the last refresh
-/// given (read with the history, say) or read here.
-pub async fn summary(ctx: &Context, name: &str, last: Option<Option<Snapshot>>) -> Result<Shown> {
-    let last = match last {
-        Some(last) => last,
-        None => ctx.store().await?.last_snapshot(name).await?,
-    };
-    show_with(ctx, name, last, false).await
-}
-
 async fn show_with(
     ctx: &Context,
     name: &str,
@@ -257,23 +247,7 @@ async fn show_with(
         };
         compiler.segment(&project.segments, name).ok()
     });
-    let status = match (def, applied, removed) {
-        (_, Some(_), Some(at)) => format!("removed {}", at.format("%Y-%m-%d %H:%M:%S UTC")),
-        (Some(_), None, _) => "not applied (run `cdp apply`)".to_string(),
-        (Some(d), Some(a), None) => {
-            let path = project.root.join(&d.file);
-            let same = std::fs::read_to_string(path)
-                .map(|t| crate::applied::content_hash(&t) == a.hash)
-                .unwrap_or(false);
-            if same {
-                "applied, up to date".to_string()
-            } else {
-                "applied; the YAML has changes not applied (see `cdp plan`)".to_string()
-            }
-        }
-        (None, Some(_), None) => "applied, no longer in the project (see `cdp plan`)".to_string(),
-        (None, None, _) => "unknown".to_string(),
-    };
+    let status = status_of(project, def, applied, removed);
     Ok(Shown {
         name: name.to_string(),
         status,
@@ -289,6 +263,71 @@ async fn show_with(
         exited: last.as_ref().map(|s| s.exited),
         compiled_sql,
     })
+}
+
+/// What a segment's applied state says of it, in words.
+fn status_of(
+    project: &crate::project::Project,
+    def: Option<&SegmentDef>,
+    applied: Option<&Definition>,
+    removed: Option<DateTime<Utc>>,
+) -> String {
+    match (def, applied, removed) {
+        (_, Some(_), Some(at)) => format!("removed {}", at.format("%Y-%m-%d %H:%M:%S UTC")),
+        (Some(_), None, _) => "not applied (run `cdp apply`)".to_string(),
+        (Some(d), Some(a), None) => {
+            let path = project.root.join(&d.file);
+            let same = std::fs::read_to_string(path)
+                .map(|t| crate::applied::content_hash(&t) == a.hash)
+                .unwrap_or(false);
+            if same {
+                "applied, up to date".to_string()
+            } else {
+                "applied; the YAML has changes not applied (see `cdp plan`)".to_string()
+            }
+        }
+        (None, Some(_), None) => "applied, no longer in the project (see `cdp plan`)".to_string(),
+        (None, None, _) => "unknown".to_string(),
+    }
+}
+
+/// Every segment of the project as a list shows it (no compiled SQL), in three queries.
+pub async fn summaries(ctx: &Context) -> Result<Vec<Shown>> {
+    let project = &ctx.project;
+    let store = ctx.store().await?;
+    let applied: std::collections::BTreeMap<String, Definition> = store
+        .definitions(crate::state::SEGMENT)
+        .await?
+        .into_iter()
+        .map(|d| (d.name.clone(), d))
+        .collect();
+    let mut last: std::collections::BTreeMap<String, Snapshot> = std::collections::BTreeMap::new();
+    for snap in store.last_snapshots().await? {
+        last.insert(snap.segment.clone(), snap);
+    }
+    Ok(project
+        .segments
+        .iter()
+        .map(|d| {
+            let a = applied.get(&d.name);
+            let last = last.remove(&d.name);
+            Shown {
+                name: d.name.clone(),
+                status: status_of(project, Some(d), a, None),
+                description: d.description.clone(),
+                schedule: d.schedule.as_ref().map(|s| s.to_string()),
+                rules: Some(d.rules.summary()),
+                applied_version: a.map(|a| a.version),
+                applied_by: a.map(|a| a.applied_by.clone()),
+                applied_at: a.map(|a| a.applied_at),
+                last_refresh: last.as_ref().map(|s| s.at),
+                members: last.as_ref().map(|s| s.size),
+                entered: last.as_ref().map(|s| s.entered),
+                exited: last.as_ref().map(|s| s.exited),
+                compiled_sql: None,
+            }
+        })
+        .collect())
 }
 
 /// One row per refresh of a segment, oldest first.

@@ -266,6 +266,9 @@ pub trait Store:
     /// A segment's last refresh, if any.
     async fn last_snapshot(&self, segment: &str) -> Result<Option<Snapshot>, StateError>;
 
+    /// Every segment's last refresh, in one query.
+    async fn last_snapshots(&self) -> Result<Vec<Snapshot>, StateError>;
+
     async fn snapshots(&self, segment: &str) -> Result<Vec<Snapshot>, StateError>;
 
     async fn audit(

@@ -256,6 +256,24 @@ macro_rules! impl_store {
                 Ok(row.as_ref().map($crate::state::rows::snapshot).transpose()?)
             }
 
+            async fn last_snapshots(
+                &self,
+            ) -> Result<Vec<$crate::state::Snapshot>, $crate::state::StateError> {
+                let sql = format!(
+                    "select {} from snapshots s join (select segment as m_segment, max(at) as m_at \
+                     from snapshots group by segment) m on s.segment = m.m_segment and s.at = m.m_at \
+                     order by s.segment, s.run_id",
+                    $crate::state::rows::SNAPSHOT_COLUMNS_OF_S
+                );
+                let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .fetch_all(&self.pool)
+                    .await?;
+                Ok(rows
+                    .iter()
+                    .map($crate::state::rows::snapshot)
+                    .collect::<Result<_, _>>()?)
+            }
+
             async fn snapshots(
                 &self,
                 segment: &str,

@@ -10,6 +10,9 @@ pub(super) const RUN_COLUMNS: &str =
     "id, command, segment, started_at, ended_at, rows, status, error";
 pub(super) const SNAPSHOT_COLUMNS: &str =
     "run_id, segment, version, at, size, entered, exited, duration_ms";
+/// The same, of a table aliased `s`.
+pub(super) const SNAPSHOT_COLUMNS_OF_S: &str =
+    "s.run_id, s.segment, s.version, s.at, s.size, s.entered, s.exited, s.duration_ms";
 
 pub(super) fn definition<R: sqlx::Row>(r: &R) -> Result<Definition, sqlx::Error>
 where

@@ -19,14 +19,13 @@ const HISTORY_ROWS: usize = 20;
 /// `GET /segments`.
 pub async fn list(State(app): State<App>, Extension(me): Extension<LoggedIn>) -> Response {
     let mut rows = Vec::new();
-    for s in &app.ctx.project.segments {
+    let summaries = match ops::segments::summaries(&app.ctx).await {
+        Ok(all) => all,
+        Err(e) => return me.failed(&e),
+    };
+    for (s, shown) in app.ctx.project.segments.iter().zip(summaries) {
         let history = match ops::segments::history(&app.ctx, &s.name).await {
             Ok(history) => history,
-            Err(e) => return me.failed(&e),
-        };
-        let last = Some(history.last().cloned());
-        let shown = match ops::segments::summary(&app.ctx, &s.name, last).await {
-            Ok(shown) => shown,
             Err(e) => return me.failed(&e),
         };
         let name = format!(
