@@ -17,6 +17,7 @@ pub mod env;
 pub mod plan;
 pub mod promote;
 pub mod refresh;
+mod segment_show;
 pub mod segments;
 pub mod state_dump;
 pub mod state_migrate;

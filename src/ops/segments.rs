@@ -14,6 +14,8 @@ use crate::state::{Definition, Snapshot, Store};
 use crate::table::{Cell, Table};
 use crate::warehouse::{self, RowSink, Warehouse, WarehouseError};
 
+pub use super::segment_show::{Shown, show, summaries};
+
 /// Looks a segment of the project up, or says which names exist.
 pub fn find<'p>(project: &'p Project, name: &str) -> Result<&'p SegmentDef> {
     project.segment(name).ok_or_else(|| unknown(project, name))
@@ -193,7 +195,7 @@ pub(crate) fn membership_tables(project: &Project) -> crate::membership::sql::Ta
 
 /// A segment known to the project or to the state store (removed segments keep their history):
 /// its applied versions, and when it was removed.
-async fn known(
+pub(super) async fn known(
     project: &Project,
     store: &dyn Store,
     name: &str,
@@ -203,131 +205,6 @@ async fn known(
         return Err(unknown(project, name));
     }
     Ok((versions, removed))
-}
-
-/// A segment's rules, SQL, applied version, last refresh and size.
-#[derive(Clone, Debug, serde::Serialize)]
-pub struct Shown {
-    pub name: String,
-    pub status: String,
-    pub description: Option<String>,
-    pub schedule: Option<String>,
-    pub rules: Option<String>,
-    pub applied_version: Option<i64>,
-    pub applied_by: Option<String>,
-    pub applied_at: Option<DateTime<Utc>>,
-    pub last_refresh: Option<DateTime<Utc>>,
-    pub members: Option<i64>,
-    pub entered: Option<i64>,
-    pub exited: Option<i64>,
-    pub compiled_sql: Option<String>,
-}
-
-pub async fn show(ctx: &Context, name: &str) -> Result<Shown> {
-    let last = ctx.store().await?.last_snapshot(name).await?;
-    show_with(ctx, name, last, true).await
-}
-
-async fn show_with(
-    ctx: &Context,
-    name: &str,
-    last: Option<Snapshot>,
-    with_sql: bool,
-) -> Result<Shown> {
-    let project = &ctx.project;
-    let store = ctx.store().await?;
-    let (versions, removed) = known(project, store.as_ref(), name).await?;
-    let def = project.segment(name);
-    let applied = versions.last();
-    let compiled_sql = def.filter(|_| with_sql).and_then(|_| {
-        let compiler = Compiler {
-            dialect: warehouse::dialect_of(&project.warehouse).dialect(),
-            tables: project.tables(),
-            now: ctx.now,
-        };
-        compiler.segment(&project.segments, name).ok()
-    });
-    let status = status_of(project, def, applied, removed);
-    Ok(Shown {
-        name: name.to_string(),
-        status,
-        description: def.and_then(|d| d.description.clone()),
-        schedule: def.and_then(|d| d.schedule.as_ref().map(|s| s.to_string())),
-        rules: def.map(|d| d.rules.summary()),
-        applied_version: applied.map(|a| a.version),
-        applied_by: applied.map(|a| a.applied_by.clone()),
-        applied_at: applied.map(|a| a.applied_at),
-        last_refresh: last.as_ref().map(|s| s.at),
-        members: last.as_ref().map(|s| s.size),
-        entered: last.as_ref().map(|s| s.entered),
-        exited: last.as_ref().map(|s| s.exited),
-        compiled_sql,
-    })
-}
-
-/// What a segment's applied state says of it, in words.
-fn status_of(
-    project: &crate::project::Project,
-    def: Option<&SegmentDef>,
-    applied: Option<&Definition>,
-    removed: Option<DateTime<Utc>>,
-) -> String {
-    match (def, applied, removed) {
-        (_, Some(_), Some(at)) => format!("removed {}", at.format("%Y-%m-%d %H:%M:%S UTC")),
-        (Some(_), None, _) => "not applied (run `cdp apply`)".to_string(),
-        (Some(d), Some(a), None) => {
-            let path = project.root.join(&d.file);
-            let same = std::fs::read_to_string(path)
-                .map(|t| crate::applied::content_hash(&t) == a.hash)
-                .unwrap_or(false);
-            if same {
-                "applied, up to date".to_string()
-            } else {
-                "applied; the YAML has changes not applied (see `cdp plan`)".to_string()
-            }
-        }
-        (None, Some(_), None) => "applied, no longer in the project (see `cdp plan`)".to_string(),
-        (None, None, _) => "unknown".to_string(),
-    }
-}
-
-/// Every segment of the project as a list shows it (no compiled SQL), in three queries.
-pub async fn summaries(ctx: &Context) -> Result<Vec<Shown>> {
-    let project = &ctx.project;
-    let store = ctx.store().await?;
-    let applied: std::collections::BTreeMap<String, Definition> = store
-        .definitions(crate::state::SEGMENT)
-        .await?
-        .into_iter()
-        .map(|d| (d.name.clone(), d))
-        .collect();
-    let mut last: std::collections::BTreeMap<String, Snapshot> = std::collections::BTreeMap::new();
-    for snap in store.last_snapshots().await? {
-        last.insert(snap.segment.clone(), snap);
-    }
-    Ok(project
-        .segments
-        .iter()
-        .map(|d| {
-            let a = applied.get(&d.name);
-            let last = last.remove(&d.name);
-            Shown {
-                name: d.name.clone(),
-                status: status_of(project, Some(d), a, None),
-                description: d.description.clone(),
-                schedule: d.schedule.as_ref().map(|s| s.to_string()),
-                rules: Some(d.rules.summary()),
-                applied_version: a.map(|a| a.version),
-                applied_by: a.map(|a| a.applied_by.clone()),
-                applied_at: a.map(|a| a.applied_at),
-                last_refresh: last.as_ref().map(|s| s.at),
-                members: last.as_ref().map(|s| s.size),
-                entered: last.as_ref().map(|s| s.entered),
-                exited: last.as_ref().map(|s| s.exited),
-                compiled_sql: None,
-            }
-        })
-        .collect())
 }
 
 /// One row per refresh of a segment, oldest first.

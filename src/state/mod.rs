@@ -19,6 +19,7 @@ mod postgres;
 pub mod promotion;
 mod queries;
 mod rows;
+pub mod snapshots;
 mod sqlite;
 pub mod sync;
 mod sync_queries;
@@ -207,6 +208,7 @@ pub trait Store:
     + alert::AlertState
     + auth::AuthState
     + daemon_jobs::DaemonJobState
+    + snapshots::SnapshotState
     + dump_queries::Dump
     + promotion::Promotions
     + Send
@@ -258,18 +260,6 @@ pub trait Store:
     async fn unfinished_runs(&self) -> Result<Vec<Run>, StateError>;
 
     async fn runs(&self, limit: i64) -> Result<Vec<Run>, StateError>;
-
-    /// Records a snapshot; recording the same (run, segment) again changes nothing.
-    async fn record_snapshot(&self, s: &Snapshot) -> Result<(), StateError>;
-
-    /// Snapshots of a segment, oldest first.
-    /// A segment's last refresh, if any.
-    async fn last_snapshot(&self, segment: &str) -> Result<Option<Snapshot>, StateError>;
-
-    /// Every segment's last refresh, in one query.
-    async fn last_snapshots(&self) -> Result<Vec<Snapshot>, StateError>;
-
-    async fn snapshots(&self, segment: &str) -> Result<Vec<Snapshot>, StateError>;
 
     async fn audit(
         &self,

@@ -100,6 +100,7 @@ impl_store!(PostgresStore);
 impl_sync_state!(PostgresStore);
 crate::state::auth::impl_auth_state!(PostgresStore);
 crate::state::daemon_jobs::impl_daemon_job_state!(PostgresStore);
+crate::state::snapshots::impl_snapshot_state!(PostgresStore);
 crate::state::alert::impl_alert_state!(PostgresStore);
 crate::state::campaign_queries::impl_campaign_state!(PostgresStore, sqlx::Postgres);
 crate::state::promotion::impl_promotions!(PostgresStore);

@@ -99,6 +99,7 @@ impl_store!(SqliteStore);
 impl_sync_state!(SqliteStore);
 crate::state::auth::impl_auth_state!(SqliteStore);
 crate::state::daemon_jobs::impl_daemon_job_state!(SqliteStore);
+crate::state::snapshots::impl_snapshot_state!(SqliteStore);
 crate::state::alert::impl_alert_state!(SqliteStore);
 crate::state::campaign_queries::impl_campaign_state!(SqliteStore, sqlx::Sqlite);
 crate::state::promotion::impl_promotions!(SqliteStore);

@@ -90,8 +90,13 @@ fn a_schedule_fires_apply_changes_it_and_commands_beside_wait_for_the_file() {
         "vip is no longer scheduled"
     );
 
-    let (_, metrics) = d.get("/metrics", Some(&token));
-    assert_eq!(metrics, Value::Null, "metrics are text, not JSON");
+    // The schedules' runs are in /metrics: the queue's depth, each schedule's last success.
+    let metrics = d.text("/metrics", &token);
+    assert!(metrics.contains("\ncdp_queue_depth "), "{metrics}");
+    for job in ["refresh:vip", "refresh:gold"] {
+        let series = format!("cdp_schedule_last_success_timestamp_seconds{{job=\"{job}\"}} ");
+        assert!(metrics.contains(&series), "{series} missing:\n{metrics}");
+    }
     assert_eq!(d.terminate(), Some(0), "a clean stop");
     let log = d.log_text();
     for line in log.lines().filter(|l| !l.starts_with("listening on ")) {
