@@ -109,8 +109,8 @@ pub async fn list(State(app): State<App>, Extension(me): Extension<LoggedIn>) ->
         nav: Nav::Campaigns,
         refresh: None,
         body: format!(
-            "<div class=\"head\"><div><h1>Campaigns</h1><p class=\"sub\">{} campaigns</p></div></div>{content}",
-            campaigns.len()
+            "<div class=\"head\"><div><h1>Campaigns</h1><p class=\"sub\">{}</p></div></div>{content}",
+            super::html::counted(campaigns.len(), "campaign")
         ),
     })
 }

@@ -74,9 +74,8 @@ pub async fn list(State(app): State<App>, Extension(me): Extension<LoggedIn>) ->
         nav: Nav::Dashboards,
         refresh: None,
         body: format!(
-            "<div class=\"head\"><div><h1>Dashboards</h1><p class=\"sub\">{} dashboard{}, computed by the daemon at their interval</p></div></div>{content}",
-            all.len(),
-            if all.len() == 1 { "" } else { "s" }
+            "<div class=\"head\"><div><h1>Dashboards</h1><p class=\"sub\">{}, computed by the daemon at their interval</p></div></div>{content}",
+            super::html::counted(all.len(), "dashboard"),
         ),
     })
 }

@@ -50,9 +50,9 @@ pub async fn list(State(app): State<App>, Extension(me): Extension<LoggedIn>) ->
         ]);
     }
     let body = format!(
-        "<div class=\"head\"><div><h1>Segments</h1><p class=\"sub\">{} segments in environment <b>{}</b></p></div></div>\
+        "<div class=\"head\"><div><h1>Segments</h1><p class=\"sub\">{} in environment <b>{}</b></p></div></div>\
          {}{}",
-        app.ctx.project.segments.len(),
+        super::html::counted(app.ctx.project.segments.len(), "segment"),
         escape(&app.ctx.project.env),
         legend(),
         table(
